@@ -1,0 +1,36 @@
+import type { Knex } from 'knex';
+import { migrator } from '../../metrics/db/migrator';
+import { DomainError } from '../../metrics/errors';
+import type { ApiKeysService } from '../auth/api-keys.service';
+import type { AdminRequest } from './admin-socket';
+
+export interface AdminContext {
+  keys: ApiKeysService;
+  knex: Knex;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const strings = (v: unknown): string[] | undefined =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+
+/**
+ * The administrative commands, one implementation each: the CLI runs them against a database it opened itself, or
+ * sends them to the running service (admin socket), which runs them here against its own connection.
+ */
+const COMMANDS: Record<string, (ctx: AdminContext, args: Record<string, unknown>) => Promise<unknown>> = {
+  'keys.create': (ctx, args) =>
+    ctx.keys.create({ role: str(args.role) ?? '', authorities: strings(args.authorities), label: str(args.label) }),
+  'keys.list': (ctx) => ctx.keys.list(),
+  'keys.revoke': (ctx, args) => ctx.keys.revoke(str(args.ref) ?? ''),
+  'migrate.status': (ctx) => migrator.status(ctx.knex),
+};
+
+export function runAdminCommand(ctx: AdminContext, request: AdminRequest): Promise<unknown> {
+  const command = COMMANDS[request.command];
+  if (!command) {
+    throw new DomainError('invalid_parameter', `Unknown admin command ${request.command}`, {
+      commands: Object.keys(COMMANDS),
+    });
+  }
+  return command(ctx, request.args ?? {});
+}

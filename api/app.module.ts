@@ -1,0 +1,52 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthoritiesRepository } from '../metrics/authorities/authorities.repository';
+import { SectorsRepository } from '../metrics/sectors/sectors.repository';
+import { AdminSocketService } from './admin/admin-socket.service';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeysRepository } from './auth/api-keys.repository';
+import { ApiKeysService } from './auth/api-keys.service';
+import { AuthoritiesController } from './authorities/authorities.controller';
+import { AuthoritiesService } from './authorities/authorities.service';
+import type { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule, type DatabaseModuleOptions } from './database/database.module';
+import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
+import { KeysController } from './keys/keys.controller';
+import { SectorsController } from './sectors/sectors.controller';
+import { SectorsService } from './sectors/sectors.service';
+
+/** The composition root. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, database: DatabaseModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            autoLogging: { ignore: (req) => req.url === '/health' },
+          },
+        }),
+        DatabaseModule.forRoot(database),
+      ],
+      controllers: [HealthController, AuthoritiesController, SectorsController, KeysController],
+      providers: [
+        HealthService,
+        AuthoritiesRepository,
+        AuthoritiesService,
+        SectorsRepository,
+        SectorsService,
+        ApiKeysRepository,
+        ApiKeysService,
+        AdminSocketService,
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+      ],
+    };
+  }
+}

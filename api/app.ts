@@ -1,0 +1,42 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/config';
+import type { DatabaseModuleOptions } from './database/database.module';
+import { AllExceptionsFilter } from './errors/all-exceptions.filter';
+import { jsonBody } from './http/json-body';
+import { validationPipe } from './http/validation.pipe';
+
+const DESCRIPTION = `Monitors how the Public Services (Social Value) Act 2012 is implemented: social value outcomes delivered
+through public contracts, aggregated into consistent measures by authority, sector, theme and period.
+
+Errors always have the shape \`{ "error": { "code", "message", "details" } }\`. Reads are public; writes need an API key
+sent as \`Authorization: Bearer <key>\` (401 without one, 403 when the key's role or authorities do not allow the write).`;
+
+/** Builds the HTTP application (not yet listening): body limits, validation, errors, auth, OpenAPI at /docs. */
+export async function createApp(config: AppConfig, database?: DatabaseModuleOptions): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, database), {
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.use(jsonBody(config.bodyLimitBytes));
+  app.useGlobalPipes(validationPipe);
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.disable('x-powered-by');
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Social value monitor')
+      .setDescription(DESCRIPTION)
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (npm run keys -- create)' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

@@ -1,0 +1,68 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Knex } from 'knex';
+import { KNEX } from '../../metrics/db/knex.token';
+import type { Role } from './principal';
+
+export interface ApiKeyRecord {
+  id: number;
+  prefix: string;
+  role: Role;
+  label: string | null;
+  authorities: string[];
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+const SELECT_KEYS = `
+  select k.id, k.prefix, k.role, k.label, k.created_at, k.last_used_at, k.revoked_at,
+    coalesce(array_agg(a.code order by a.code) filter (where a.code is not null), '{}') as authorities
+  from api_keys k
+  left join api_key_authorities ka on ka.api_key_id = k.id
+  left join authorities a on a.id = ka.authority_id`;
+
+@Injectable()
+export class ApiKeysRepository {
+  constructor(@Inject(KNEX) private readonly knex: Knex) {}
+
+  async insert(
+    key: { prefix: string; keyHash: string; role: Role; label: string | null; authorityIds: number[] },
+    trx: Knex = this.knex,
+  ): Promise<number> {
+    const [{ id }] = await trx('api_keys')
+      .insert({ prefix: key.prefix, key_hash: key.keyHash, role: key.role, label: key.label })
+      .returning('id');
+    if (key.authorityIds.length > 0) {
+      await trx('api_key_authorities').insert(key.authorityIds.map((authority_id) => ({ api_key_id: id, authority_id })));
+    }
+    return id;
+  }
+
+  /** An unrevoked key by its hash; marks it used (at most once a minute, to keep reads cheap). */
+  async findActiveByHash(keyHash: string, trx: Knex = this.knex): Promise<ApiKeyRecord | undefined> {
+    const { rows } = await trx.raw(`${SELECT_KEYS} where k.key_hash = ? and k.revoked_at is null group by k.id`, [
+      keyHash,
+    ]);
+    const key = rows[0] as ApiKeyRecord | undefined;
+    if (key && (!key.last_used_at || Date.now() - new Date(key.last_used_at).getTime() > 60_000)) {
+      await trx('api_keys').where({ id: key.id }).update({ last_used_at: trx.fn.now() });
+    }
+    return key;
+  }
+
+  async find(idOrPrefix: number | string, trx: Knex = this.knex): Promise<ApiKeyRecord | undefined> {
+    const where = typeof idOrPrefix === 'number' ? 'k.id = ?' : 'k.prefix = ?';
+    const { rows } = await trx.raw(`${SELECT_KEYS} where ${where} group by k.id`, [idOrPrefix]);
+    return rows[0];
+  }
+
+  async list(trx: Knex = this.knex): Promise<ApiKeyRecord[]> {
+    const { rows } = await trx.raw(`${SELECT_KEYS} group by k.id order by k.id`);
+    return rows;
+  }
+
+  async revoke(id: number, trx: Knex = this.knex): Promise<boolean> {
+    const n = await trx('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
+    return n > 0;
+  }
+}

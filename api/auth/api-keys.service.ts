@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { AuthoritiesRepository } from '../../metrics/authorities/authorities.repository';
+import { DomainError } from '../../metrics/errors';
+import { ApiKeysRepository, type ApiKeyRecord } from './api-keys.repository';
+import { ROLES, type Principal, type Role } from './principal';
+
+export interface CreateKeyInput {
+  role: string;
+  authorities?: string[];
+  label?: string | null;
+}
+
+export interface CreatedKey extends ApiKeyRecord {
+  /** The key itself: shown once, never stored. */
+  key: string;
+}
+
+const KEY_PATTERN = /^svm_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** A new key: `svm_` + an 8-character public prefix + 32 random bytes (base64url). */
+export function generateKey(): { key: string; prefix: string } {
+  const prefix = `svm_${randomBytes(6).toString('hex').slice(0, 8)}`;
+  return { key: `${prefix}_${randomBytes(32).toString('base64url')}`, prefix };
+}
+
+/**
+ * API keys: created with a role (and, for submitters, the authorities they write for), verified by hash, revoked.
+ * Keys carry 256 random bits, so a single SHA-256 is the right hash: there is nothing to brute-force.
+ */
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly authorities: AuthoritiesRepository,
+  ) {}
+
+  async create(input: CreateKeyInput): Promise<CreatedKey> {
+    if (!ROLES.includes(input.role as Role)) {
+      throw new DomainError('invalid_parameter', `role must be one of ${ROLES.join(', ')}`, {
+        field: 'role',
+        value: input.role,
+      });
+    }
+    const role = input.role as Role;
+    const codes = [...new Set(input.authorities ?? [])];
+    if (role === 'submitter' && codes.length === 0) {
+      throw new DomainError('invalid_parameter', 'a submitter key needs at least one authority it may write for', {
+        field: 'authorities',
+      });
+    }
+    if (role === 'admin' && codes.length > 0) {
+      throw new DomainError('invalid_parameter', 'an admin key writes for every authority: give no authorities', {
+        field: 'authorities',
+      });
+    }
+    const found = await this.authorities.idsByCode(codes);
+    const unknown = codes.filter((c) => !found.has(c));
+    if (unknown.length > 0) {
+      throw new DomainError('invalid_parameter', `unknown authority code(s): ${unknown.join(', ')}`, {
+        field: 'authorities',
+        unknown,
+      });
+    }
+    const { key, prefix } = generateKey();
+    const id = await this.keys.insert({
+      prefix,
+      keyHash: hashKey(key),
+      role,
+      label: input.label?.trim() || null,
+      authorityIds: codes.map((c) => found.get(c)!),
+    });
+    const record = await this.keys.find(id);
+    return { ...record!, key };
+  }
+
+  /** The principal for an `Authorization` header value; throws invalid_api_key for anything else. */
+  async authenticate(header: string): Promise<Principal> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) {
+      throw new DomainError('invalid_api_key', "The Authorization header must be 'Bearer <API key>'.");
+    }
+    const key = match[1];
+    const record = KEY_PATTERN.test(key) ? await this.keys.findActiveByHash(hashKey(key)) : undefined;
+    if (!record) {
+      throw new DomainError('invalid_api_key', 'The API key is not valid: it is unknown, malformed or revoked.', {
+        prefix: key.slice(0, 12),
+      });
+    }
+    return { keyId: record.id, prefix: record.prefix, role: record.role, authorityCodes: record.authorities };
+  }
+
+  list(): Promise<ApiKeyRecord[]> {
+    return this.keys.list();
+  }
+
+  async revoke(idOrPrefix: string | number): Promise<ApiKeyRecord> {
+    const ref = typeof idOrPrefix === 'number' || /^\d+$/.test(idOrPrefix) ? Number(idOrPrefix) : idOrPrefix;
+    const record = await this.keys.find(ref);
+    if (!record) throw new DomainError('not_found', `No API key ${idOrPrefix}`);
+    if (record.revoked_at) throw new DomainError('conflict', `API key ${record.prefix} was already revoked`);
+    await this.keys.revoke(record.id);
+    return (await this.keys.find(record.id))!;
+  }
+}

@@ -1,0 +1,161 @@
+import { Command, Option } from 'commander';
+import { AuthoritiesRepository } from '../../metrics/authorities/authorities.repository';
+import { readLock } from '../../metrics/db/data-dir-lock';
+import { openDatabase, type Database } from '../../metrics/db/database';
+import { migrator } from '../../metrics/db/migrator';
+import { prepareDatabase } from '../../metrics/db/prepare';
+import { DomainError } from '../../metrics/errors';
+import { runAdminCommand } from '../admin/admin-commands';
+import { sendAdminCommand, type AdminRequest } from '../admin/admin-socket';
+import { ApiKeysRepository, type ApiKeyRecord } from '../auth/api-keys.repository';
+import { ApiKeysService, type CreatedKey } from '../auth/api-keys.service';
+import { ROLES } from '../auth/principal';
+import { ConfigError, loadConfig, type AppConfig } from '../config/config';
+
+/** Opens the configured database for a one-off command; on the embedded one, takes the data folder's lock. */
+async function withDatabase<T>(config: AppConfig, fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Runs an admin command where the database is: sent to the running service when it holds the embedded data
+ * folder, otherwise run here against the database (migrated and seeded first, so a fresh folder works too).
+ */
+async function admin(config: AppConfig, request: AdminRequest): Promise<unknown> {
+  if (!config.databaseUrl) {
+    const holder = readLock(config.dataDir);
+    if (holder?.holder === 'service' && holder.socket) return sendAdminCommand(holder.socket, request);
+  }
+  return withDatabase(config, async (db) => {
+    await prepareDatabase(db.knex);
+    const keys = new ApiKeysService(new ApiKeysRepository(db.knex), new AuthoritiesRepository(db.knex));
+    return runAdminCommand({ keys, knex: db.knex }, request);
+  });
+}
+
+function serviceHolding(config: AppConfig): string | undefined {
+  if (config.databaseUrl) return undefined;
+  const holder = readLock(config.dataDir);
+  return holder ? `${holder.holder} (pid ${holder.pid})` : undefined;
+}
+
+const out = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
+
+function describeKey(k: ApiKeyRecord): string {
+  const scope = k.authorities.length > 0 ? ` for ${k.authorities.join(', ')}` : '';
+  const state = k.revoked_at ? ` REVOKED ${new Date(k.revoked_at).toISOString()}` : '';
+  return `${String(k.id).padStart(4)}  ${k.prefix}  ${k.role.padEnd(9)}${scope}${k.label ? `  "${k.label}"` : ''}${state}`;
+}
+
+export function buildCli(config: () => AppConfig): Command {
+  const program = new Command('svm')
+    .description('Social value monitor: administrative commands (the configuration comes from the same environment variables as the service)')
+    .showHelpAfterError();
+
+  const keys = program.command('keys').description('API keys: create, list, revoke');
+  keys
+    .command('create')
+    .description('create an API key and print it once (only its hash is stored)')
+    .addOption(new Option('--role <role>', 'what the key may do').choices(ROLES).makeOptionMandatory())
+    .option('--authority <code...>', 'authority code(s) a submitter key may write for, e.g. E08000009')
+    .option('--label <text>', 'who or what the key is for')
+    .option('--json', 'print JSON')
+    .action(async (opts: { role: string; authority?: string[]; label?: string; json?: boolean }) => {
+      const created = (await admin(config(), {
+        command: 'keys.create',
+        args: { role: opts.role, authorities: opts.authority ?? [], label: opts.label },
+      })) as CreatedKey;
+      if (opts.json) return out(JSON.stringify(created, null, 2));
+      out(`Created ${created.role} key ${created.prefix} (id ${created.id})${created.authorities.length ? ` for ${created.authorities.join(', ')}` : ''}.`);
+      out('The key is shown this once; store it now. Send it as "Authorization: Bearer <key>".');
+      out(created.key);
+    });
+  keys
+    .command('list')
+    .description('list API keys (never the keys themselves)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const list = (await admin(config(), { command: 'keys.list' })) as ApiKeyRecord[];
+      if (opts.json) return out(JSON.stringify(list, null, 2));
+      out(list.length === 0 ? 'No API keys yet.' : list.map(describeKey).join('\n'));
+    });
+  keys
+    .command('revoke')
+    .description('revoke an API key')
+    .argument('<key>', 'the key id or its prefix (svm_xxxxxxxx)')
+    .action(async (ref: string) => {
+      const revoked = (await admin(config(), { command: 'keys.revoke', args: { ref } })) as ApiKeyRecord;
+      out(`Revoked ${revoked.prefix} (id ${revoked.id}).`);
+    });
+
+  const migrate = program.command('migrate').description('database migrations (default: migrate to the latest)');
+  migrate
+    .command('latest', { isDefault: true })
+    .description('apply every pending migration')
+    .action(async () => {
+      const busy = serviceHolding(config());
+      if (busy) {
+        const status = (await admin(config(), { command: 'migrate.status' })) as { pending: string[] };
+        return out(`The service ${busy} holds the embedded database and migrated it at start; pending: ${status.pending.length}.`);
+      }
+      const applied = await withDatabase(config(), (db) => migrator.latest(db.knex));
+      out(applied.length ? `Applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}` : 'Already up to date.');
+    });
+  migrate
+    .command('down')
+    .description('roll back the last batch of migrations')
+    .option('--all', 'roll back every migration')
+    .action(async (opts: { all?: boolean }) => {
+      const busy = serviceHolding(config());
+      if (busy) {
+        throw new DomainError('conflict', `The embedded database is in use by ${busy}; rolling back under a running service would break it. Stop it, then run this again.`);
+      }
+      const reverted = await withDatabase(config(), (db) => migrator.down(db.knex, opts.all ?? false));
+      out(reverted.length ? `Rolled back ${reverted.length} migration(s):\n  ${reverted.join('\n  ')}` : 'Nothing to roll back.');
+    });
+  migrate
+    .command('status')
+    .description('list applied and pending migrations')
+    .action(async () => {
+      const status = serviceHolding(config())
+        ? ((await admin(config(), { command: 'migrate.status' })) as { completed: string[]; pending: string[] })
+        : await withDatabase(config(), (db) => migrator.status(db.knex));
+      out(`applied (${status.completed.length}):\n  ${status.completed.join('\n  ') || '-'}`);
+      out(`pending (${status.pending.length}):\n  ${status.pending.join('\n  ') || '-'}`);
+    });
+
+  program
+    .command('seed')
+    .description('migrate, then load the reference data (authorities, departments, CPV) if it changed')
+    .action(async () => {
+      const busy = serviceHolding(config());
+      if (busy) return out(`The service ${busy} holds the embedded database and seeded it at start.`);
+      const result = await withDatabase(config(), (db) => prepareDatabase(db.knex));
+      for (const s of result.seeded) out(`${s.dataset}: ${s.loaded ? `loaded ${s.rows} rows` : 'unchanged'}`);
+    });
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  let config: AppConfig | undefined;
+  const getConfig = () => (config ??= loadConfig());
+  try {
+    await buildCli(getConfig).parseAsync(argv);
+  } catch (err) {
+    const message =
+      err instanceof DomainError || err instanceof ConfigError || (err as Error).name === 'DataDirBusyError'
+        ? (err as Error).message
+        : ((err as Error).stack ?? String(err));
+    process.stderr.write(`Error: ${message}\n`);
+    process.exitCode = err instanceof ConfigError ? 78 : 1;
+  }
+}
+
+if (require.main === module) void main(process.argv);

@@ -1,0 +1,123 @@
+import bytes from 'bytes';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { resolve } from 'node:path';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** The environment variables the service reads (documented in the README's configuration table). */
+class Environment {
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 0 to 65535' })
+  @Min(0, { message: 'must be a whole number from 0 to 65535' })
+  @Max(65535, { message: 'must be a whole number from 0 to 65535' })
+  PORT: number = 3000;
+
+  @IsString()
+  @MinLength(1, { message: 'must be a host name or address to listen on' })
+  HOST: string = '0.0.0.0';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// or postgresql:// connection URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  @MinLength(1, { message: 'must be a folder path' })
+  DATA_DIR: string = '.data';
+
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
+
+  @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'must be a size such as 512kb, 10mb or 1gb' })
+  BODY_LIMIT: string = '10mb';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 100' })
+  @Min(1, { message: 'must be a whole number from 1 to 100' })
+  @Max(100, { message: 'must be a whole number from 1 to 100' })
+  DB_POOL_MAX: number = 10;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds from 0 to 600000' })
+  @Min(0, { message: 'must be a whole number of milliseconds from 0 to 600000' })
+  @Max(600000, { message: 'must be a whole number of milliseconds from 0 to 600000' })
+  SHUTDOWN_TIMEOUT_MS: number = 10000;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  MIGRATE_ON_START: boolean = true;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  SEED_ON_START: boolean = true;
+}
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** Unset: the embedded database in dataDir. */
+  databaseUrl?: string;
+  /** Absolute path of the embedded database's folder. */
+  dataDir: string;
+  logLevel: LogLevel;
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: number;
+  dbPoolMax: number;
+  shutdownTimeoutMs: number;
+  migrateOnStart: boolean;
+  seedOnStart: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: Array<{ variable: string; message: string; value: unknown }>) {
+    super(
+      `Invalid configuration:\n${problems
+        .map((p) => `  ${p.variable}=${JSON.stringify(p.value)} ${p.message}`)
+        .join('\n')}`,
+    );
+  }
+}
+
+const KNOWN = Object.keys(new Environment()).concat('DATABASE_URL');
+
+/** Reads and validates the configuration once, at boot. Nothing else in the service reads process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw = Object.fromEntries(KNOWN.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
+  const parsed = plainToInstance(Environment, raw);
+  const errors = validateSync(parsed, { forbidUnknownValues: true });
+  if (errors.length > 0) {
+    throw new ConfigError(
+      errors.map((e) => ({
+        variable: e.property,
+        message: Object.values(e.constraints ?? {})[0] ?? 'is invalid',
+        value: raw[e.property],
+      })),
+    );
+  }
+  return {
+    port: parsed.PORT,
+    host: parsed.HOST,
+    databaseUrl: parsed.DATABASE_URL,
+    dataDir: resolve(parsed.DATA_DIR),
+    logLevel: parsed.LOG_LEVEL,
+    bodyLimitBytes: bytes.parse(parsed.BODY_LIMIT.replace(/\s+/g, '')) ?? 0,
+    dbPoolMax: parsed.DB_POOL_MAX,
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
+    migrateOnStart: parsed.MIGRATE_ON_START,
+    seedOnStart: parsed.SEED_ON_START,
+  };
+}

@@ -1,0 +1,36 @@
+import { json, type RequestHandler } from 'express';
+import { DomainError } from '../../metrics/errors';
+
+interface BodyParserError extends Error {
+  type?: string;
+  limit?: number;
+  length?: number;
+}
+
+/** Turns an error of Express's body parser into the domain error the client should see. */
+export function bodyParserError(err: BodyParserError): DomainError | BodyParserError {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new DomainError('malformed_json', `The request body is not valid JSON: ${err.message}`);
+    case 'entity.too.large':
+      return new DomainError('payload_too_large', `The request body is larger than the limit of ${err.limit} bytes.`, {
+        limit: err.limit,
+        length: err.length,
+      });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new DomainError('unsupported_media_type', err.message);
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new DomainError('invalid_parameter', err.message);
+    default:
+      return err;
+  }
+}
+
+/** JSON bodies up to the configured limit; its failures reach the exception filter as domain errors. */
+export function jsonBody(limit: number): RequestHandler {
+  const parse = json({ limit });
+  return (req, res, next) => parse(req, res, (err?: unknown) => next(err ? bodyParserError(err as BodyParserError) : undefined));
+}

@@ -1,0 +1,97 @@
+import { PGlite } from '@electric-sql/pglite';
+import ClientPgLite from 'knex-pglite';
+import knexFactory, { type Knex } from 'knex';
+import { join } from 'node:path';
+import { types as pgTypes } from 'pg';
+import { DataDirLock, type LockInfo } from './data-dir-lock';
+import { TYPE_PARSERS } from './db-types';
+
+export type DatabaseDriver = 'postgres' | 'embedded';
+
+export interface DatabaseOptions {
+  /** A PostgreSQL server; when absent, the embedded database in `dataDir` is used. */
+  databaseUrl?: string;
+  /** Folder of the embedded database (and its lock file). */
+  dataDir: string;
+  /** Largest pool against a server (the embedded database has exactly one connection). */
+  poolMax?: number;
+  /** Who opens an embedded data folder, written into its lock for other processes to read. */
+  holder?: Omit<LockInfo, 'pid' | 'startedAt'>;
+  /** Start the embedded database from a dump of a data folder (a migrated template in tests). */
+  loadDataDir?: Blob;
+  /** Keep the embedded database in memory (tests): no folder, no lock. */
+  inMemory?: boolean;
+}
+
+export interface Database {
+  readonly knex: Knex;
+  readonly driver: DatabaseDriver;
+  /** Where the data lives, for logs: the server without its password, or the folder. */
+  readonly location: string;
+  /** The underlying PGlite instance, for the embedded driver (to dump it, in tests). */
+  readonly pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+const pgTypeParsers = {
+  getTypeParser: (oid: number, format?: string) =>
+    TYPE_PARSERS[oid] ?? pgTypes.getTypeParser(oid, format as 'text'),
+};
+
+/** The embedded database's own folder inside DATA_DIR (the lock and the admin socket sit beside it). */
+export function pgDataPath(dataDir: string): string {
+  return join(dataDir, 'pgdata');
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+/** Opens the database the configuration names: the pg driver for a server URL, else PGlite in a data folder. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const knex = knexFactory({
+      client: 'pg',
+      connection: { connectionString: options.databaseUrl, types: pgTypeParsers, connectionTimeoutMillis: 5000 } as Knex.PgConnectionConfig,
+      pool: { min: 0, max: options.poolMax ?? 10 },
+      acquireConnectionTimeout: 5000,
+    });
+    return { knex, driver: 'postgres', location: redactUrl(options.databaseUrl), close: () => knex.destroy() };
+  }
+
+  const lock = options.inMemory ? undefined : DataDirLock.acquire(options.dataDir, options.holder ?? { holder: 'cli' });
+  try {
+    const pglite = new PGlite(options.inMemory ? undefined : pgDataPath(options.dataDir), {
+      parsers: TYPE_PARSERS,
+      loadDataDir: options.loadDataDir,
+    });
+    await pglite.waitReady;
+    const knex = knexFactory({ client: ClientPgLite, connection: { pglite } as never });
+    let closed = false;
+    return {
+      knex,
+      driver: 'embedded',
+      location: options.inMemory ? 'memory' : pgDataPath(options.dataDir),
+      pglite,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        try {
+          await knex.destroy();
+          if (!pglite.closed) await pglite.close();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}

@@ -1,0 +1,254 @@
+import { parse } from 'csv-parse/sync';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { normaliseName } from '../authorities/normalise-name';
+import { projectRoot } from '../project-root';
+
+/** The reference data the product ships, under metrics/reference/data (origins and licences in NOTICE.md there). */
+export const REFERENCE_DATA_DIR = join(projectRoot(), 'metrics', 'reference', 'data');
+
+export interface ReferenceFile {
+  name: string;
+  text: string;
+  sha256: string;
+}
+
+export function readReferenceFile(name: string, dir = REFERENCE_DATA_DIR): ReferenceFile {
+  const text = readFileSync(join(dir, name), 'utf8');
+  return { name, text, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+function csvRows(text: string): Array<Record<string, string>> {
+  return parse(text, { columns: true, skip_empty_lines: true, bom: true, trim: true }) as Array<Record<string, string>>;
+}
+
+export interface AuthorityRow {
+  code: string;
+  name: string;
+  short_name: string | null;
+  kind: string;
+  subtype: string | null;
+  nation: string | null;
+  region: string | null;
+  population: number | null;
+  area_km2: string | null;
+  latitude: string | null;
+  longitude: string | null;
+  local_code: string | null;
+  govuk_slug: string | null;
+  start_date: string | null;
+  source: string;
+}
+
+export interface AuthorityNameRow {
+  code: string;
+  name: string;
+  name_normalised: string;
+  source: string;
+}
+
+export interface AuthorityIdentifierRow {
+  code: string;
+  scheme: string;
+  identifier: string;
+  is_current: boolean;
+}
+
+export interface AuthorityLinkRow {
+  code: string;
+  parent_code: string | null;
+  combined_authority_code: string | null;
+}
+
+export interface AuthoritiesDataset {
+  authorities: AuthorityRow[];
+  names: AuthorityNameRow[];
+  identifiers: AuthorityIdentifierRow[];
+  links: AuthorityLinkRow[];
+}
+
+const MYSOCIETY = 'mysociety-uk-local-authorities';
+const GOVUK = 'govuk-departments';
+
+/** Register schemes of org-id.guide for the mySociety "old-register" column. */
+const REGISTER_SCHEMES: Record<string, string> = {
+  'local-authority-eng': 'GB-LAE',
+  'local-authority-sct': 'GB-LAS',
+  'principal-local-authority': 'GB-PLA',
+  'local-authority-nir': 'GB-LANI',
+};
+
+const blank = (s: string | undefined): string | null => (s === undefined || s.trim() === '' ? null : s.trim());
+
+function decimalOrNull(s: string | undefined): string | null {
+  const v = blank(s);
+  return v !== null && /^-?\d+(\.\d+)?$/.test(v) ? v : null;
+}
+
+function dedupeNames(names: AuthorityNameRow[]): AuthorityNameRow[] {
+  const seen = new Set<string>();
+  return names.filter((n) => {
+    const key = `${n.code}\u0000${n.name_normalised}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Current UK councils from mySociety's list, with parent links (county; combined authority), their names and the
+ * names of the councils they replaced (for matching old contract data), GSS codes (current and former) and register codes.
+ */
+export function parseLocalAuthorities(authoritiesCsv: string, namesCsv: string): AuthoritiesDataset {
+  const rows = csvRows(authoritiesCsv);
+  const byLocal = new Map(rows.map((r) => [r['local-authority-code'], r]));
+  const isCurrent = (r: Record<string, string>) => r['current-authority'] === 'True' && blank(r['gss-code']) !== null;
+  const current = rows.filter(isCurrent);
+
+  /** The current authority a local code stands for now: itself, or the single successor it was merged into. */
+  const successor = (localCode: string, depth = 0): Record<string, string> | undefined => {
+    const r = byLocal.get(localCode);
+    if (!r || depth > 5) return undefined;
+    if (isCurrent(r)) return r;
+    const next = (r['replaced-by'] ?? '').split(',').filter(Boolean);
+    return next.length === 1 ? successor(next[0], depth + 1) : undefined;
+  };
+  const gssOf = (localCode: string) => {
+    const r = byLocal.get(localCode);
+    return r && isCurrent(r) ? r['gss-code'] : null;
+  };
+
+  const authorities: AuthorityRow[] = current.map((r) => ({
+    code: r['gss-code'],
+    name: r['official-name'],
+    short_name: blank(r['nice-name']),
+    kind: 'local_authority',
+    subtype: blank(r['local-authority-type-name']),
+    nation: blank(r.nation),
+    region: blank(r.region),
+    population: decimalOrNull(r['pop-2020']) === null ? null : Math.round(Number(r['pop-2020'])),
+    area_km2: decimalOrNull(r.area),
+    latitude: decimalOrNull(r.lat),
+    longitude: decimalOrNull(r.long),
+    local_code: r['local-authority-code'],
+    govuk_slug: blank(r['gov-uk-slug']),
+    start_date: blank(r['start-date']),
+    source: MYSOCIETY,
+  }));
+
+  const links: AuthorityLinkRow[] = current.map((r) => ({
+    code: r['gss-code'],
+    parent_code: blank(r['county-la']) ? gssOf(r['county-la']) : null,
+    combined_authority_code: blank(r['combined-authority']) ? gssOf(r['combined-authority']) : null,
+  }));
+
+  const names: AuthorityNameRow[] = [];
+  const addName = (code: string, name: string | null, source: string) => {
+    if (name) names.push({ code, name, name_normalised: normaliseName(name), source });
+  };
+  for (const r of current) {
+    addName(r['gss-code'], r['official-name'], 'official');
+    addName(r['gss-code'], blank(r['nice-name']), 'short');
+  }
+  for (const r of csvRows(namesCsv)) {
+    const target = successor(r['local-authority-code']);
+    if (!target) continue;
+    addName(target['gss-code'], blank(r['la-name']), target['local-authority-code'] === r['local-authority-code'] ? 'alternative' : 'predecessor');
+  }
+
+  const identifiers: AuthorityIdentifierRow[] = [];
+  const seenIds = new Set<string>();
+  const addId = (code: string, scheme: string, identifier: string | null, isCurrentId: boolean) => {
+    if (!identifier || seenIds.has(`${scheme}:${identifier}`)) return;
+    seenIds.add(`${scheme}:${identifier}`);
+    identifiers.push({ code, scheme, identifier, is_current: isCurrentId });
+  };
+  for (const r of current) {
+    const code = r['gss-code'];
+    addId(code, 'GB-GSS', code, true);
+    const [register, registerCode] = (r['old-register-and-code'] ?? '').split(':');
+    if (REGISTER_SCHEMES[register]) addId(code, REGISTER_SCHEMES[register], blank(registerCode), true);
+    for (const former of (r['former-gss-codes'] ?? '').split(',')) addId(code, 'GB-GSS', blank(former), false);
+  }
+  for (const r of rows.filter((x) => !isCurrent(x))) {
+    const target = successor(r['local-authority-code']);
+    if (!target) continue;
+    addId(target['gss-code'], 'GB-GSS', blank(r['gss-code']), false);
+    const [register, registerCode] = (r['old-register-and-code'] ?? '').split(':');
+    if (REGISTER_SCHEMES[register]) addId(target['gss-code'], REGISTER_SCHEMES[register], blank(registerCode), false);
+  }
+
+  return { authorities, names: dedupeNames(names), identifiers, links };
+}
+
+/** Ministerial and non-ministerial departments, coded by their GB-GOR (GOV.UK analytics) identifier. */
+export function parseDepartments(csv: string): AuthoritiesDataset {
+  const rows = csvRows(csv);
+  const codeOf = (gorId: string) => `GB-GOR-${gorId}`;
+  const authorities: AuthorityRow[] = rows.map((r) => ({
+    code: codeOf(r.gor_id),
+    name: r.name,
+    short_name: blank(r.abbreviation),
+    kind: 'central_department',
+    subtype: r.type === 'ministerial_department' ? 'Ministerial department' : 'Non-ministerial department',
+    nation: null,
+    region: null,
+    population: null,
+    area_km2: null,
+    latitude: null,
+    longitude: null,
+    local_code: null,
+    govuk_slug: blank(r.govuk_slug),
+    start_date: null,
+    source: GOVUK,
+  }));
+  const names = rows.flatMap((r) =>
+    [r.name, blank(r.abbreviation)]
+      .filter((n): n is string => n !== null)
+      .map((name) => ({ code: codeOf(r.gor_id), name, name_normalised: normaliseName(name), source: 'official' })),
+  );
+  const identifiers = rows.flatMap((r) => [
+    { code: codeOf(r.gor_id), scheme: 'GB-GOR', identifier: r.gor_id, is_current: true },
+    ...(r.former_gor_ids ?? '')
+      .split(';')
+      .filter(Boolean)
+      .map((id) => ({ code: codeOf(r.gor_id), scheme: 'GB-GOR', identifier: id, is_current: false })),
+  ]);
+  return {
+    authorities,
+    names: dedupeNames(names),
+    identifiers,
+    links: rows.map((r) => ({ code: codeOf(r.gor_id), parent_code: null, combined_authority_code: null })),
+  };
+}
+
+export interface CpvDivisionRow {
+  code: string;
+  cpv_code: string;
+  label: string;
+}
+
+export interface CpvCodeRow {
+  code8: string;
+  code: string;
+  division: string;
+  level: string;
+  parent_code8: string | null;
+  label: string;
+}
+
+export function parseCpvDivisions(csv: string): CpvDivisionRow[] {
+  return csvRows(csv).map((r) => ({ code: r.division, cpv_code: r.code, label: r.label_en }));
+}
+
+export function parseCpvCodes(csv: string): CpvCodeRow[] {
+  return csvRows(csv).map((r) => ({
+    code8: r.code8,
+    code: r.code,
+    division: r.division,
+    level: r.level,
+    parent_code8: blank(r.parent_code)?.slice(0, 8) ?? null,
+    label: r.label_en,
+  }));
+}

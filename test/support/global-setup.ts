@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDatabase } from '../../metrics/db/database';
+import { prepareDatabase } from '../../metrics/db/prepare';
+import { projectRoot } from '../../metrics/project-root';
+import { databaseUrl, embeddedTemplatePath, serverUrl, TEMPLATE_DB } from './test-env';
+
+/**
+ * Runs once before all test files: compiles the service (the process tests start it as `node dist/api/main.js`, as
+ * the README does) and builds the migrated, seeded template every test database is a copy of.
+ */
+export default async function globalSetup(): Promise<void> {
+  const root = projectRoot(__dirname);
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+
+  if (serverUrl) {
+    const admin = await openDatabase({ databaseUrl: serverUrl, dataDir: '' });
+    try {
+      await admin.knex.raw(`drop database if exists ${TEMPLATE_DB} with (force)`);
+      await admin.knex.raw(`create database ${TEMPLATE_DB}`);
+    } finally {
+      await admin.close();
+    }
+    const template = await openDatabase({ databaseUrl: databaseUrl(serverUrl, TEMPLATE_DB), dataDir: '' });
+    try {
+      await prepareDatabase(template.knex);
+    } finally {
+      await template.close();
+    }
+    return;
+  }
+
+  const template = await openDatabase({ dataDir: '', inMemory: true });
+  try {
+    await prepareDatabase(template.knex);
+    const dump = await template.pglite!.dumpDataDir('none');
+    writeFileSync(embeddedTemplatePath, Buffer.from(await dump.arrayBuffer()));
+  } finally {
+    await template.close();
+  }
+}

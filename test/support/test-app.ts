@@ -1,0 +1,32 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createApp } from '../../api/app';
+import { loadConfig } from '../../api/config/config';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  url: string;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** The real application over HTTP on a random port, on a test database of its own. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', DATA_DIR: '/nonexistent', ...env });
+  const app = await createApp(config, { database: database.db });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  let closed = false;
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    database,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await database.dispose();
+    },
+  };
+}
