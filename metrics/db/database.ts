@@ -67,7 +67,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
   const lock = options.inMemory ? undefined : DataDirLock.acquire(options.dataDir, options.holder ?? { holder: 'cli' });
   try {
-    const pglite = new PGlite(options.inMemory ? undefined : pgDataPath(options.dataDir), {
+    const pglite = new PGlite(options.inMemory ? 'memory://' : pgDataPath(options.dataDir), {
       parsers: TYPE_PARSERS,
       loadDataDir: options.loadDataDir,
     });

@@ -1,0 +1,77 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MIGRATIONS } from '../../migrations';
+import { migrator } from '../../metrics/db/migrator';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+const TABLES = [
+  'authorities',
+  'authority_names',
+  'authority_identifiers',
+  'cpv_divisions',
+  'cpv_codes',
+  'reference_datasets',
+  'frameworks',
+  'themes',
+  'policy_outcomes',
+  'measures',
+  'proxy_values',
+  'unit_conversions',
+  'deflators',
+  'measure_crosswalk',
+  'api_keys',
+  'api_key_authorities',
+  'import_batches',
+  'import_rejections',
+  'suppliers',
+  'contracts',
+  'commitments',
+  'outcomes',
+  'report_schedules',
+  'report_runs',
+];
+
+describe('migrations', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ empty: true });
+  });
+  afterAll(() => t.dispose());
+
+  const tables = async (): Promise<string[]> => {
+    const { rows } = await t.db.knex.raw(
+      `select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'knex_%'`,
+    );
+    return rows.map((r: { table_name: string }) => r.table_name).sort();
+  };
+
+  it('lists every migration file of migrations/, in order', () => {
+    const files = readdirSync(join(__dirname, '..', '..', 'migrations'))
+      .filter((f) => /^\d{14}_.+\.ts$/.test(f))
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort();
+    expect(MIGRATIONS.map(([name]) => name)).toEqual(files);
+  });
+
+  it('migrates up, all the way down, and up again', async () => {
+    const first = await migrator.latest(t.db.knex);
+    expect(first).toEqual(MIGRATIONS.map(([name]) => name));
+    expect(await tables()).toEqual([...TABLES].sort());
+    expect((await migrator.status(t.db.knex)).pending).toEqual([]);
+
+    const reverted = await migrator.down(t.db.knex, true);
+    expect(reverted).toHaveLength(MIGRATIONS.length);
+    expect(await tables()).toEqual([]);
+    expect((await migrator.status(t.db.knex)).pending).toHaveLength(MIGRATIONS.length);
+
+    expect(await migrator.latest(t.db.knex)).toHaveLength(MIGRATIONS.length);
+    expect(await tables()).toEqual([...TABLES].sort());
+    expect(await migrator.latest(t.db.knex)).toEqual([]); // nothing left to do
+  });
+
+  it('rolls back one batch at a time', async () => {
+    // the last `latest` applied every migration in one batch
+    expect(await migrator.down(t.db.knex)).toHaveLength(MIGRATIONS.length);
+    await migrator.latest(t.db.knex);
+  });
+});

@@ -1,0 +1,59 @@
+import { seedReferenceData } from '../../metrics/reference/reference-seeder';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+describe('reference data seed', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(() => t.dispose());
+
+  const counts = async () => {
+    const { rows } = await t.db.knex.raw(`
+      select (select count(*) from authorities) as authorities,
+             (select count(*) from authority_names) as names,
+             (select count(*) from authority_identifiers) as identifiers,
+             (select count(*) from cpv_codes) as cpv,
+             (select count(*) from cpv_divisions) as divisions`);
+    return rows[0];
+  };
+
+  it('has loaded every dataset once', async () => {
+    const c = await counts();
+    expect(c).toMatchObject({ authorities: 397 + 44, cpv: 9454, divisions: 45 });
+    const datasets = await t.db.knex('reference_datasets').orderBy('name').select('name', 'row_count', 'licence');
+    expect(datasets).toEqual([
+      { name: 'central-government', row_count: 44, licence: 'OGL-UK-3.0 (Crown copyright)' },
+      { name: 'cpv', row_count: 9454, licence: 'Apache-2.0' },
+      { name: 'local-authorities', row_count: 397, licence: 'CC-BY-4.0 (mySociety)' },
+    ]);
+  });
+
+  it('skips datasets that have not changed', async () => {
+    const before = await counts();
+    const result = await seedReferenceData(t.db.knex);
+    expect(result.every((r) => !r.loaded)).toBe(true);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('reloads a changed dataset without duplicating anything, keeping names users added', async () => {
+    const before = await counts();
+    const trafford = await t.db.knex('authorities').where({ code: 'E08000009' }).first('id');
+    await t.db.knex('authority_names').insert({
+      authority_id: trafford.id,
+      name: 'Trafford MBC',
+      name_normalised: 'trafford mbc',
+      source: 'user',
+    });
+    await t.db.knex('authorities').where({ code: 'E08000009' }).update({ name: 'Tampered' });
+    await t.db.knex('reference_datasets').update({ sha256: '0'.repeat(64) }); // as if every file had changed
+
+    const result = await seedReferenceData(t.db.knex);
+    expect(result.map((r) => r.loaded)).toEqual([true, true, true]);
+    expect(await counts()).toEqual({ ...before, names: before.names + 1 });
+    expect(await t.db.knex('authorities').where({ code: 'E08000009' }).first('name')).toEqual({
+      name: 'Trafford Metropolitan Borough Council',
+    });
+    expect(await t.db.knex('authority_names').where({ name: 'Trafford MBC' }).first('source')).toEqual({ source: 'user' });
+  });
+});

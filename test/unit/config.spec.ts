@@ -1,0 +1,76 @@
+import { ConfigError, loadConfig } from '../../api/config/config';
+
+describe('loadConfig', () => {
+  it('has sensible defaults: port 3000, embedded database in .data/', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      logLevel: 'info',
+      bodyLimitBytes: 10 * 1024 * 1024,
+      dbPoolMax: 10,
+      migrateOnStart: true,
+      seedOnStart: true,
+    });
+    expect(config.dataDir).toBe(`${process.cwd()}/.data`);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u:p@db:5432/svm',
+      DATA_DIR: '/var/lib/svm',
+      LOG_LEVEL: 'debug',
+      BODY_LIMIT: '512kb',
+      DB_POOL_MAX: '20',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      MIGRATE_ON_START: 'false',
+      SEED_ON_START: 'no',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: 'postgres://u:p@db:5432/svm',
+      dataDir: '/var/lib/svm',
+      logLevel: 'debug',
+      bodyLimitBytes: 512 * 1024,
+      dbPoolMax: 20,
+      shutdownTimeoutMs: 5000,
+      migrateOnStart: false,
+      seedOnStart: false,
+    });
+  });
+
+  it('treats an empty DATABASE_URL as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '' }).databaseUrl).toBeUndefined();
+  });
+
+  it('stops with a message naming each bad variable and its value', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', BODY_LIMIT: 'huge', MIGRATE_ON_START: 'maybe' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('PORT="abc" must be a whole number from 0 to 65535');
+    expect(message).toContain('DATABASE_URL="mysql://x" must be a postgres:// or postgresql:// connection URL');
+    expect(message).toContain('LOG_LEVEL="loud" must be one of');
+    expect(message).toContain('BODY_LIMIT="huge"');
+    expect(message).toContain('MIGRATE_ON_START="maybe" must be true or false');
+    expect((error as ConfigError).problems.map((p) => p.variable).sort()).toEqual([
+      'BODY_LIMIT',
+      'DATABASE_URL',
+      'LOG_LEVEL',
+      'MIGRATE_ON_START',
+      'PORT',
+    ]);
+  });
+
+  it('refuses out-of-range numbers', () => {
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT="70000"/);
+    expect(() => loadConfig({ DB_POOL_MAX: '0' })).toThrow(/DB_POOL_MAX="0"/);
+    expect(() => loadConfig({ PORT: '3.5' })).toThrow(/PORT="3.5"/);
+  });
+});
