@@ -12,6 +12,7 @@ import { AuthoritiesService } from './authorities/authorities.service';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule, type DatabaseModuleOptions } from './database/database.module';
+import { ShutdownState } from './http/graceful-shutdown';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { KeysController } from './keys/keys.controller';
@@ -45,6 +46,7 @@ export class AppModule {
         ApiKeysRepository,
         ApiKeysService,
         AdminSocketService,
+        ShutdownState,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
       ],
     };

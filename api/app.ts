@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import type { AppConfig } from './config/config';
 import type { DatabaseModuleOptions } from './database/database.module';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
+import { closeConnectionsWhenStopping, ShutdownState } from './http/graceful-shutdown';
 import { jsonBody } from './http/json-body';
 import { validationPipe } from './http/validation.pipe';
 
@@ -23,6 +24,7 @@ export async function createApp(config: AppConfig, database?: DatabaseModuleOpti
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  app.use(closeConnectionsWhenStopping(app.get(ShutdownState)));
   app.use(jsonBody(config.bodyLimitBytes));
   app.useGlobalPipes(validationPipe);
   app.useGlobalFilters(new AllExceptionsFilter());

@@ -22,7 +22,7 @@ const body = (code: ErrorCode, message: string, details?: unknown): ErrorBody =>
 const isConnectionFailure = (err: { code?: string; message?: string }) =>
   ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03'].includes(err.code ?? '') ||
   (err.code ?? '').startsWith('08') ||
-  /Knex: Timeout acquiring a connection|Connection terminated|PGlite is closed/i.test(err.message ?? '');
+  /Knex: Timeout acquiring a connection|Unable to acquire a connection|Connection terminated|PGlite is closed/i.test(err.message ?? '');
 
 /** Every failure, whatever raised it, as `{ error: { code, message, details } }` with its status. */
 export function classifyError(exception: unknown): Classified {

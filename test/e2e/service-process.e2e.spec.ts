@@ -1,0 +1,161 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lockPath } from '../../metrics/db/data-dir-lock';
+import { http } from '../support/http';
+import { runCli, startService, type ServiceProcess } from '../support/service-process';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { serverUrl } from '../support/test-env';
+
+const lastKey = (stdout: string) => stdout.trim().split('\n').at(-1)!;
+
+/**
+ * The service as a newcomer runs it (node dist/api/main.js, on the embedded database in a data folder), and the keys
+ * CLI against that folder, with the service running and stopped. These run in every test run: they need no server.
+ */
+describe('the service process on the embedded database', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'svm-process-'));
+  const env = { DATA_DIR: dataDir };
+  let service: ServiceProcess | undefined;
+  afterAll(async () => {
+    if (service?.child.exitCode === null) await service.stop('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  let submitterKey: string;
+
+  it('starts on an empty data folder, migrated and seeded, and answers health', async () => {
+    service = await startService(env);
+    const health = await http(`${service.url}/health`);
+    expect(health.status).toBe(200);
+    expect(health.body.database.driver).toBe('embedded');
+    const england = await http(`${service.url}/api/v1/authorities?nation=England&limit=1`);
+    expect(england.body.page.total).toBe(332);
+    expect(existsSync(lockPath(dataDir))).toBe(true);
+  });
+
+  it('creates keys from the CLI while the service holds the data folder', () => {
+    const result = runCli(['keys', 'create', '--role', 'submitter', '--authority', 'E08000009', '--label', 'Trafford'], env);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Created submitter key');
+    submitterKey = lastKey(result.stdout);
+    expect(submitterKey).toMatch(/^svm_[a-z0-9]{8}_/);
+    const bad = runCli(['keys', 'create', '--role', 'submitter', '--authority', 'NOPE'], env);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('unknown authority code(s): NOPE');
+  });
+
+  it('accepts a write with that key and refuses one for another authority', async () => {
+    const ok = await http(`${service!.url}/api/v1/authorities/E08000009/names`, { key: submitterKey, json: { name: 'Trafford MBC' } });
+    expect(ok.status).toBe(201);
+    const other = await http(`${service!.url}/api/v1/authorities/E08000003/names`, { key: submitterKey, json: { name: 'Manc' } });
+    expect(other.status).toBe(403);
+  });
+
+  it('refuses a second service on the same data folder, naming the holder', async () => {
+    const second = startService(env, 30_000);
+    await expect(second).rejects.toMatchObject({ code: 1 });
+    await second.catch((err: { output: string }) => {
+      expect(err.output).toMatch(/open in another process \(pid \d+, service/);
+    });
+  });
+
+  it('lets an in-flight request finish on SIGTERM, then closes the database and its lock', async () => {
+    const body = JSON.stringify({ name: 'Trafford Borough' });
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        `${service!.url}/api/v1/authorities/E08000009/names`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            authorization: `Bearer ${submitterKey}`,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 5)); // the request is now in flight
+      setTimeout(() => {
+        void exit;
+        req.end(body.slice(5));
+      }, 500);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const exit = service!.stop('SIGTERM');
+    const res = await response;
+    expect(res.status).toBe(201);
+    expect(await exit).toBe(0);
+    expect(service!.output()).toContain('database closed');
+    expect(existsSync(lockPath(dataDir))).toBe(false);
+  });
+
+  it('creates and lists keys from the CLI while the service is stopped', () => {
+    const created = runCli(['keys', 'create', '--role', 'admin', '--json'], env);
+    expect(created.status).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ role: 'admin', authorities: [] });
+    const list = runCli(['keys', 'list'], env);
+    expect(list.status).toBe(0);
+    expect(list.stdout.trim().split('\n')).toHaveLength(2);
+    expect(list.stdout).toContain('submitter for E08000009  "Trafford"');
+    expect(existsSync(lockPath(dataDir))).toBe(false);
+  });
+
+  it('restarts on the same folder with the data kept and nothing duplicated', async () => {
+    service = await startService(env);
+    const all = await http(`${service.url}/api/v1/authorities?limit=1`);
+    expect(all.body.page.total).toBe(397 + 44);
+    const trafford = await http(`${service.url}/api/v1/authorities/E08000009`);
+    const userNames = trafford.body.alternative_names.filter((n: { source: string }) => n.source === 'user');
+    expect(userNames.map((n: { name: string }) => n.name).sort()).toEqual(['Trafford Borough', 'Trafford MBC']);
+    const write = await http(`${service.url}/api/v1/authorities/E08000009/names`, { key: submitterKey, json: { name: 'TMBC' } });
+    expect(write.status).toBe(201);
+    const list = runCli(['keys', 'list', '--json'], env);
+    expect(JSON.parse(list.stdout)).toHaveLength(2);
+    const down = runCli(['migrate', 'down'], env);
+    expect(down.status).toBe(1);
+    expect(down.stderr).toMatch(/in use by service/);
+    expect(await service.stop('SIGINT')).toBe(0);
+  });
+
+  it('refuses to start on a bad configuration, naming the variable', async () => {
+    const started = startService({ ...env, PORT: 'abc' }, 30_000);
+    await expect(started).rejects.toMatchObject({ code: 78 });
+    await started.catch((err: { output: string }) => expect(err.output).toContain('PORT="abc" must be a whole number'));
+  });
+});
+
+/** With a PostgreSQL server configured for the run, the same commands against it (several processes may connect). */
+(serverUrl ? describe : describe.skip)('the service process on PostgreSQL (runs when TEST_DATABASE_URL or DATABASE_URL is set)', () => {
+  let t: TestDatabase;
+  let service: ServiceProcess | undefined;
+  beforeAll(async () => {
+    t = await createTestDatabase({ empty: true });
+  });
+  afterAll(async () => {
+    if (service?.child.exitCode === null) await service.stop('SIGKILL');
+    await t.dispose();
+  });
+
+  it('migrates and seeds an empty database, serves it, and takes keys from the CLI alongside', async () => {
+    const env = { DATABASE_URL: t.url! };
+    service = await startService(env);
+    expect((await http(`${service.url}/health`)).body.database.driver).toBe('postgres');
+    expect((await http(`${service.url}/api/v1/authorities?nation=England&limit=1`)).body.page.total).toBe(332);
+    const created = runCli(['keys', 'create', '--role', 'submitter', '--authority', 'E08000009'], env);
+    expect(created.status).toBe(0);
+    const write = await http(`${service.url}/api/v1/authorities/E08000009/names`, {
+      key: lastKey(created.stdout),
+      json: { name: 'Trafford MBC' },
+    });
+    expect(write.status).toBe(201);
+    expect(await service.stop()).toBe(0);
+  });
+});
