@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -6,7 +7,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' } },
+    languageOptions: { globals: globals.node },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
@@ -19,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['api/config/config.ts', 'test/**/*.ts', 'jest.config.js'],
+    files: ['api/config/config.ts', 'test/**/*.ts', 'test/**/*.js', 'jest.config.js'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
@@ -27,7 +28,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['jest.config.js'],
+    files: ['jest.config.js', 'test/**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );
