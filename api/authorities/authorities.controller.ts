@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import type { Principal } from '../auth/principal';
 import { Roles } from '../auth/roles.decorator';
@@ -34,7 +34,8 @@ export class AuthoritiesController {
   @ApiOperation({
     summary: 'Add a name the authority is known by in contract data (admin, or a submitter for this authority)',
   })
-  @ApiErrors(400, 401, 403, 404, 409)
+  @ApiCreatedResponse({ description: '{ code, name, name_normalised, source: "user" }' })
+  @ApiErrors(400, 401, 403, 404, 409, 413)
   addName(@CurrentPrincipal() principal: Principal, @Param('code') code: string, @Body() body: AddAuthorityNameDto) {
     return this.authorities.addName(principal, code, body.name);
   }

@@ -158,4 +158,11 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) void main(process.argv);
+if (require.main === module) {
+  // `npm run keys -- list | head` closes the pipe early: stop quietly rather than crash on EPIPE
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+  void main(process.argv);
+}

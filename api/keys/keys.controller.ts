@@ -24,7 +24,7 @@ export class KeysController {
   @Post()
   @ApiOperation({ summary: 'Create an API key; the response holds the key, shown once' })
   @ApiCreatedResponse({ type: CreatedKeyDto })
-  @ApiErrors(400, 401, 403)
+  @ApiErrors(400, 401, 403, 413)
   create(@Body() body: CreateKeyDto) {
     return this.keys.create(body);
   }

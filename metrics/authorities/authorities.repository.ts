@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { KNEX } from '../db/knex.token';
+import { escapeLike } from '../db/sql';
 import { normaliseName } from './normalise-name';
 
 export interface AuthorityFilter {
@@ -41,8 +42,6 @@ export interface AuthorityDetail extends AuthoritySummary {
   alternative_names: Array<{ name: string; source: string }>;
   identifiers: Array<{ scheme: string; identifier: string; is_current: boolean }>;
 }
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const SUMMARY_COLUMNS = [
   'a.code',

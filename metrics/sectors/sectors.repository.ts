@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { KNEX } from '../db/knex.token';
+import { escapeLike } from '../db/sql';
 
 export interface Sector {
   code: string;
@@ -24,8 +25,6 @@ export interface CpvFilter {
   limit: number;
   offset: number;
 }
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const CPV_COLUMNS = ['c.code', 'c.code8', 'c.division', 'c.level', 'p.code as parent_code', 'c.label'];
 

@@ -33,6 +33,10 @@ describe('the service process on the embedded database', () => {
     const england = await http(`${service.url}/api/v1/authorities?nation=England&limit=1`);
     expect(england.body.page.total).toBe(332);
     expect(existsSync(lockPath(dataDir))).toBe(true);
+    // logs are JSON lines, and the one that gives the URL says which database it runs on
+    const lines = service.output().trim().split('\n');
+    const parsed = lines.map((line) => JSON.parse(line));
+    expect(parsed.find((l) => l.url)).toMatchObject({ context: 'Main', database: 'embedded' });
   });
 
   it('creates keys from the CLI while the service holds the data folder', () => {
