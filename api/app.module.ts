@@ -2,6 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthoritiesRepository } from '../metrics/authorities/authorities.repository';
+import { CatalogueRepository } from '../metrics/catalogue/catalogue.repository';
+import { CatalogueService } from '../metrics/catalogue/catalogue.service';
 import { SectorsRepository } from '../metrics/sectors/sectors.repository';
 import { AdminSocketService } from './admin/admin-socket.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -13,6 +15,8 @@ import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule, type DatabaseModuleOptions } from './database/database.module';
 import { ShutdownState } from './http/graceful-shutdown';
+import { FrameworksController } from './frameworks/frameworks.controller';
+import { FrameworksService } from './frameworks/frameworks.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { KeysController } from './keys/keys.controller';
@@ -36,13 +40,16 @@ export class AppModule {
         }),
         DatabaseModule.forRoot(database),
       ],
-      controllers: [HealthController, AuthoritiesController, SectorsController, KeysController],
+      controllers: [HealthController, AuthoritiesController, SectorsController, FrameworksController, KeysController],
       providers: [
         HealthService,
         AuthoritiesRepository,
         AuthoritiesService,
         SectorsRepository,
         SectorsService,
+        CatalogueRepository,
+        CatalogueService,
+        FrameworksService,
         ApiKeysRepository,
         ApiKeysService,
         AdminSocketService,

@@ -7,7 +7,7 @@ import type { AppConfig } from './config/config';
 import type { DatabaseModuleOptions } from './database/database.module';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { closeConnectionsWhenStopping, ShutdownState } from './http/graceful-shutdown';
-import { jsonBody } from './http/json-body';
+import { csvTextBody, jsonBody } from './http/json-body';
 import { validationPipe } from './http/validation.pipe';
 
 const DESCRIPTION = `Monitors how the Public Services (Social Value) Act 2012 is implemented: social value outcomes delivered
@@ -26,6 +26,7 @@ export async function createApp(config: AppConfig, database?: DatabaseModuleOpti
   app.useLogger(app.get(Logger));
   app.use(closeConnectionsWhenStopping(app.get(ShutdownState)));
   app.use(jsonBody(config.bodyLimitBytes));
+  app.use('/api/v1/frameworks', csvTextBody(config.bodyLimitBytes));
   app.useGlobalPipes(validationPipe);
   app.useGlobalFilters(new AllExceptionsFilter());
   app.disable('x-powered-by');

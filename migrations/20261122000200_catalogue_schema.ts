@@ -3,7 +3,9 @@ import { runStatements } from './run-statements';
 
 /**
  * The measures catalogue: frameworks (versioned) -> themes -> policy outcomes -> measures -> proxy values per price year,
- * with unit conversions, deflator series and a crosswalk between frameworks.
+ * with unit conversions, deflator series and a crosswalk between frameworks. A proxy value applies to outcomes of its
+ * price_year; price_base_year, when set, says the value is in another year's prices (DESNZ carbon values for each
+ * emission year are all in 2022 prices).
  */
 export async function up(knex: Knex): Promise<void> {
   await runStatements(knex, [
@@ -19,6 +21,7 @@ export async function up(knex: Knex): Promise<void> {
       currency char(3) not null default 'GBP' check (currency ~ '^[A-Z]{3}$'),
       description text,
       is_default boolean not null default false,
+      content_sha256 char(64) not null check (content_sha256 ~ '^[0-9a-f]{64}$'),
       created_at timestamptz not null default now(),
       unique (code, version)
     )`,
@@ -62,6 +65,7 @@ export async function up(knex: Knex): Promise<void> {
       measure_id integer not null references measures (id) on delete cascade,
       price_year smallint not null check (price_year between 1990 and 2100),
       value_gbp numeric(20, 6) not null check (value_gbp >= 0),
+      price_base_year smallint check (price_base_year between 1990 and 2100),
       source text not null check (length(btrim(source)) > 0),
       licence text not null check (length(btrim(licence)) > 0),
       note text,

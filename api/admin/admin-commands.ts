@@ -1,11 +1,14 @@
 import type { Knex } from 'knex';
 import { migrator } from '../../metrics/db/migrator';
 import { DomainError } from '../../metrics/errors';
+import type { CatalogueService } from '../../metrics/catalogue/catalogue.service';
 import type { ApiKeysService } from '../auth/api-keys.service';
+import { readFramework } from '../frameworks/frameworks.service';
 import type { AdminRequest } from './admin-socket';
 
 export interface AdminContext {
   keys: ApiKeysService;
+  catalogue: CatalogueService;
   knex: Knex;
 }
 
@@ -23,6 +26,11 @@ const COMMANDS: Record<string, (ctx: AdminContext, args: Record<string, unknown>
   'keys.list': (ctx) => ctx.keys.list(),
   'keys.revoke': (ctx, args) => ctx.keys.revoke(str(args.ref) ?? ''),
   'migrate.status': (ctx) => migrator.status(ctx.knex),
+  'frameworks.list': (ctx) => ctx.catalogue.list(),
+  'frameworks.load': (ctx, args) =>
+    ctx.catalogue.load(
+      readFramework(args.format === 'csv' ? 'csv' : 'json', args.content, (args.header ?? {}) as Record<string, unknown>),
+    ),
 };
 
 export function runAdminCommand(ctx: AdminContext, request: AdminRequest): Promise<unknown> {

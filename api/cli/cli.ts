@@ -1,5 +1,8 @@
 import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { AuthoritiesRepository } from '../../metrics/authorities/authorities.repository';
+import { CatalogueRepository, type FrameworkSummary } from '../../metrics/catalogue/catalogue.repository';
+import { CatalogueService, type LoadResult } from '../../metrics/catalogue/catalogue.service';
 import { readLock } from '../../metrics/db/data-dir-lock';
 import { openDatabase, type Database } from '../../metrics/db/database';
 import { migrator } from '../../metrics/db/migrator';
@@ -34,7 +37,8 @@ async function admin(config: AppConfig, request: AdminRequest): Promise<unknown>
   return withDatabase(config, async (db) => {
     await prepareDatabase(db.knex);
     const keys = new ApiKeysService(new ApiKeysRepository(db.knex), new AuthoritiesRepository(db.knex));
-    return runAdminCommand({ keys, knex: db.knex }, request);
+    const catalogue = new CatalogueService(new CatalogueRepository(db.knex));
+    return runAdminCommand({ keys, catalogue, knex: db.knex }, request);
   });
 }
 
@@ -93,6 +97,50 @@ export function buildCli(config: () => AppConfig): Command {
     .action(async (ref: string) => {
       const revoked = (await admin(config(), { command: 'keys.revoke', args: { ref } })) as ApiKeyRecord;
       out(`Revoked ${revoked.prefix} (id ${revoked.id}).`);
+    });
+
+  const frameworks = program.command('frameworks').description('frameworks of measures: load, list');
+  frameworks
+    .command('load')
+    .description('load a framework from a JSON file, or a CSV file with the framework fields as options (see README)')
+    .argument('<file>', 'a .json or .csv file')
+    .option('--code <code>', 'CSV: framework code')
+    .option('--framework-version <version>', 'CSV: framework version')
+    .option('--name <name>', 'CSV: framework name')
+    .option('--licence <licence>', 'CSV: the licence you hold it under')
+    .option('--source <source>', 'CSV: where it comes from')
+    .option('--base-price-year <year>', 'CSV: the price year its values are in by default')
+    .option('--publisher <publisher>', 'CSV: who publishes it')
+    .action(async (file: string, opts: Record<string, string | undefined>) => {
+      const format = /\.csv$/i.test(file) ? 'csv' : 'json';
+      const text = readFileSync(file, 'utf8');
+      let content: unknown = text;
+      if (format === 'json') {
+        try {
+          content = JSON.parse(text);
+        } catch (err) {
+          throw new DomainError('malformed_json', `${file} is not valid JSON: ${(err as Error).message}`);
+        }
+      }
+      const header = {
+        code: opts.code,
+        version: opts.frameworkVersion,
+        name: opts.name,
+        licence: opts.licence,
+        source: opts.source,
+        base_price_year: opts.basePriceYear,
+        publisher: opts.publisher,
+      };
+      const result = (await admin(config(), { command: 'frameworks.load', args: { format, content, header } })) as LoadResult;
+      const f = result.framework;
+      out(`${result.status === 'created' ? 'Loaded' : 'Already loaded, unchanged:'} ${f.code} version ${f.version} (${f.measure_count} measures, licence ${f.licence}).`);
+    });
+  frameworks
+    .command('list')
+    .description('list the frameworks loaded')
+    .action(async () => {
+      const list = (await admin(config(), { command: 'frameworks.list' })) as FrameworkSummary[];
+      out(list.map((f) => `${f.code}@${f.version}${f.is_default ? ' (default)' : ''}  ${f.measure_count} measures  ${f.name}`).join('\n'));
     });
 
   const migrate = program.command('migrate').description('database migrations (default: migrate to the latest)');

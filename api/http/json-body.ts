@@ -1,4 +1,4 @@
-import { json, type RequestHandler } from 'express';
+import { json, text, type RequestHandler } from 'express';
 import { DomainError } from '../../metrics/errors';
 
 interface BodyParserError extends Error {
@@ -29,8 +29,16 @@ export function bodyParserError(err: BodyParserError): DomainError | BodyParserE
   }
 }
 
+function withDomainErrors(parse: RequestHandler): RequestHandler {
+  return (req, res, next) => parse(req, res, (err?: unknown) => next(err ? bodyParserError(err as BodyParserError) : undefined));
+}
+
 /** JSON bodies up to the configured limit; its failures reach the exception filter as domain errors. */
 export function jsonBody(limit: number): RequestHandler {
-  const parse = json({ limit });
-  return (req, res, next) => parse(req, res, (err?: unknown) => next(err ? bodyParserError(err as BodyParserError) : undefined));
+  return withDomainErrors(json({ limit }));
+}
+
+/** Small CSV documents read whole as text (frameworks), under the same limit. Bulk imports stream instead. */
+export function csvTextBody(limit: number): RequestHandler {
+  return withDomainErrors(text({ limit, type: ['text/csv', 'application/csv'] }));
 }

@@ -252,3 +252,20 @@ export function parseCpvCodes(csv: string): CpvCodeRow[] {
     label: r.label_en,
   }));
 }
+
+export interface DeflatorRow {
+  series: string;
+  year: number;
+  index_value: string;
+  source: string;
+}
+
+/** A deflator series: one index value per year, with its source (`series,year,index_value,base,source,source_url`). */
+export function parseDeflators(csv: string): DeflatorRow[] {
+  return csvRows(csv).map((r) => ({
+    series: r.series,
+    year: Number(r.year),
+    index_value: r.index_value,
+    source: `${r.source} (${r.base}) <${r.source_url}>`,
+  }));
+}

@@ -1,9 +1,15 @@
 import type { Knex } from 'knex';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { CatalogueRepository } from '../catalogue/catalogue.repository';
+import { CatalogueService } from '../catalogue/catalogue.service';
+import { frameworkFromJson } from '../catalogue/framework-definition';
+import { projectRoot } from '../project-root';
 import {
   parseCpvCodes,
   parseCpvDivisions,
   parseDepartments,
+  parseDeflators,
   parseLocalAuthorities,
   readReferenceFile,
 } from './reference-files';
@@ -16,9 +22,13 @@ export interface SeedResult {
   loaded: boolean;
 }
 
+const CATALOGUE_DATA_DIR = join(projectRoot(), 'metrics', 'catalogue', 'data');
+
 interface Dataset {
   name: string;
   files: string[];
+  /** Folder of the files, when not metrics/reference/data. */
+  dir?: string;
   source: string;
   licence: string;
   load(texts: string[], repo: ReferenceRepository, trx: Knex): Promise<number>;
@@ -59,17 +69,42 @@ const DATASETS: Dataset[] = [
       return data.authorities.length;
     },
   },
+  {
+    name: 'gdp-deflators',
+    files: ['gdp_deflators.csv'],
+    dir: CATALOGUE_DATA_DIR,
+    source: "HM Treasury, GDP deflators at market prices, and money GDP (December 2025 Quarterly National Accounts)",
+    licence: 'OGL-UK-3.0 (Crown copyright)',
+    async load([csv], repo, trx) {
+      const rows = parseDeflators(csv);
+      await repo.upsertDeflators(rows, trx);
+      return rows.length;
+    },
+  },
+  {
+    // The open default framework: a version loads once and never changes, so a new file means a new version
+    name: 'framework:svm-open',
+    files: ['svm-open-framework.json'],
+    dir: CATALOGUE_DATA_DIR,
+    source: 'metrics/catalogue/data/svm-open-framework.json (PPN 06/20 themes; open proxy values cited per value)',
+    licence: 'OGL-UK-3.0 and MIT',
+    async load([json], _repo, trx) {
+      const def = frameworkFromJson(JSON.parse(json));
+      await new CatalogueService(new CatalogueRepository(trx)).load(def, { isDefault: true });
+      return def.themes.flatMap((t) => t.outcomes.flatMap((o) => o.measures)).length;
+    },
+  },
 ];
 
 /**
- * Loads the shipped reference data: idempotent (upserts on natural keys) and cheap on restart (a dataset whose files
+ * Loads the shipped reference data (authorities, CPV, deflators, the open default framework): idempotent (upserts on natural keys) and cheap on restart (a dataset whose files
  * have the hash recorded at its last load is skipped). Each dataset is loaded in one transaction.
  */
 export async function seedReferenceData(knex: Knex): Promise<SeedResult[]> {
   const repo = new ReferenceRepository(knex);
   const results: SeedResult[] = [];
   for (const dataset of DATASETS) {
-    const files = dataset.files.map((f) => readReferenceFile(f));
+    const files = dataset.files.map((f) => readReferenceFile(f, dataset.dir));
     const sha256 = createHash('sha256')
       .update(files.map((f) => f.sha256).join(':'))
       .digest('hex');

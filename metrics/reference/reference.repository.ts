@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AuthoritiesDataset, CpvCodeRow, CpvDivisionRow } from './reference-files';
+import type { AuthoritiesDataset, CpvCodeRow, CpvDivisionRow, DeflatorRow } from './reference-files';
 
 /**
  * Bulk writes of reference data. Each statement takes its rows as one JSON document (jsonb_to_recordset), so a
@@ -90,6 +90,16 @@ export class ReferenceRepository {
        on conflict (code8) do update set code = excluded.code, division = excluded.division, level = excluded.level,
          parent_code8 = excluded.parent_code8, label = excluded.label`,
       [JSON.stringify(codes)],
+    );
+  }
+
+  async upsertDeflators(rows: DeflatorRow[], trx: Knex): Promise<void> {
+    await trx.raw(
+      `insert into deflators (series, year, index_value, source)
+       select series, year, index_value, source
+       from jsonb_to_recordset(?::jsonb) as r(series text, year smallint, index_value numeric, source text)
+       on conflict (series, year) do update set index_value = excluded.index_value, source = excluded.source`,
+      [JSON.stringify(rows)],
     );
   }
 }

@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 import { serverUrl } from '../support/test-env';
 
 const lastKey = (stdout: string) => stdout.trim().split('\n').at(-1)!;
+const FIXTURES = join(__dirname, '..', 'fixtures', 'frameworks');
 
 /**
  * The service as a newcomer runs it (node dist/api/main.js, on the embedded database in a data folder), and the keys
@@ -49,6 +50,16 @@ describe('the service process on the embedded database', () => {
     const bad = runCli(['keys', 'create', '--role', 'submitter', '--authority', 'NOPE'], env);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('unknown authority code(s): NOPE');
+  });
+
+  it('loads a licensed framework from the CLI while the service runs, and it is served at once', async () => {
+    const result = runCli(['frameworks', 'load', join(FIXTURES, 'fictional-licensed-framework.json')], env);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('Loaded example-licensed version 2025 (3 measures');
+    const again = runCli(['frameworks', 'load', join(FIXTURES, 'fictional-licensed-framework.json')], env);
+    expect(again.stdout).toContain('Already loaded, unchanged');
+    const served = await http(`${service!.url}/api/v1/frameworks/example-licensed`);
+    expect(served.body.themes).toHaveLength(2);
   });
 
   it('accepts a write with that key and refuses one for another authority', async () => {
@@ -99,6 +110,18 @@ describe('the service process on the embedded database', () => {
     expect(await exit).toBe(0);
     expect(service!.output()).toContain('database closed');
     expect(existsSync(lockPath(dataDir))).toBe(false);
+  });
+
+  it('loads a CSV framework from the CLI while the service is stopped, naming bad rows', () => {
+    const args = ['--code', 'example-csv', '--framework-version', '1', '--name', 'Example', '--licence', 'Fictional', '--source', 'Tests', '--base-price-year', '2025'];
+    const ok = runCli(['frameworks', 'load', join(FIXTURES, 'fictional-licensed-framework.csv'), ...args], env);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toContain('Loaded example-csv version 1 (3 measures');
+    const missing = runCli(['frameworks', 'load', join(FIXTURES, 'fictional-licensed-framework.csv')], env);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/code is required/);
+    const list = runCli(['frameworks', 'list'], env);
+    expect(list.stdout).toContain('svm-open@2026.1 (default)  20 measures');
   });
 
   it('creates and lists keys from the CLI while the service is stopped', () => {

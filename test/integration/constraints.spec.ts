@@ -15,7 +15,7 @@ describe('schema constraints', () => {
       .insert({ scheme: 'GB-COH', identifier: '01234567', name: 'Acme Ltd', name_normalised: 'acme ltd', scale: 'sme' })
       .returning('id');
     const [{ id: framework }] = await knex('frameworks')
-      .insert({ code: 'TEST', version: '1', name: 'Test', licence: 'OGL', source: 'test', base_price_year: 2024 })
+      .insert({ code: 'TEST', version: '1', name: 'Test', licence: 'OGL', source: 'test', base_price_year: 2024, content_sha256: 'a'.repeat(64) })
       .returning('id');
     const [{ id: theme }] = await knex('themes').insert({ framework_id: framework, code: 'T1', name: 'Jobs' }).returning('id');
     const [{ id: measure }] = await knex('measures')

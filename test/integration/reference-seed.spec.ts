@@ -14,17 +14,23 @@ describe('reference data seed', () => {
              (select count(*) from authority_names) as names,
              (select count(*) from authority_identifiers) as identifiers,
              (select count(*) from cpv_codes) as cpv,
-             (select count(*) from cpv_divisions) as divisions`);
+             (select count(*) from cpv_divisions) as divisions,
+             (select count(*) from frameworks) as frameworks,
+             (select count(*) from measures) as measures,
+             (select count(*) from proxy_values) as proxies,
+             (select count(*) from deflators) as deflators`);
     return rows[0];
   };
 
   it('has loaded every dataset once', async () => {
     const c = await counts();
-    expect(c).toMatchObject({ authorities: 397 + 44, cpv: 9454, divisions: 45 });
+    expect(c).toMatchObject({ authorities: 397 + 44, cpv: 9454, divisions: 45, frameworks: 1, measures: 20, deflators: 15 });
     const datasets = await t.db.knex('reference_datasets').orderBy('name').select('name', 'row_count', 'licence');
     expect(datasets).toEqual([
       { name: 'central-government', row_count: 44, licence: 'OGL-UK-3.0 (Crown copyright)' },
       { name: 'cpv', row_count: 9454, licence: 'Apache-2.0' },
+      { name: 'framework:svm-open', row_count: 20, licence: 'OGL-UK-3.0 and MIT' },
+      { name: 'gdp-deflators', row_count: 15, licence: 'OGL-UK-3.0 (Crown copyright)' },
       { name: 'local-authorities', row_count: 397, licence: 'CC-BY-4.0 (mySociety)' },
     ]);
   });
@@ -49,7 +55,7 @@ describe('reference data seed', () => {
     await t.db.knex('reference_datasets').update({ sha256: '0'.repeat(64) }); // as if every file had changed
 
     const result = await seedReferenceData(t.db.knex);
-    expect(result.map((r) => r.loaded)).toEqual([true, true, true]);
+    expect(result.map((r) => r.loaded)).toEqual([true, true, true, true, true]); // the framework: found unchanged
     expect(await counts()).toEqual({ ...before, names: before.names + 1 });
     expect(await t.db.knex('authorities').where({ code: 'E08000009' }).first('name')).toEqual({
       name: 'Trafford Metropolitan Borough Council',

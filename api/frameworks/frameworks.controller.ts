@@ -1,0 +1,101 @@
+import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { FRAMEWORK_CSV_COLUMNS } from '../../metrics/catalogue/framework-definition';
+import { Roles } from '../auth/roles.decorator';
+import { ApiErrors } from '../http/api-errors.decorator';
+import { FrameworksService } from './frameworks.service';
+
+class FrameworkSummaryDto {
+  @ApiProperty() id!: number;
+  @ApiProperty({ example: 'svm-open' }) code!: string;
+  @ApiProperty({ example: '2026.1' }) version!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true }) publisher!: string | null;
+  @ApiProperty({ example: 'OGL-UK-3.0' }) licence!: string;
+  @ApiProperty() source!: string;
+  @ApiProperty({ example: 2024 }) base_price_year!: number;
+  @ApiProperty({ description: 'The framework £ totals use unless told otherwise' }) is_default!: boolean;
+  @ApiProperty() measure_count!: number;
+  @ApiProperty({ description: 'SHA-256 of the definition as loaded' }) content_sha256!: string;
+  @ApiProperty() created_at!: Date;
+}
+
+class LoadResultDto {
+  @ApiProperty({ enum: ['created', 'unchanged'] }) status!: string;
+  @ApiProperty({ type: FrameworkSummaryDto }) framework!: FrameworkSummaryDto;
+}
+
+class VersionQuery {
+  @ApiPropertyOptional({ description: 'A version; default the most recently loaded one' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  version?: string;
+}
+
+const CSV_HEADER_FIELDS = ['code', 'version', 'name', 'licence', 'source', 'base_price_year', 'publisher', 'description'];
+
+@ApiTags('frameworks')
+@Controller('api/v1/frameworks')
+export class FrameworksController {
+  constructor(private readonly frameworks: FrameworksService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Frameworks of measures loaded, every version' })
+  @ApiOkResponse({ type: [FrameworkSummaryDto] })
+  list() {
+    return this.frameworks.list();
+  }
+
+  @Get(':code')
+  @ApiOperation({
+    summary: 'One framework in full (themes, outcomes, measures, units, proxy values, crosswalk), in the JSON form it loads from',
+  })
+  @ApiErrors(400, 404)
+  get(@Param('code') code: string, @Query() query: VersionQuery) {
+    return this.frameworks.get(code, query.version);
+  }
+
+  @Post()
+  @Roles('admin')
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Load a framework (admin): JSON, or CSV with the framework fields as query parameters',
+    description: `CSV columns: ${FRAMEWORK_CSV_COLUMNS.join(', ')}. A version is immutable: the same content again is "unchanged" (200), different content under a loaded version is 409.`,
+  })
+  @ApiConsumes('application/json', 'text/csv')
+  @ApiBody({ description: 'The framework (see README "Loading a framework")', schema: { type: 'object' } })
+  @ApiQuery({ name: 'code', required: false, description: 'CSV only, as are the other query parameters' })
+  @ApiQuery({ name: 'version', required: false })
+  @ApiQuery({ name: 'name', required: false })
+  @ApiQuery({ name: 'licence', required: false })
+  @ApiQuery({ name: 'source', required: false })
+  @ApiQuery({ name: 'base_price_year', required: false })
+  @ApiCreatedResponse({ type: LoadResultDto })
+  @ApiOkResponse({ type: LoadResultDto, description: 'Already loaded with this exact content' })
+  @ApiErrors(400, 401, 403, 409, 413)
+  async load(
+    @Headers('content-type') contentType: string | undefined,
+    @Body() body: unknown,
+    @Query() query: Record<string, string>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const header = Object.fromEntries(CSV_HEADER_FIELDS.filter((k) => query[k] !== undefined).map((k) => [k, query[k]]));
+    const result = await this.frameworks.upload(contentType, body, header);
+    res.status(result.status === 'created' ? 201 : 200);
+    return result;
+  }
+}
