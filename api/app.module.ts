@@ -4,6 +4,11 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuthoritiesRepository } from '../metrics/authorities/authorities.repository';
 import { CatalogueRepository } from '../metrics/catalogue/catalogue.repository';
 import { CatalogueService } from '../metrics/catalogue/catalogue.service';
+import { DATABASE } from '../metrics/db/knex.token';
+import type { Database } from '../metrics/db/database';
+import { ContractsRepository } from '../metrics/contracts/contracts.repository';
+import { ImportsRepository } from '../metrics/imports/imports.repository';
+import { ImportsService } from '../metrics/imports/imports.service';
 import { SectorsRepository } from '../metrics/sectors/sectors.repository';
 import { AdminSocketService } from './admin/admin-socket.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -17,6 +22,11 @@ import { DatabaseModule, type DatabaseModuleOptions } from './database/database.
 import { ShutdownState } from './http/graceful-shutdown';
 import { FrameworksController } from './frameworks/frameworks.controller';
 import { FrameworksService } from './frameworks/frameworks.service';
+import { ContractsController } from './contracts/contracts.controller';
+import { DemoService } from './demo/demo.service';
+import { ContractsService } from './contracts/contracts.service';
+import { ImportsController } from './imports/imports.controller';
+import { ImportsApiService } from './imports/imports.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { KeysController } from './keys/keys.controller';
@@ -40,7 +50,15 @@ export class AppModule {
         }),
         DatabaseModule.forRoot(database),
       ],
-      controllers: [HealthController, AuthoritiesController, SectorsController, FrameworksController, KeysController],
+      controllers: [
+        HealthController,
+        AuthoritiesController,
+        SectorsController,
+        FrameworksController,
+        ContractsController,
+        ImportsController,
+        KeysController,
+      ],
       providers: [
         HealthService,
         AuthoritiesRepository,
@@ -50,6 +68,16 @@ export class AppModule {
         CatalogueRepository,
         CatalogueService,
         FrameworksService,
+        ImportsRepository,
+        {
+          provide: ImportsService,
+          inject: [ImportsRepository, DATABASE],
+          useFactory: (repo: ImportsRepository, db: Database) => new ImportsService(repo, db, config.importLimitBytes),
+        },
+        ImportsApiService,
+        ContractsRepository,
+        ContractsService,
+        DemoService,
         ApiKeysRepository,
         ApiKeysService,
         AdminSocketService,

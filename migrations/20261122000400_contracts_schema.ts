@@ -26,6 +26,7 @@ export async function up(knex: Knex): Promise<void> {
       rows_rejected integer not null default 0 check (rows_rejected >= 0),
       is_demo boolean not null default false,
       error text,
+      backend_pid integer,
       created_at timestamptz not null default now(),
       started_at timestamptz,
       heartbeat_at timestamptz,

@@ -28,12 +28,22 @@ export function generateKey(): { key: string; prefix: string } {
   return { key: `${prefix}_${randomBytes(32).toString('base64url')}`, prefix };
 }
 
+/** How long a verified key is trusted without asking the database again. */
+export const KEY_CACHE_MS = 30_000;
+
 /**
  * API keys: created with a role (and, for submitters, the authorities they write for), verified by hash, revoked.
  * Keys carry 256 random bits, so a single SHA-256 is the right hash: there is nothing to brute-force.
  */
 @Injectable()
 export class ApiKeysService {
+  /**
+   * Keys verified lately, by hash. Requests then need no database round trip to authenticate, which matters on the
+   * embedded database, where a running import holds the only connection (progress stays readable). A key revoked
+   * through this process stops at once; revoked through another instance, within KEY_CACHE_MS.
+   */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly authorities: AuthoritiesRepository,
@@ -85,13 +95,18 @@ export class ApiKeysService {
       throw new DomainError('invalid_api_key', "The Authorization header must be 'Bearer <API key>'.");
     }
     const key = match[1];
-    const record = KEY_PATTERN.test(key) ? await this.keys.findActiveByHash(hashKey(key)) : undefined;
+    const hash = hashKey(key);
+    const cached = this.verified.get(hash);
+    if (cached && cached.until > Date.now()) return cached.principal;
+    const record = KEY_PATTERN.test(key) ? await this.keys.findActiveByHash(hash) : undefined;
     if (!record) {
       throw new DomainError('invalid_api_key', 'The API key is not valid: it is unknown, malformed or revoked.', {
         prefix: key.slice(0, 12),
       });
     }
-    return { keyId: record.id, prefix: record.prefix, role: record.role, authorityCodes: record.authorities };
+    const principal: Principal = { keyId: record.id, prefix: record.prefix, role: record.role, authorityCodes: record.authorities };
+    this.verified.set(hash, { principal, until: Date.now() + KEY_CACHE_MS });
+    return principal;
   }
 
   list(): Promise<ApiKeyRecord[]> {
@@ -104,6 +119,7 @@ export class ApiKeysService {
     if (!record) throw new DomainError('not_found', `No API key ${idOrPrefix}`);
     if (record.revoked_at) throw new DomainError('conflict', `API key ${record.prefix} was already revoked`);
     await this.keys.revoke(record.id);
+    for (const [hash, entry] of this.verified) if (entry.principal.keyId === record.id) this.verified.delete(hash);
     return (await this.keys.find(record.id))!;
   }
 }

@@ -45,6 +45,13 @@ class Environment {
   @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'must be a size such as 512kb, 10mb or 1gb' })
   BODY_LIMIT: string = '10mb';
 
+  @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'must be a size such as 500mb or 2gb' })
+  IMPORT_LIMIT: string = '1gb';
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  DEMO_DATA: boolean = true;
+
   @Transform(toInt)
   @IsInt({ message: 'must be a whole number from 1 to 100' })
   @Min(1, { message: 'must be a whole number from 1 to 100' })
@@ -74,8 +81,12 @@ export interface AppConfig {
   /** Absolute path of the embedded database's folder. */
   dataDir: string;
   logLevel: LogLevel;
-  /** Largest accepted request body, in bytes. */
+  /** Largest accepted JSON request body, in bytes. */
   bodyLimitBytes: number;
+  /** Largest CSV or Arrow import, in bytes (streamed, never held whole). */
+  importLimitBytes: number;
+  /** Load the demo dataset into an empty database at start. */
+  demoData: boolean;
   dbPoolMax: number;
   shutdownTimeoutMs: number;
   migrateOnStart: boolean;
@@ -115,6 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: resolve(parsed.DATA_DIR),
     logLevel: parsed.LOG_LEVEL,
     bodyLimitBytes: bytes.parse(parsed.BODY_LIMIT.replace(/\s+/g, '')) ?? 0,
+    importLimitBytes: bytes.parse(parsed.IMPORT_LIMIT.replace(/\s+/g, '')) ?? 0,
+    demoData: parsed.DEMO_DATA,
     dbPoolMax: parsed.DB_POOL_MAX,
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     migrateOnStart: parsed.MIGRATE_ON_START,

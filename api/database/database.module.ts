@@ -1,13 +1,14 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { openDatabase, type Database } from '../../metrics/db/database';
-import { KNEX } from '../../metrics/db/knex.token';
+import { DATABASE, KNEX } from '../../metrics/db/knex.token';
 import { prepareDatabase } from '../../metrics/db/prepare';
+import { ImportsRepository } from '../../metrics/imports/imports.repository';
 import { adminSocketPath } from '../admin/admin-socket';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 
-export const DATABASE = Symbol('DATABASE');
+export { DATABASE };
 
 export interface DatabaseModuleOptions {
   /** An already opened database (tests); otherwise the one the configuration names is opened. */
@@ -48,8 +49,12 @@ export class DatabaseModule implements OnApplicationShutdown {
                 migrate: config.migrateOnStart,
                 seed: config.seedOnStart,
               });
+              const interrupted = config.migrateOnStart
+                ? await new ImportsRepository(database.knex).failInterruptedBatches(database.driver === 'embedded')
+                : 0;
               logger.log({
                 msg: `database ready (${database.driver}, ${database.location})`,
+                interrupted_imports_failed: interrupted,
                 driver: database.driver,
                 migrated: result.migrated,
                 seeded: result.seeded.filter((s) => s.loaded),

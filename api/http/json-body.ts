@@ -1,4 +1,5 @@
-import { json, text, type RequestHandler } from 'express';
+import { json, text, type Request, type RequestHandler } from 'express';
+import { createHash } from 'node:crypto';
 import { DomainError } from '../../metrics/errors';
 
 interface BodyParserError extends Error {
@@ -33,9 +34,23 @@ function withDomainErrors(parse: RequestHandler): RequestHandler {
   return (req, res, next) => parse(req, res, (err?: unknown) => next(err ? bodyParserError(err as BodyParserError) : undefined));
 }
 
-/** JSON bodies up to the configured limit; its failures reach the exception filter as domain errors. */
+export type RequestWithRawBody = Request & { rawBody?: { sha256: string; bytes: number } };
+
+/**
+ * JSON bodies up to the configured limit; its failures reach the exception filter as domain errors. The SHA-256 and
+ * length of the raw bytes are kept for imports (a batch records the checksum of what was sent).
+ */
 export function jsonBody(limit: number): RequestHandler {
-  return withDomainErrors(json({ limit }));
+  return withDomainErrors(
+    json({
+      limit,
+      verify: (req, _res, buf) => {
+        if (req.url?.startsWith('/api/v1/imports')) {
+          (req as RequestWithRawBody).rawBody = { sha256: createHash('sha256').update(buf).digest('hex'), bytes: buf.length };
+        }
+      },
+    }),
+  );
 }
 
 /** Small CSV documents read whole as text (frameworks), under the same limit. Bulk imports stream instead. */

@@ -1,2 +1,5 @@
 /** Injection token of the application's Knex instance (provided by the database module of api/). */
 export const KNEX = Symbol('KNEX');
+
+/** Injection token of the application's Database (driver, location, close; for sessions of its own). */
+export const DATABASE = Symbol('DATABASE');

@@ -94,6 +94,16 @@ describe('API keys, roles and the error shape', () => {
     expect((await http(`${t.url}/api/v1/keys/${created.body.prefix}`, { method: 'DELETE', key: admin })).status).toBe(409);
   });
 
+  it('stops a key revoked over HTTP at once, though it was verified moments before', async () => {
+    const created = await http(`${t.url}/api/v1/keys`, { key: admin, json: { role: 'submitter', authorities: ['E08000009'] } });
+    const key = created.body.key;
+    expect((await addName('E08000009', 'Trafford Met', key)).status).toBe(201);
+    expect((await http(`${t.url}/api/v1/keys/${created.body.id}`, { method: 'DELETE', key: admin })).status).toBe(200);
+    const after = await addName('E08000009', 'Trafford Metro', key);
+    expect(after.status).toBe(401);
+    expect(after.body.error.code).toBe('invalid_api_key');
+  });
+
   it('stores only a hash of each key', async () => {
     const rows = await t.database.db.knex('api_keys').select('*');
     const stored = JSON.stringify(rows);

@@ -33,11 +33,22 @@ describe('the service process on the embedded database', () => {
     expect(health.body.database.driver).toBe('embedded');
     const england = await http(`${service.url}/api/v1/authorities?nation=England&limit=1`);
     expect(england.body.page.total).toBe(332);
+    // a modest demo dataset, loaded through the import path and labelled demo
+    const demo = await http(`${service.url}/api/v1/contracts?demo=true&limit=1`);
+    expect(demo.body.page.total).toBeGreaterThan(300);
+    expect(demo.body.data[0].reference).toMatch(/^DEMO-/);
+    expect((await http(`${service.url}/api/v1/contracts?demo=false&limit=1`)).body.page.total).toBe(0);
     expect(existsSync(lockPath(dataDir))).toBe(true);
     // logs are JSON lines, and the one that gives the URL says which database it runs on
     const lines = service.output().trim().split('\n');
     const parsed = lines.map((line) => JSON.parse(line));
     expect(parsed.find((l) => l.url)).toMatchObject({ context: 'Main', database: 'embedded' });
+  });
+
+  let firstContracts = 0;
+  it('counts what the first start loaded', async () => {
+    firstContracts = (await http(`${service!.url}/api/v1/contracts?limit=1`)).body.page.total;
+    expect(firstContracts).toBeGreaterThan(0);
   });
 
   it('creates keys from the CLI while the service holds the data folder', () => {
@@ -139,6 +150,7 @@ describe('the service process on the embedded database', () => {
     service = await startService(env);
     const all = await http(`${service.url}/api/v1/authorities?limit=1`);
     expect(all.body.page.total).toBe(397 + 44);
+    expect((await http(`${service.url}/api/v1/contracts?limit=1`)).body.page.total).toBe(firstContracts); // no second demo
     const trafford = await http(`${service.url}/api/v1/authorities/E08000009`);
     const userNames = trafford.body.alternative_names.filter((n: { source: string }) => n.source === 'user');
     expect(userNames.map((n: { name: string }) => n.name).sort()).toEqual(['Trafford Borough', 'Trafford MBC']);
@@ -150,6 +162,14 @@ describe('the service process on the embedded database', () => {
     expect(down.status).toBe(1);
     expect(down.stderr).toMatch(/in use by service/);
     expect(await service.stop('SIGINT')).toBe(0);
+  });
+
+  it('starts without demo data when DEMO_DATA=false', async () => {
+    const bare = mkdtempSync(join(tmpdir(), 'svm-process-bare-'));
+    const plain = await startService({ DATA_DIR: bare, DEMO_DATA: 'false' });
+    expect((await http(`${plain.url}/api/v1/contracts?limit=1`)).body.page.total).toBe(0);
+    expect(await plain.stop()).toBe(0);
+    rmSync(bare, { recursive: true, force: true });
   });
 
   it('refuses to start on a bad configuration, naming the variable', async () => {

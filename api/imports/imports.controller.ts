@@ -1,0 +1,134 @@
+import { Body, Controller, Get, Headers, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOperation,
+  ApiParam,
+  ApiPropertyOptional,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import type { Response } from 'express';
+import { IMPORT_COLUMNS, IMPORT_KINDS } from '../../metrics/imports/import-rows';
+import { CONTENT_TYPES } from '../../metrics/imports/row-sources';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal } from '../auth/principal.decorator';
+import { Roles } from '../auth/roles.decorator';
+import { ApiErrors } from '../http/api-errors.decorator';
+import type { RequestWithRawBody } from '../http/json-body';
+import { PageQuery } from '../http/paging.dto';
+import { ImportsApiService } from './imports.service';
+
+class UploadQuery {
+  @ApiPropertyOptional({ enum: ['strict', 'partial'], default: 'strict', description: 'strict: any bad row rejects the whole batch; partial: good rows are committed, bad rows reported' })
+  @IsOptional()
+  @IsIn(['strict', 'partial'])
+  mode?: string;
+
+  @ApiPropertyOptional({ description: 'Name of the file sent, kept with the batch' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  file_name?: string;
+}
+
+class BatchQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: IMPORT_KINDS }) @IsOptional() @IsIn(IMPORT_KINDS) kind?: string;
+  @ApiPropertyOptional({ enum: ['running', 'committed', 'rejected', 'failed'] })
+  @IsOptional()
+  @IsIn(['received', 'running', 'committed', 'rejected', 'failed'])
+  status?: string;
+}
+
+class RejectionsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' }) @IsOptional() @IsIn(['json', 'csv']) format?: string;
+}
+
+const columnsDoc = IMPORT_KINDS.map(
+  (k) => `**${k}**: ${IMPORT_COLUMNS[k].map((f) => `\`${f.name}\`${f.required ? ' (required)' : ''}`).join(', ')}`,
+).join('\n\n');
+
+@ApiTags('imports')
+@ApiBearerAuth()
+@Controller('api/v1/imports')
+export class ImportsController {
+  constructor(private readonly imports: ImportsApiService) {}
+
+  @Post(':kind')
+  @Roles('admin', 'submitter')
+  @ApiOperation({
+    summary: 'Import contracts, commitments or outcome returns (a batch)',
+    description: `Body: CSV with a header row, a JSON array of row objects, or an Arrow IPC stream. Columns:\n\n${columnsDoc}\n\nRe-sending the same rows changes nothing (counted unchanged); a changed quantity for an existing contract, measure and period is a correction (a new revision; the old one kept). With an Idempotency-Key seen before from the same key, the earlier batch is returned and nothing is done.`,
+  })
+  @ApiParam({ name: 'kind', enum: IMPORT_KINDS })
+  @ApiConsumes(...Object.values(CONTENT_TYPES))
+  @ApiBody({ description: 'The rows', schema: { type: 'string', format: 'binary' } })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes a retried upload safe: the same key returns the first batch' })
+  @ApiResponse({ status: 201, description: 'Committed (partial mode: with the rejected rows counted); { replayed, batch }' })
+  @ApiResponse({ status: 200, description: 'An Idempotency-Key seen before: the earlier batch' })
+  @ApiErrors(400, 401, 403, 404, 409, 413)
+  @ApiResponse({ status: 415, description: 'Not CSV, JSON or Arrow' })
+  @ApiResponse({ status: 422, description: 'Strict mode and rows with problems: nothing written; details list them by row and field' })
+  async upload(
+    @CurrentPrincipal() principal: Principal,
+    @Param('kind') kind: string,
+    @Query() query: UploadQuery,
+    @Headers('content-type') contentType: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() req: RequestWithRawBody,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.imports.upload(principal, {
+      kind,
+      mode: query.mode,
+      contentType,
+      fileName: query.file_name,
+      idempotencyKey,
+      stream: req,
+      body,
+      raw: req.rawBody,
+    });
+    res.status(result.replayed ? 200 : 201);
+    return result;
+  }
+
+  @Get()
+  @Roles('admin', 'submitter', 'analyst')
+  @ApiOperation({ summary: 'Recent import batches (a submitter sees its own)' })
+  @ApiErrors(400, 401, 403)
+  list(@CurrentPrincipal() principal: Principal, @Query() query: BatchQuery) {
+    return this.imports.list(principal, query);
+  }
+
+  @Get(':id')
+  @Roles('admin', 'submitter', 'analyst')
+  @ApiOperation({ summary: 'One batch: status, counts, and progress while it runs' })
+  @ApiErrors(401, 403, 404)
+  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseIntPipe) id: number) {
+    return this.imports.get(principal, id);
+  }
+
+  @Get(':id/rejections')
+  @Roles('admin', 'submitter', 'analyst')
+  @ApiOperation({ summary: 'The rejected rows of a batch, with row number, field, code and message (JSON pages, or all as CSV)' })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
+  @ApiErrors(401, 403, 404)
+  async rejections(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseIntPipe) id: number,
+    @Query() query: RejectionsQuery,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (query.format === 'csv') {
+      res.setHeader('content-type', 'text/csv; charset=utf-8');
+      res.setHeader('content-disposition', `attachment; filename="batch-${id}-rejections.csv"`);
+      return this.imports.rejectionsCsv(principal, id);
+    }
+    return this.imports.rejections(principal, id, query.limit, query.offset);
+  }
+}

@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { DomainError } from '../../metrics/errors';
+import { ImportsRepository, type BatchRecord } from '../../metrics/imports/imports.repository';
+import { ImportsService as ImportRunner } from '../../metrics/imports/imports.service';
+import type { Principal } from '../auth/principal';
+import { page } from '../http/paging.dto';
+
+export interface UploadInput {
+  kind: string;
+  mode?: string;
+  contentType?: string;
+  fileName?: string;
+  idempotencyKey?: string;
+  stream: Readable;
+  body: unknown;
+  raw?: { sha256: string; bytes: number };
+}
+
+export interface BatchView extends BatchRecord {
+  progress?: { phase: string; rows_received: number; bytes_received: number };
+  links: { self: string; rejections: string };
+}
+
+const view = (b: BatchRecord, extra: Partial<BatchView> = {}): BatchView => ({
+  ...b,
+  links: { self: `/api/v1/imports/${b.id}`, rejections: `/api/v1/imports/${b.id}/rejections` },
+  ...extra,
+});
+
+/** The HTTP side of imports: who may see which batch, what a finished upload answers. */
+@Injectable()
+export class ImportsApiService {
+  constructor(
+    private readonly runner: ImportRunner,
+    private readonly batches: ImportsRepository,
+  ) {}
+
+  async upload(principal: Principal, input: UploadInput) {
+    const isJson = (input.contentType ?? '').toLowerCase().startsWith('application/json');
+    const { batch, replayed } = await this.runner.run({
+      kind: input.kind,
+      mode: input.mode,
+      contentType: input.contentType,
+      fileName: input.fileName ?? null,
+      idempotencyKey: input.idempotencyKey ?? null,
+      stream: isJson ? undefined : input.stream,
+      body: isJson ? input.body : undefined,
+      bodySha256: input.raw?.sha256,
+      bodyBytes: input.raw?.bytes,
+      sender: { keyId: principal.keyId, allowed: principal.role === 'admin' ? null : principal.authorityCodes },
+    });
+    if (batch.status === 'rejected') {
+      const first = await this.batches.rejections(batch.id, 100, 0);
+      throw new DomainError(
+        'unprocessable',
+        `Batch ${batch.id} was rejected: ${batch.rows_rejected} of ${batch.rows_total} rows have problems, and in strict mode nothing is written. Fix them and send the file again, or send it with mode=partial to keep the good rows.`,
+        { batch: view(batch), rejections: first.rows, rejections_total: first.total },
+      );
+    }
+    return { replayed, batch: view(batch) };
+  }
+
+  private async visible(principal: Principal, id: number): Promise<BatchRecord> {
+    const batch = await this.batches.findBatch(id);
+    if (!batch || (principal.role === 'submitter' && batch.api_key_id !== principal.keyId)) {
+      throw new DomainError('not_found', `No import batch ${id}`, { id });
+    }
+    return batch;
+  }
+
+  async get(principal: Principal, id: number): Promise<BatchView> {
+    const progress = this.runner.progress(id);
+    if (progress) {
+      // running here: answered from memory, as the import may hold the only database connection
+      if (principal.role === 'submitter' && progress.batch.api_key_id !== principal.keyId) throw new DomainError('not_found', `No import batch ${id}`);
+      return view(progress.batch, {
+        progress: { phase: progress.phase, rows_received: progress.rows_received, bytes_received: progress.bytes_received },
+      });
+    }
+    return view(await this.visible(principal, id));
+  }
+
+  async list(principal: Principal, filter: { kind?: string; status?: string; limit: number; offset: number }) {
+    if (filter.status === 'running' && this.runner.runningOnlyHere) {
+      // answered from memory: the running import holds the embedded database's one connection
+      const running = this.runner
+        .runningHere()
+        .filter((p) => (!filter.kind || p.batch.kind === filter.kind) && (principal.role !== 'submitter' || p.batch.api_key_id === principal.keyId))
+        .map((p) => view(p.batch, { progress: { phase: p.phase, rows_received: p.rows_received, bytes_received: p.bytes_received } }));
+      return page(running.slice(filter.offset, filter.offset + filter.limit), running.length, filter);
+    }
+    const { rows, total } = await this.batches.listBatches({
+      ...filter,
+      apiKeyId: principal.role === 'submitter' ? principal.keyId : undefined,
+    });
+    return page(rows.map((b) => view(b)), total, filter);
+  }
+
+  async rejections(principal: Principal, id: number, limit: number, offset: number) {
+    await this.visible(principal, id);
+    const { rows, total } = await this.batches.rejections(id, limit, offset);
+    return page(rows, total, { limit, offset });
+  }
+
+  async rejectionsCsv(principal: Principal, id: number): Promise<string> {
+    await this.visible(principal, id);
+    const { rows } = await this.batches.rejections(id, 1_000_000, 0);
+    const cell = (v: unknown) => {
+      if (v === null || v === undefined) return '';
+      const s = String(v);
+      const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s; // no formula injection when opened in a spreadsheet
+      return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+    };
+    return ['row_number,field,code,message,value', ...rows.map((r) => [r.row_number, r.field, r.code, r.message, r.value].map(cell).join(','))].join('\n') + '\n';
+  }
+}

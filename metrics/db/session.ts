@@ -1,0 +1,90 @@
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Database } from './database';
+
+/**
+ * One database connection held for a unit of work that needs more than knex gives: bulk COPY into a staging table
+ * and a transaction spanning it. SQL here uses $1, $2 placeholders (both drivers' own). Values come back through the
+ * same type parsers as knex's (metrics/db/db-types.ts).
+ */
+export interface Session {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** COPY CSV text (chunks of whole lines, no header) into `table (columns)`. */
+  copyCsv(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void>;
+  /** The server process id of this connection (to tell later whether the work it did is still running). */
+  backendPid(): Promise<number>;
+}
+
+/** How much CSV text PGlite takes per COPY from its in-memory /dev/blob. */
+const PGLITE_COPY_CHUNK = 8 * 1024 * 1024;
+
+function pgSession(client: Client): Session {
+  return {
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await client.query(sql, params)).rows as T[];
+    },
+    async copyCsv(table, columns, chunks) {
+      const stream = client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin with (format csv)`));
+      await pipeline(Readable.from(chunks), stream as unknown as Writable);
+    },
+    async backendPid() {
+      return (await client.query('select pg_backend_pid() as pid')).rows[0].pid;
+    },
+  };
+}
+
+function pgliteSession(pglite: PGlite): Session {
+  const copy = (table: string, columns: readonly string[], text: string) =>
+    pglite.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob' with (format csv)`, [], {
+      blob: new Blob([text]),
+    });
+  return {
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await pglite.query<T>(sql, params)).rows;
+    },
+    async copyCsv(table, columns, chunks) {
+      let buffer = '';
+      for await (const chunk of chunks) {
+        buffer += chunk;
+        if (buffer.length >= PGLITE_COPY_CHUNK) {
+          await copy(table, columns, buffer);
+          buffer = '';
+        }
+      }
+      if (buffer.length > 0) await copy(table, columns, buffer);
+    },
+    async backendPid() {
+      return (await pglite.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
+    },
+  };
+}
+
+/** Runs `fn` on a connection of its own from the pool (on PGlite: the one connection), released afterwards. */
+export async function withSession<T>(db: Database, fn: (session: Session) => Promise<T>): Promise<T> {
+  const client = (db.knex.client as { acquireConnection(): Promise<unknown> }).acquireConnection();
+  const connection = await client;
+  const release = () => (db.knex.client as { releaseConnection(c: unknown): Promise<void> }).releaseConnection(connection);
+  try {
+    return await fn(db.driver === 'embedded' ? pgliteSession(connection as PGlite) : pgSession(connection as Client));
+  } finally {
+    await release();
+  }
+}
+
+/** `fn` inside one transaction of its own session: committed when it returns, rolled back when it throws. */
+export async function inTransaction<T>(db: Database, fn: (session: Session) => Promise<T>): Promise<T> {
+  return withSession(db, async (session) => {
+    await session.query('begin');
+    try {
+      const result = await fn(session);
+      await session.query('commit');
+      return result;
+    } catch (err) {
+      await session.query('rollback').catch(() => undefined); // the connection itself may be gone
+      throw err;
+    }
+  });
+}

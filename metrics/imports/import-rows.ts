@@ -1,0 +1,239 @@
+/**
+ * Row-local checks of import rows: each field read from text (CSV), JSON values or Arrow values into its normalised
+ * text form, or a rejection naming the field. Pure functions; the checks that need the database (unknown contract or
+ * measure, units, permissions, duplicates) run afterwards, set-based, in SQL.
+ */
+export const IMPORT_KINDS = ['contracts', 'commitments', 'outcomes'] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+export interface RowError {
+  field: string;
+  code: string;
+  message: string;
+  value: string | null;
+}
+
+type FieldType = 'text' | 'decimal' | 'date' | 'bool' | 'scale' | 'stage' | 'percent';
+
+interface FieldSpec {
+  name: string;
+  type: FieldType;
+  required?: boolean;
+  max?: number;
+  description: string;
+}
+
+const PERIOD_FIELDS: FieldSpec[] = [
+  { name: 'period', type: 'text', description: 'a quarter 2025-Q1 (calendar), a month 2025-04, a financial year FY2025-26; or give period_start and period_end' },
+  { name: 'period_start', type: 'date', description: 'first day of the period (YYYY-MM-DD or DD/MM/YYYY), with period_end, instead of period' },
+  { name: 'period_end', type: 'date', description: 'last day of the period' },
+];
+
+/** The column contract of each import (published in the README and the OpenAPI description). */
+export const IMPORT_COLUMNS: Record<ImportKind, FieldSpec[]> = {
+  contracts: [
+    { name: 'reference', type: 'text', required: true, max: 200, description: "the contract's unique reference (an OCDS ocid, or the buyer's own)" },
+    { name: 'authority', type: 'text', required: true, max: 64, description: 'code of the buying authority (GSS code, GB-GOR-<id>)' },
+    { name: 'title', type: 'text', required: true, max: 1000, description: 'title' },
+    { name: 'description', type: 'text', max: 10000, description: 'description' },
+    { name: 'supplier_scheme', type: 'text', max: 40, description: 'identifier scheme of the supplier, e.g. GB-COH (Companies House)' },
+    { name: 'supplier_id', type: 'text', max: 100, description: 'identifier of the supplier in that scheme' },
+    { name: 'supplier_name', type: 'text', max: 500, description: 'name of the supplier (required for an awarded contract)' },
+    { name: 'supplier_scale', type: 'scale', description: 'sme or large' },
+    { name: 'supplier_vcse', type: 'bool', description: 'the supplier is a voluntary, community or social enterprise' },
+    { name: 'cpv', type: 'text', max: 12, description: 'main CPV code, e.g. 85311000-2 (its division is the sector)' },
+    { name: 'value_gbp', type: 'decimal', description: 'contract value in pounds' },
+    { name: 'award_date', type: 'date', description: 'award date' },
+    { name: 'start_date', type: 'date', description: 'start date' },
+    { name: 'end_date', type: 'date', description: 'end date' },
+    { name: 'stage', type: 'stage', description: 'awarded (default when a supplier is named) or pipeline' },
+    { name: 'is_services', type: 'bool', description: 'a services contract' },
+    { name: 'above_threshold', type: 'bool', description: 'above the procurement threshold' },
+    { name: 'in_scope', type: 'bool', description: 'in scope of the Social Value Act' },
+    { name: 'sv_evaluated', type: 'bool', description: 'social value was evaluated at award' },
+    { name: 'sv_weighting_pct', type: 'percent', description: 'weighting of social value in the award, 0 to 100' },
+  ],
+  commitments: [
+    { name: 'contract', type: 'text', required: true, max: 200, description: 'reference of the contract' },
+    { name: 'framework', type: 'text', max: 100, description: 'framework code (or code@version) of the measure; default: the default framework' },
+    { name: 'measure', type: 'text', required: true, max: 64, description: 'measure code' },
+    { name: 'target_quantity', type: 'decimal', required: true, description: 'quantity promised' },
+    { name: 'unit', type: 'text', required: true, max: 40, description: "unit of the quantity: the measure's or one it accepts" },
+    ...PERIOD_FIELDS,
+  ],
+  outcomes: [
+    { name: 'contract', type: 'text', required: true, max: 200, description: 'reference of the contract' },
+    { name: 'framework', type: 'text', max: 100, description: 'framework code (or code@version) of the measure; default: the default framework' },
+    { name: 'measure', type: 'text', required: true, max: 64, description: 'measure code' },
+    ...PERIOD_FIELDS,
+    { name: 'quantity', type: 'decimal', required: true, description: 'quantity delivered' },
+    { name: 'unit', type: 'text', required: true, max: 40, description: "unit of the quantity: the measure's or one it accepts" },
+    { name: 'evidence_ref', type: 'text', max: 500, description: 'reference to the evidence held' },
+  ],
+};
+
+/** What each kind writes to its staging table: the normalised fields (periods resolved into start and end). */
+export function stagedColumns(kind: ImportKind): string[] {
+  const names = IMPORT_COLUMNS[kind].map((f) => f.name).filter((n) => n !== 'period');
+  return names;
+}
+
+const DATE_ISO = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_UK = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
+
+function isoDate(y: number, m: number, d: number): string | null {
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
+  return date.toISOString().slice(0, 10);
+}
+
+export function parseDate(text: string): string | null {
+  const iso = DATE_ISO.exec(text);
+  if (iso) return isoDate(Number(iso[1]), Number(iso[2]), Number(iso[3]));
+  const uk = DATE_UK.exec(text);
+  if (uk) return isoDate(Number(uk[3]), Number(uk[2]), Number(uk[1]));
+  return null;
+}
+
+const lastDay = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTCDate();
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** A period label into its first and last day: 2025-Q1 (Jan-Mar), 2025-04 (a month), FY2025-26 (Apr 2025-Mar 2026). */
+export function parsePeriod(text: string): { start: string; end: string } | null {
+  const t = text.trim().toUpperCase();
+  let m = /^(\d{4})-?Q([1-4])$/.exec(t);
+  if (m) {
+    const y = Number(m[1]);
+    const q = Number(m[2]);
+    const first = (q - 1) * 3 + 1;
+    return { start: `${y}-${pad(first)}-01`, end: `${y}-${pad(first + 2)}-${lastDay(y, first + 2)}` };
+  }
+  m = /^(\d{4})-(\d{2})$/.exec(t);
+  if (m && Number(m[2]) >= 1 && Number(m[2]) <= 12) {
+    const y = Number(m[1]);
+    const mo = Number(m[2]);
+    return { start: `${y}-${pad(mo)}-01`, end: `${y}-${pad(mo)}-${lastDay(y, mo)}` };
+  }
+  m = /^FY(\d{4})[-/](\d{2})$/.exec(t);
+  if (m && (Number(m[1]) + 1) % 100 === Number(m[2])) {
+    const y = Number(m[1]);
+    return { start: `${y}-04-01`, end: `${y + 1}-03-31` };
+  }
+  return null;
+}
+
+const TRUE = new Set(['true', 't', 'yes', 'y', '1']);
+const FALSE = new Set(['false', 'f', 'no', 'n', '0']);
+
+/** A value of any source format as trimmed text, or null when empty. */
+export function asText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value.trim() === '' ? null : value.trim();
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'NaN';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'invalid' : value.toISOString().slice(0, 10);
+  return JSON.stringify(value);
+}
+
+function normalise(spec: FieldSpec, text: string): { value: string } | { code: string; message: string } {
+  switch (spec.type) {
+    case 'text':
+      return text.length > (spec.max ?? 1000)
+        ? { code: 'too_long', message: `${spec.name} is longer than ${spec.max ?? 1000} characters` }
+        : { value: text };
+    case 'decimal':
+    case 'percent': {
+      if (/^-\s*\d/.test(text)) return { code: 'negative', message: `${spec.name} must not be negative` };
+      const m = /^\+?(\d{1,18})(\.\d{1,12})?$/.exec(text) ?? /^\+?(\d{0,18})(\.\d{1,12})$/.exec(text);
+      if (!m) return { code: 'not_a_number', message: `${spec.name} must be a number such as 12.5 (got "${text}")` };
+      if (spec.type === 'percent' && Number(text) > 100) return { code: 'out_of_range', message: `${spec.name} must be from 0 to 100` };
+      return { value: text.replace(/^\+/, '') };
+    }
+    case 'date': {
+      const d = parseDate(text);
+      return d ? { value: d } : { code: 'invalid_date', message: `${spec.name} must be a date YYYY-MM-DD or DD/MM/YYYY (got "${text}")` };
+    }
+    case 'bool': {
+      const v = text.toLowerCase();
+      if (TRUE.has(v)) return { value: 'true' };
+      if (FALSE.has(v)) return { value: 'false' };
+      return { code: 'invalid_boolean', message: `${spec.name} must be true or false (got "${text}")` };
+    }
+    case 'scale': {
+      const v = text.toLowerCase();
+      return v === 'sme' || v === 'large' ? { value: v } : { code: 'invalid_value', message: `${spec.name} must be sme or large` };
+    }
+    case 'stage': {
+      const v = text.toLowerCase();
+      return v === 'awarded' || v === 'pipeline' ? { value: v } : { code: 'invalid_value', message: `${spec.name} must be awarded or pipeline` };
+    }
+  }
+}
+
+export type CheckedRow = { values: Record<string, string | null> } | { error: RowError };
+
+/** Checks one row of an import: its normalised values, or the first problem found, naming the field. */
+export function checkRow(kind: ImportKind, record: Record<string, unknown>): CheckedRow {
+  const values: Record<string, string | null> = {};
+  for (const spec of IMPORT_COLUMNS[kind]) {
+    const text = asText(record[spec.name]);
+    if (text === null) {
+      if (spec.required) return { error: { field: spec.name, code: 'required', message: `${spec.name} is required`, value: null } };
+      values[spec.name] = null;
+      continue;
+    }
+    const result = normalise(spec, text);
+    if ('code' in result) return { error: { field: spec.name, code: result.code, message: result.message, value: text.slice(0, 200) } };
+    values[spec.name] = result.value;
+  }
+  if (kind !== 'contracts') {
+    const label = values.period;
+    delete values.period;
+    if (label !== null) {
+      const period = parsePeriod(label);
+      if (!period) {
+        return { error: { field: 'period', code: 'invalid_period', message: `period must be like 2025-Q1, 2025-04 or FY2025-26 (got "${label}")`, value: label } };
+      }
+      if ((values.period_start && values.period_start !== period.start) || (values.period_end && values.period_end !== period.end)) {
+        return { error: { field: 'period', code: 'invalid_period', message: 'period disagrees with period_start/period_end', value: label } };
+      }
+      values.period_start = period.start;
+      values.period_end = period.end;
+    } else if (!values.period_start || !values.period_end) {
+      return { error: { field: 'period', code: 'required', message: 'give period, or both period_start and period_end', value: null } };
+    }
+    if (values.period_end! < values.period_start!) {
+      return { error: { field: 'period_end', code: 'invalid_period', message: 'period_end is before period_start', value: values.period_end } };
+    }
+  } else {
+    if (values.start_date && values.end_date && values.end_date < values.start_date) {
+      return { error: { field: 'end_date', code: 'invalid_date', message: 'end_date is before start_date', value: values.end_date } };
+    }
+    if ((values.supplier_scheme === null) !== (values.supplier_id === null)) {
+      return { error: { field: values.supplier_scheme ? 'supplier_id' : 'supplier_scheme', code: 'required', message: 'give supplier_scheme and supplier_id together', value: null } };
+    }
+    if (values.supplier_scheme && !/^[A-Z]{2}-[A-Z0-9-]+$/.test(values.supplier_scheme.toUpperCase())) {
+      return { error: { field: 'supplier_scheme', code: 'invalid_value', message: 'supplier_scheme must be an org-id scheme such as GB-COH', value: values.supplier_scheme } };
+    }
+    if (values.supplier_scheme) values.supplier_scheme = values.supplier_scheme.toUpperCase();
+    const stage = values.stage ?? (values.supplier_name || values.supplier_id ? 'awarded' : 'pipeline');
+    if (stage === 'awarded' && !values.supplier_name) {
+      return { error: { field: 'supplier_name', code: 'required', message: 'an awarded contract needs its supplier_name', value: null } };
+    }
+    values.stage = stage;
+    if (values.cpv) {
+      const m = /^(\d{8})(-\d)?$/.exec(values.cpv);
+      if (!m) return { error: { field: 'cpv', code: 'invalid_value', message: 'cpv must be 8 digits, optionally with -check digit', value: values.cpv } };
+      values.cpv = m[1];
+    }
+  }
+  return { values };
+}
+
+/** One CSV field for COPY: NULL is an empty unquoted field, text is always quoted. */
+export function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  const s = String(value);
+  return `"${s.replace(/"/g, '""')}"`;
+}
