@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import { migrator } from '../../metrics/db/migrator';
 import { DomainError } from '../../metrics/errors';
 import type { CatalogueService } from '../../metrics/catalogue/catalogue.service';
+import { loadDemoData } from '../../metrics/demo/demo-loader';
+import type { ImportsService } from '../../metrics/imports/imports.service';
 import type { ApiKeysService } from '../auth/api-keys.service';
 import { readFramework } from '../frameworks/frameworks.service';
 import type { AdminRequest } from './admin-socket';
@@ -9,6 +11,7 @@ import type { AdminRequest } from './admin-socket';
 export interface AdminContext {
   keys: ApiKeysService;
   catalogue: CatalogueService;
+  imports: ImportsService;
   knex: Knex;
 }
 
@@ -27,6 +30,15 @@ const COMMANDS: Record<string, (ctx: AdminContext, args: Record<string, unknown>
   'keys.revoke': (ctx, args) => ctx.keys.revoke(str(args.ref) ?? ''),
   'migrate.status': (ctx) => migrator.status(ctx.knex),
   'frameworks.list': (ctx) => ctx.catalogue.list(),
+  'demo.load': async (ctx, args) => {
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+    const result = await loadDemoData(ctx.knex, ctx.imports, {
+      outcomes: num(args.outcomes),
+      contractsPerRegion: num(args.contractsPerRegion),
+      seed: num(args.seed),
+    });
+    return { contracts: result.contracts, commitments: result.commitments, outcomes: result.outcomes };
+  },
   'frameworks.load': (ctx, args) =>
     ctx.catalogue.load(
       readFramework(args.format === 'csv' ? 'csv' : 'json', args.content, (args.header ?? {}) as Record<string, unknown>),

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import type { Server } from 'node:net';
 import type { Database } from '../../metrics/db/database';
 import { CatalogueService } from '../../metrics/catalogue/catalogue.service';
+import { ImportsService } from '../../metrics/imports/imports.service';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -21,6 +22,7 @@ export class AdminSocketService implements OnApplicationBootstrap, OnModuleDestr
     @Inject(DATABASE) private readonly db: Database,
     private readonly keys: ApiKeysService,
     private readonly catalogue: CatalogueService,
+    private readonly imports: ImportsService,
   ) {
     this.path = adminSocketPath(config.dataDir);
   }
@@ -29,7 +31,7 @@ export class AdminSocketService implements OnApplicationBootstrap, OnModuleDestr
     if (this.db.driver !== 'embedded' || this.db.location === 'memory') return;
     this.server = await listenAdminSocket(this.path, async (request) => {
       this.logger.log({ msg: `admin command ${request.command}`, command: request.command });
-      return runAdminCommand({ keys: this.keys, catalogue: this.catalogue, knex: this.db.knex }, request);
+      return runAdminCommand({ keys: this.keys, catalogue: this.catalogue, imports: this.imports, knex: this.db.knex }, request);
     });
   }
 

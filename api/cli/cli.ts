@@ -1,8 +1,12 @@
+import { Logger } from '@nestjs/common';
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { AuthoritiesRepository } from '../../metrics/authorities/authorities.repository';
 import { CatalogueRepository, type FrameworkSummary } from '../../metrics/catalogue/catalogue.repository';
 import { CatalogueService, type LoadResult } from '../../metrics/catalogue/catalogue.service';
+import type { BatchRecord } from '../../metrics/imports/imports.repository';
+import { ImportsRepository } from '../../metrics/imports/imports.repository';
+import { ImportsService } from '../../metrics/imports/imports.service';
 import { readLock } from '../../metrics/db/data-dir-lock';
 import { openDatabase, type Database } from '../../metrics/db/database';
 import { migrator } from '../../metrics/db/migrator';
@@ -38,7 +42,8 @@ async function admin(config: AppConfig, request: AdminRequest): Promise<unknown>
     await prepareDatabase(db.knex);
     const keys = new ApiKeysService(new ApiKeysRepository(db.knex), new AuthoritiesRepository(db.knex));
     const catalogue = new CatalogueService(new CatalogueRepository(db.knex));
-    return runAdminCommand({ keys, catalogue, knex: db.knex }, request);
+    const imports = new ImportsService(new ImportsRepository(db.knex), db, config.importLimitBytes);
+    return runAdminCommand({ keys, catalogue, imports, knex: db.knex }, request);
   });
 }
 
@@ -143,6 +148,21 @@ export function buildCli(config: () => AppConfig): Command {
       out(list.map((f) => `${f.code}@${f.version}${f.is_default ? ' (default)' : ''}  ${f.measure_count} measures  ${f.name}`).join('\n'));
     });
 
+  program
+    .command('demo')
+    .description('generate demo data over the real authorities and load it through the import path (labelled demo)')
+    .option('--outcomes <n>', 'about how many outcome rows to generate (default 5000)', (v) => Number(v))
+    .option('--contracts-per-region <n>', 'contracts per region instead (the outcomes follow from them)', (v) => Number(v))
+    .option('--seed <n>', 'seed of the generator, for the same data again (default 2026)', (v) => Number(v))
+    .action(async (opts: { outcomes?: number; contractsPerRegion?: number; seed?: number }) => {
+      const started = Date.now();
+      const result = (await admin(config(), { command: 'demo.load', args: { ...opts } })) as Record<string, BatchRecord>;
+      for (const [kind, b] of Object.entries(result)) {
+        out(`${kind}: batch ${b.id} ${b.status}, ${b.rows_inserted} inserted, ${b.rows_unchanged} unchanged, ${b.rows_rejected} rejected`);
+      }
+      out(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    });
+
   const migrate = program.command('migrate').description('database migrations (default: migrate to the latest)');
   migrate
     .command('latest', { isDefault: true })
@@ -192,6 +212,7 @@ export function buildCli(config: () => AppConfig): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  Logger.overrideLogger(['error']); // the CLI prints its own results; the services' info logs are for the service
   let config: AppConfig | undefined;
   const getConfig = () => (config ??= loadConfig());
   try {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { DomainError } from '../../metrics/errors';
 import { ImportsRepository, type BatchRecord } from '../../metrics/imports/imports.repository';
-import { ImportsService as ImportRunner } from '../../metrics/imports/imports.service';
+import { ImportsService as ImportRunner, type Progress } from '../../metrics/imports/imports.service';
 import type { Principal } from '../auth/principal';
 import { page } from '../http/paging.dto';
 
@@ -22,10 +22,11 @@ export interface BatchView extends BatchRecord {
   links: { self: string; rejections: string };
 }
 
-const view = (b: BatchRecord, extra: Partial<BatchView> = {}): BatchView => ({
+/** A batch as the API shows it: with links, and its progress while it runs in this process. */
+const view = (b: BatchRecord, p?: Progress): BatchView => ({
   ...b,
+  ...(p ? { progress: { phase: p.phase, rows_received: p.rows_received, bytes_received: p.bytes_received } } : {}),
   links: { self: `/api/v1/imports/${b.id}`, rejections: `/api/v1/imports/${b.id}/rejections` },
-  ...extra,
 });
 
 /** The HTTP side of imports: who may see which batch, what a finished upload answers. */
@@ -74,9 +75,7 @@ export class ImportsApiService {
     if (progress) {
       // running here: answered from memory, as the import may hold the only database connection
       if (principal.role === 'submitter' && progress.batch.api_key_id !== principal.keyId) throw new DomainError('not_found', `No import batch ${id}`);
-      return view(progress.batch, {
-        progress: { phase: progress.phase, rows_received: progress.rows_received, bytes_received: progress.bytes_received },
-      });
+      return view(progress.batch, progress);
     }
     return view(await this.visible(principal, id));
   }
@@ -87,14 +86,18 @@ export class ImportsApiService {
       const running = this.runner
         .runningHere()
         .filter((p) => (!filter.kind || p.batch.kind === filter.kind) && (principal.role !== 'submitter' || p.batch.api_key_id === principal.keyId))
-        .map((p) => view(p.batch, { progress: { phase: p.phase, rows_received: p.rows_received, bytes_received: p.bytes_received } }));
+        .map((p) => view(p.batch, p));
       return page(running.slice(filter.offset, filter.offset + filter.limit), running.length, filter);
     }
     const { rows, total } = await this.batches.listBatches({
       ...filter,
       apiKeyId: principal.role === 'submitter' ? principal.keyId : undefined,
     });
-    return page(rows.map((b) => view(b)), total, filter);
+    return page(
+      rows.map((b) => view(b, this.runner.progress(b.id))),
+      total,
+      filter,
+    );
   }
 
   async rejections(principal: Principal, id: number, limit: number, offset: number) {

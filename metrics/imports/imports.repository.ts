@@ -323,6 +323,11 @@ export class ImportsRepository {
     await s.query('update import_batches set backend_pid = pg_backend_pid(), heartbeat_at = now() where id = $1', [batchId]);
   }
 
+  /** Settings of the import's transaction: room to sort and hash a large batch in memory (PostgreSQL's default 4 MB spills). */
+  async tuneTransaction(s: Session): Promise<void> {
+    await s.query(`set local work_mem = '128MB'`);
+  }
+
   async createStage(s: Session, kind: ImportKind): Promise<void> {
     const columns = stageColumns(kind)
       .map((c) => `${c} ${c === 'row_number' ? 'integer' : 'text'}`)
@@ -332,6 +337,7 @@ export class ImportsRepository {
 
   /** Checks the staged rows set-based, stores the rejections, and returns how many rows were good and bad. */
   async check(s: Session, kind: ImportKind, batchId: number, allowed: string[] | null): Promise<{ good: number; rejected: number }> {
+    await s.query(`analyze ${STAGE_TABLE}`); // temporary tables are never analysed by autovacuum: give the planner its sizes
     if (kind !== 'contracts') {
       await s.query(
         `create temp table import_frameworks on commit drop as
@@ -345,6 +351,7 @@ export class ImportsRepository {
       );
     }
     await s.query(RESOLVE[kind], [allowed]);
+    await s.query('analyze import_resolved');
     await s.query(
       `insert into import_rejections (batch_id, row_number, field, code, message, value)
        select $1, row_number, ${kind === 'contracts' ? CONTRACT_FIELDS : FIELDS}, final_code,

@@ -110,6 +110,7 @@ export class ImportsService {
     const progress: Progress = { batch, phase: 'receiving', rows_received: 0, bytes_received: 0 };
     this.running.set(batch.id, progress);
     const started = Date.now();
+    const timings: Record<string, number> = {};
     let meter: ByteMeter | undefined;
     try {
       let rows: AsyncIterable<SourceRow>;
@@ -126,6 +127,7 @@ export class ImportsService {
         await this.imports.markStarted(s, batch.id);
         await s.query('begin');
         try {
+          await this.imports.tuneTransaction(s);
           await this.imports.createStage(s, kind);
           const columns = stageColumns(kind);
           let total = 0;
@@ -157,8 +159,10 @@ export class ImportsService {
             progress.rows_received = total;
           }.call(this);
           await s.copyCsv(STAGE_TABLE, columns, lines);
+          timings.staged = Date.now() - started;
           progress.phase = 'checking';
           const checked = await this.imports.check(s, kind, batch.id, req.sender.allowed);
+          timings.checked = Date.now() - started;
           const counts: BatchCounts = { rows_total: total, rows_inserted: 0, rows_updated: 0, rows_unchanged: 0, rows_rejected: checked.rejected };
           let status: 'committed' | 'rejected' = 'committed';
           if (checked.rejected > 0 && mode === 'strict') {
@@ -167,6 +171,7 @@ export class ImportsService {
             progress.phase = 'merging';
             Object.assign(counts, await this.imports.merge(s, kind, batch.id, req.isDemo ?? false));
           }
+          timings.merged = Date.now() - started;
           const file = meter
             ? { sha256: meter.sha256(), bytes: meter.bytes }
             : { sha256: req.bodySha256 ?? createHash('sha256').update(JSON.stringify(req.body)).digest('hex'), bytes: req.bodyBytes ?? 0 };
@@ -187,6 +192,7 @@ export class ImportsService {
         rows: done.rows_total,
         rejected: done.rows_rejected,
         ms: Date.now() - started,
+        phases_ms: timings,
       });
       return { batch: done, replayed: false };
     } catch (err) {

@@ -164,6 +164,27 @@ describe('the service process on the embedded database', () => {
     expect(await service.stop('SIGINT')).toBe(0);
   });
 
+  it('keeps nothing of an import cut off by a crash, and marks its batch failed at the next start', async () => {
+    service = await startService(env);
+    const key = lastKey(runCli(['keys', 'create', '--role', 'admin'], env).stdout);
+    const before = (await http(`${service.url}/api/v1/contracts?limit=1`)).body.page.total;
+    const req = request(`${service.url}/api/v1/imports/contracts`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', authorization: `Bearer ${key}`, 'transfer-encoding': 'chunked' },
+    });
+    req.on('error', () => undefined); // the server dies under it
+    req.write('reference,authority,title\n');
+    req.write('CRASH-1,E08000009,Never committed\n'.repeat(20_000));
+    await new Promise((r) => setTimeout(r, 1000)); // the batch is running, its rows staged in an open transaction
+    expect(await service.stop('SIGKILL')).toBeNull();
+    service = await startService(env);
+    const failed = await http(`${service.url}/api/v1/imports?status=failed&kind=contracts`, { key });
+    expect(failed.body.data[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/interrupted/) });
+    expect((await http(`${service.url}/api/v1/contracts?limit=1`)).body.page.total).toBe(before);
+    expect((await http(`${service.url}/api/v1/contracts/CRASH-1`)).status).toBe(404);
+    expect(await service.stop()).toBe(0);
+  });
+
   it('starts without demo data when DEMO_DATA=false', async () => {
     const bare = mkdtempSync(join(tmpdir(), 'svm-process-bare-'));
     const plain = await startService({ DATA_DIR: bare, DEMO_DATA: 'false' });
