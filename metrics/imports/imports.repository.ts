@@ -61,80 +61,48 @@ export const stageColumns = (kind: ImportKind) => [
  * Resolves staged rows against the database and names the first problem of each, in one pass. `allowed` is null
  * for a key that writes for every authority, else the authority codes the sender may write for.
  */
+function resolveLines(value: 'quantity' | 'target_quantity', canonical: string, extra: string): string {
+  return `
+    create temp table import_resolved on commit drop as
+    select x.*, case when x.code is null
+        and row_number() over (partition by x.code is null, x.contract_id, x.measure_id, x.period_start, x.period_end
+          order by x.row_number) > 1
+      then 'duplicate_in_batch' else x.code end as final_code
+    from (
+      select s.row_number, s.contract, s.measure, s.framework, s.unit, ${extra}
+        s.period_start::date as period_start, s.period_end::date as period_end, s.${value}::numeric as ${value},
+        c.id as contract_id, m.id as measure_id, u.factor,
+        (s.${value}::numeric * u.factor) as ${canonical},
+        s.err_field, s.err_message, s.err_value,
+        case
+          when s.err_code is not null then s.err_code
+          when c.id is null then 'unknown_contract'
+          when fw.id is null then 'unknown_framework'
+          when m.id is null then 'unknown_measure'
+          when u.factor is null then 'unit_not_convertible'
+          when $1::text[] is not null and not (a.code = any($1::text[])) then 'authority_not_allowed'
+          when (c.start_date is not null and s.period_end::date < c.start_date)
+            or (c.end_date is not null and s.period_start::date > c.end_date) then 'period_outside_contract'
+        end as code,
+        c.start_date as contract_start, c.end_date as contract_end, a.code as authority_code, m.unit as measure_unit
+      from import_stage s
+      left join contracts c on c.reference = s.contract and s.err_code is null
+      left join authorities a on a.id = c.authority_id
+      left join import_frameworks fw on fw.label is not distinct from s.framework
+      left join measures m on m.framework_id = fw.id and m.code = s.measure
+      left join lateral (
+        select 1::numeric as factor where s.unit = m.unit
+        union all
+        select uc.factor from unit_conversions uc
+        where uc.from_unit = s.unit and uc.to_unit = m.unit and (uc.measure_id = m.id or uc.measure_id is null)
+        limit 1
+      ) u on true
+    ) x`;
+}
+
 const RESOLVE: Record<ImportKind, string> = {
-  outcomes: `
-    create temp table import_resolved on commit drop as
-    select x.*, case when x.code is null
-        and row_number() over (partition by x.code is null, x.contract_id, x.measure_id, x.period_start, x.period_end
-          order by x.row_number) > 1
-      then 'duplicate_in_batch' else x.code end as final_code
-    from (
-      select s.row_number, s.contract, s.measure, s.framework, s.unit, s.evidence_ref,
-        s.period_start::date as period_start, s.period_end::date as period_end, s.quantity::numeric as quantity,
-        c.id as contract_id, m.id as measure_id, u.factor,
-        (s.quantity::numeric * u.factor) as quantity_canonical,
-        s.err_field, s.err_message, s.err_value,
-        case
-          when s.err_code is not null then s.err_code
-          when c.id is null then 'unknown_contract'
-          when fw.id is null then 'unknown_framework'
-          when m.id is null then 'unknown_measure'
-          when u.factor is null then 'unit_not_convertible'
-          when $1::text[] is not null and not (a.code = any($1::text[])) then 'authority_not_allowed'
-          when (c.start_date is not null and s.period_end::date < c.start_date)
-            or (c.end_date is not null and s.period_start::date > c.end_date) then 'period_outside_contract'
-        end as code,
-        c.start_date as contract_start, c.end_date as contract_end, a.code as authority_code, m.unit as measure_unit
-      from import_stage s
-      left join contracts c on c.reference = s.contract and s.err_code is null
-      left join authorities a on a.id = c.authority_id
-      left join import_frameworks fw on fw.label is not distinct from s.framework
-      left join measures m on m.framework_id = fw.id and m.code = s.measure
-      left join lateral (
-        select 1::numeric as factor where s.unit = m.unit
-        union all
-        select uc.factor from unit_conversions uc
-        where uc.from_unit = s.unit and uc.to_unit = m.unit and (uc.measure_id = m.id or uc.measure_id is null)
-        limit 1
-      ) u on true
-    ) x`,
-  commitments: `
-    create temp table import_resolved on commit drop as
-    select x.*, case when x.code is null
-        and row_number() over (partition by x.code is null, x.contract_id, x.measure_id, x.period_start, x.period_end
-          order by x.row_number) > 1
-      then 'duplicate_in_batch' else x.code end as final_code
-    from (
-      select s.row_number, s.contract, s.measure, s.framework, s.unit,
-        s.period_start::date as period_start, s.period_end::date as period_end,
-        s.target_quantity::numeric as target_quantity,
-        c.id as contract_id, m.id as measure_id, u.factor,
-        (s.target_quantity::numeric * u.factor) as target_canonical,
-        s.err_field, s.err_message, s.err_value,
-        case
-          when s.err_code is not null then s.err_code
-          when c.id is null then 'unknown_contract'
-          when fw.id is null then 'unknown_framework'
-          when m.id is null then 'unknown_measure'
-          when u.factor is null then 'unit_not_convertible'
-          when $1::text[] is not null and not (a.code = any($1::text[])) then 'authority_not_allowed'
-          when (c.start_date is not null and s.period_end::date < c.start_date)
-            or (c.end_date is not null and s.period_start::date > c.end_date) then 'period_outside_contract'
-        end as code,
-        c.start_date as contract_start, c.end_date as contract_end, a.code as authority_code, m.unit as measure_unit
-      from import_stage s
-      left join contracts c on c.reference = s.contract and s.err_code is null
-      left join authorities a on a.id = c.authority_id
-      left join import_frameworks fw on fw.label is not distinct from s.framework
-      left join measures m on m.framework_id = fw.id and m.code = s.measure
-      left join lateral (
-        select 1::numeric as factor where s.unit = m.unit
-        union all
-        select uc.factor from unit_conversions uc
-        where uc.from_unit = s.unit and uc.to_unit = m.unit and (uc.measure_id = m.id or uc.measure_id is null)
-        limit 1
-      ) u on true
-    ) x`,
+  outcomes: resolveLines('quantity', 'quantity_canonical', 's.evidence_ref,'),
+  commitments: resolveLines('target_quantity', 'target_canonical', ''),
   contracts: `
     create temp table import_resolved on commit drop as
     select x.*, case when x.code is null

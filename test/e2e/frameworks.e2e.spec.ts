@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuthoritiesRepository } from '../../metrics/authorities/authorities.repository';
 import { frameworkFromJson } from '../../metrics/catalogue/framework-definition';
 import { projectRoot } from '../../metrics/project-root';
-import { ApiKeysRepository } from '../../api/auth/api-keys.repository';
-import { ApiKeysService } from '../../api/auth/api-keys.service';
 import { http } from '../support/http';
+import { createKey } from '../support/keys';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'frameworks', name), 'utf8');
@@ -24,9 +22,8 @@ describe('the measures catalogue over HTTP', () => {
   let submitter: string;
   beforeAll(async () => {
     t = await startTestApp();
-    const keys = new ApiKeysService(new ApiKeysRepository(t.database.db.knex), new AuthoritiesRepository(t.database.db.knex));
-    admin = (await keys.create({ role: 'admin' })).key;
-    submitter = (await keys.create({ role: 'submitter', authorities: ['E08000009'] })).key;
+    admin = await createKey(t.database.db, 'admin');
+    submitter = await createKey(t.database.db, 'submitter', ['E08000009']);
   });
   afterAll(() => t.close());
 

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuthoritiesRepository } from '../../metrics/authorities/authorities.repository';
 import { ImportsRepository } from '../../metrics/imports/imports.repository';
-import { ApiKeysRepository } from '../../api/auth/api-keys.repository';
-import { ApiKeysService } from '../../api/auth/api-keys.service';
 import { http } from '../support/http';
+import { createKey } from '../support/keys';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'imports');
@@ -20,11 +18,10 @@ describe('imports of contracts, commitments and outcomes', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ IMPORT_LIMIT: '64kb' });
-    const keys = new ApiKeysService(new ApiKeysRepository(t.database.db.knex), new AuthoritiesRepository(t.database.db.knex));
-    admin = (await keys.create({ role: 'admin' })).key;
-    trafford = (await keys.create({ role: 'submitter', authorities: ['E08000009'] })).key;
-    manchester = (await keys.create({ role: 'submitter', authorities: ['E08000003'] })).key;
-    analyst = (await keys.create({ role: 'analyst' })).key;
+    admin = await createKey(t.database.db, 'admin');
+    trafford = await createKey(t.database.db, 'submitter', ['E08000009']);
+    manchester = await createKey(t.database.db, 'submitter', ['E08000003']);
+    analyst = await createKey(t.database.db, 'analyst');
   });
   afterAll(() => t.close());
 
@@ -230,8 +227,7 @@ describe('progress of a large import while it runs', () => {
   let admin: string;
   beforeAll(async () => {
     t = await startTestApp();
-    const keys = new ApiKeysService(new ApiKeysRepository(t.database.db.knex), new AuthoritiesRepository(t.database.db.knex));
-    admin = (await keys.create({ role: 'admin' })).key;
+    admin = await createKey(t.database.db, 'admin');
     const res = await fetch(`${t.url}/api/v1/imports/contracts`, {
       method: 'POST',
       headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` },
