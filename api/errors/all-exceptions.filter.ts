@@ -24,6 +24,9 @@ const isConnectionFailure = (err: { code?: string; message?: string }) =>
   (err.code ?? '').startsWith('08') ||
   /Knex: Timeout acquiring a connection|Unable to acquire a connection|Connection terminated|PGlite is closed/i.test(err.message ?? '');
 
+/** PostgreSQL's own words, without the SQL that knex puts in front of them. */
+const dbReason = (message = '') => message.slice(message.lastIndexOf(' - ') + (message.includes(' - ') ? 3 : 0));
+
 /** Every failure, whatever raised it, as `{ error: { code, message, details } }` with its status. */
 export function classifyError(exception: unknown): Classified {
   if (exception instanceof DomainError) {
@@ -50,10 +53,10 @@ export function classifyError(exception: unknown): Classified {
     return { status: 409, body: body('conflict', 'The data conflicts with a record that already exists.') };
   }
   if (/^23[0-9A-Z]{3}$/.test(err.code ?? '')) {
-    return { status: 422, body: body('unprocessable', 'The data breaks a rule of the data model.', { reason: err.message }) };
+    return { status: 422, body: body('unprocessable', 'The data breaks a rule of the data model.', { reason: dbReason(err.message) }) };
   }
   if (/^22[0-9A-Z]{3}$/.test(err.code ?? '')) {
-    return { status: 400, body: body('invalid_parameter', 'A value is not valid for its field.', { reason: err.message }) };
+    return { status: 400, body: body('invalid_parameter', 'A value is not valid for its field.', { reason: dbReason(err.message) }) };
   }
   if (isConnectionFailure(err)) {
     return { status: 503, body: body('database_unavailable', 'The database is unavailable; try again shortly.') };

@@ -66,7 +66,7 @@ export class ContractsRepository {
 
   async find(idOrReference: string, trx: Knex = this.knex) {
     const q = this.base(trx).select([...SUMMARY_COLUMNS, 'c.description', 'c.is_services', 'c.above_threshold', 'c.currency', 'c.batch_id']);
-    if (/^\d+$/.test(idOrReference)) q.where('c.id', Number(idOrReference));
+    if (/^\d{1,15}$/.test(idOrReference)) q.where('c.id', Number(idOrReference));
     else q.where('c.reference', idOrReference);
     return q.first();
   }

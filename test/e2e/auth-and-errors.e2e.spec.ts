@@ -131,6 +131,11 @@ describe('API keys, roles and the error shape', () => {
     expect(huge.status).toBe(413);
     expect(huge.body.error).toMatchObject({ code: 'payload_too_large', details: { limit: 2048 } });
 
+    const nul = await http(`${t.url}/api/v1/authorities/%00`);
+    expect(nul.status).toBe(400);
+    expect(nul.body.error.details.reason).toMatch(/0x00/);
+    expect(JSON.stringify(nul.body)).not.toMatch(/select/i); // PostgreSQL's words, not the SQL
+
     const badPath = await http(`${t.url}/api/v1/authorities/%E0%A4%A`);
     expect(badPath.status).toBe(400);
     expect(badPath.body.error.code).toBe('invalid_parameter');
