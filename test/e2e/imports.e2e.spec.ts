@@ -240,6 +240,7 @@ describe('progress of a large import while it runs', () => {
   it('shows the running batch and its rows so far, then the committed batch', async () => {
     const { request } = await import('node:http');
     const line = 'EXAMPLE-TRF-0001,SVM-EMP-LOCAL-FTE,2024-04-01,2024-04-30,1,FTE-year\n';
+    let finish = () => undefined as unknown;
     const done = new Promise<{ status: number; body: any }>((resolve, reject) => {
       const req = request(`${t.url}/api/v1/imports/outcomes?mode=partial`, {
         method: 'POST',
@@ -252,16 +253,20 @@ describe('progress of a large import while it runs', () => {
       req.on('error', reject);
       req.write('contract,measure,period_start,period_end,quantity,unit\n');
       req.write(line.repeat(25_000)); // more than one progress step, then the upload pauses
-      setTimeout(() => req.end(line), 1500);
+      finish = () => req.end(line);
     });
-    await new Promise((r) => setTimeout(r, 700));
-    const running = await http(`${t.url}/api/v1/imports?status=running`, { key: admin });
+    let running = await http(`${t.url}/api/v1/imports?status=running`, { key: admin });
+    for (let i = 0; i < 100 && !(running.body.data[0]?.progress?.rows_received >= 10_000); i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      running = await http(`${t.url}/api/v1/imports?status=running`, { key: admin });
+    }
     expect(running.body.data).toHaveLength(1);
     const batch = running.body.data[0];
     expect(batch).toMatchObject({ status: 'running', kind: 'outcomes', progress: { phase: 'receiving' } });
     expect(batch.progress.rows_received).toBeGreaterThanOrEqual(10_000);
     const one = await http(`${t.url}/api/v1/imports/${batch.id}`, { key: admin });
     expect(one.body).toMatchObject({ id: batch.id, status: 'running' });
+    finish();
     const result = await done;
     expect(result.status).toBe(201);
     // every row after the first repeats its key: one inserted, the rest duplicates in the batch

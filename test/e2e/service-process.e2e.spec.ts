@@ -175,7 +175,12 @@ describe('the service process on the embedded database', () => {
     req.on('error', () => undefined); // the server dies under it
     req.write('reference,authority,title\n');
     req.write('CRASH-1,E08000009,Never committed\n'.repeat(20_000));
-    await new Promise((r) => setTimeout(r, 1000)); // the batch is running, its rows staged in an open transaction
+    // wait until the batch runs, its rows going into an open transaction, then kill the service
+    for (let i = 0; i < 100; i += 1) {
+      const running = await http(`${service.url}/api/v1/imports?status=running`, { key });
+      if (running.body.data?.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect(await service.stop('SIGKILL')).toBeNull();
     service = await startService(env);
     const failed = await http(`${service.url}/api/v1/imports?status=failed&kind=contracts`, { key });
