@@ -1,9 +1,10 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { PageQuery } from '../http/paging.dto';
+import { ContractDetailDto, ContractPageDto } from './contracts.dto';
 import { ContractsService } from './contracts.service';
 
 const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
@@ -39,6 +40,7 @@ export class ContractsController {
 
   @Get()
   @ApiOperation({ summary: 'Contracts, with buyer and supplier; filters authority, supplier, sector, stage (awarded or pipeline)' })
+  @ApiOkResponse({ type: ContractPageDto })
   @ApiErrors(400)
   list(@Query() query: ContractQuery) {
     return this.contracts.list(query);
@@ -46,6 +48,7 @@ export class ContractsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One contract (by id or reference) with its commitments and outcomes' })
+  @ApiOkResponse({ type: ContractDetailDto })
   @ApiErrors(400, 404)
   get(@Param('id') id: string, @Query() query: HistoryQuery) {
     return this.contracts.get(id, query.history ?? false);

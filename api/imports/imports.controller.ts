@@ -5,9 +5,9 @@ import {
   ApiConsumes,
   ApiHeader,
   ApiOperation,
+  ApiOkResponse,
   ApiParam,
   ApiPropertyOptional,
-  ApiQuery,
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -21,6 +21,7 @@ import { Roles } from '../auth/roles.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
 import type { RequestWithRawBody } from '../http/json-body';
 import { PageQuery } from '../http/paging.dto';
+import { BatchDto, BatchPageDto, ImportResultDto, RejectionPageDto } from './imports.dto';
 import { ImportsApiService } from './imports.service';
 
 class UploadQuery {
@@ -68,8 +69,8 @@ export class ImportsController {
   @ApiConsumes(...Object.values(CONTENT_TYPES))
   @ApiBody({ description: 'The rows', schema: { type: 'string', format: 'binary' } })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes a retried upload safe: the same key returns the first batch' })
-  @ApiResponse({ status: 201, description: 'Committed (partial mode: with the rejected rows counted); { replayed, batch }' })
-  @ApiResponse({ status: 200, description: 'An Idempotency-Key seen before: the earlier batch' })
+  @ApiResponse({ status: 201, type: ImportResultDto, description: 'Committed (partial mode: with the rejected rows counted)' })
+  @ApiResponse({ status: 200, type: ImportResultDto, description: 'An Idempotency-Key seen before: the earlier batch' })
   @ApiErrors(400, 401, 403, 404, 409, 413)
   @ApiResponse({ status: 415, description: 'Not CSV, JSON or Arrow' })
   @ApiResponse({ status: 422, description: 'Strict mode and rows with problems: nothing written; details list them by row and field' })
@@ -100,6 +101,7 @@ export class ImportsController {
   @Get()
   @Roles('admin', 'submitter', 'analyst')
   @ApiOperation({ summary: 'Recent import batches (a submitter sees its own)' })
+  @ApiOkResponse({ type: BatchPageDto })
   @ApiErrors(400, 401, 403)
   list(@CurrentPrincipal() principal: Principal, @Query() query: BatchQuery) {
     return this.imports.list(principal, query);
@@ -108,6 +110,7 @@ export class ImportsController {
   @Get(':id')
   @Roles('admin', 'submitter', 'analyst')
   @ApiOperation({ summary: 'One batch: status, counts, and progress while it runs' })
+  @ApiOkResponse({ type: BatchDto })
   @ApiErrors(401, 403, 404)
   get(@CurrentPrincipal() principal: Principal, @Param('id', ParseIntPipe) id: number) {
     return this.imports.get(principal, id);
@@ -116,7 +119,7 @@ export class ImportsController {
   @Get(':id/rejections')
   @Roles('admin', 'submitter', 'analyst')
   @ApiOperation({ summary: 'The rejected rows of a batch, with row number, field, code and message (JSON pages, or all as CSV)' })
-  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
+  @ApiOkResponse({ type: RejectionPageDto, description: 'JSON; with format=csv, text/csv of every rejection' })
   @ApiErrors(401, 403, 404)
   async rejections(
     @CurrentPrincipal() principal: Principal,

@@ -118,8 +118,22 @@ describe('authorities and sectors over HTTP', () => {
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.body.paths)).toEqual(
-      expect.arrayContaining(['/health', '/api/v1/authorities', '/api/v1/authorities/{code}', '/api/v1/sectors']),
+      expect.arrayContaining([
+        '/health',
+        '/api/v1/authorities',
+        '/api/v1/authorities/{code}',
+        '/api/v1/sectors',
+        '/api/v1/frameworks',
+        '/api/v1/imports/{kind}',
+        '/api/v1/imports/{id}/rejections',
+        '/api/v1/contracts/{id}',
+      ]),
     );
+    const upload = doc.body.paths['/api/v1/imports/{kind}'].post;
+    expect(Object.keys(upload.requestBody.content)).toEqual(['text/csv', 'application/json', 'application/vnd.apache.arrow.stream']);
+    expect(upload.description).toContain('`quantity` (required)');
+    expect(doc.body.components.schemas.BatchDto.properties.rows_rejected).toBeDefined();
+    expect(doc.body.components.schemas.ErrorResponseDto).toBeDefined();
     const ui = await fetch(`${t.url}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger-ui');
