@@ -74,17 +74,15 @@ export async function withSession<T>(db: Database, fn: (session: Session) => Pro
   }
 }
 
-/** `fn` inside one transaction of its own session: committed when it returns, rolled back when it throws. */
-export async function inTransaction<T>(db: Database, fn: (session: Session) => Promise<T>): Promise<T> {
-  return withSession(db, async (session) => {
-    await session.query('begin');
-    try {
-      const result = await fn(session);
-      await session.query('commit');
-      return result;
-    } catch (err) {
-      await session.query('rollback').catch(() => undefined); // the connection itself may be gone
-      throw err;
-    }
-  });
+/** `fn` inside one transaction on a session: committed when it returns, rolled back when it throws. */
+export async function transaction<T>(session: Session, fn: () => Promise<T>): Promise<T> {
+  await session.query('begin');
+  try {
+    const result = await fn();
+    await session.query('commit');
+    return result;
+  } catch (err) {
+    await session.query('rollback').catch(() => undefined); // the connection itself may be gone
+    throw err;
+  }
 }

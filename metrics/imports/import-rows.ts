@@ -237,3 +237,26 @@ export function csvField(value: string | number | null): string {
   const s = String(value);
   return `"${s.replace(/"/g, '""')}"`;
 }
+
+/** One line of the staging table's CSV: the row number, the normalised values, or the row's error. */
+export function stageLine(columns: readonly string[], row: number, checked: CheckedRow): string {
+  const values = 'values' in checked ? checked.values : {};
+  const err = 'error' in checked ? checked.error : null;
+  const cell = (c: string): string => {
+    switch (c) {
+      case 'row_number':
+        return String(row);
+      case 'err_field':
+        return csvField(err?.field ?? null);
+      case 'err_code':
+        return csvField(err?.code ?? null);
+      case 'err_message':
+        return csvField(err?.message ?? null);
+      case 'err_value':
+        return csvField(err?.value ?? null);
+      default:
+        return csvField(err ? null : (values[c] ?? null));
+    }
+  };
+  return `${columns.map(cell).join(',')}\n`;
+}

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Database } from '../db/database';
 import { DATABASE } from '../db/knex.token';
-import { withSession } from '../db/session';
+import { transaction, withSession } from '../db/session';
 import { DomainError } from '../errors';
-import { checkRow, csvField, IMPORT_KINDS, type ImportKind } from './import-rows';
+import { checkRow, IMPORT_KINDS, stageLine, type ImportKind } from './import-rows';
 import { ImportsRepository, STAGE_TABLE, stageColumns, type BatchCounts, type BatchRecord } from './imports.repository';
 import { arrowRows, ByteMeter, csvRows, formatOf, jsonRows, type SourceRow } from './row-sources';
 
@@ -124,30 +124,17 @@ export class ImportsService {
         rows = format === 'csv' ? csvRows(kind, metered) : arrowRows(kind, metered);
       }
       const result = await withSession(this.db, async (s) => {
-        await this.imports.markStarted(s, batch.id);
-        await s.query('begin');
-        try {
+        await this.imports.markStarted(s, batch.id); // outside the transaction: visible to a later recovery
+        return transaction(s, async () => {
           await this.imports.tuneTransaction(s);
           await this.imports.createStage(s, kind);
           const columns = stageColumns(kind);
           let total = 0;
-          const lines = async function* (this: ImportsService) {
+          async function* lines(): AsyncGenerator<string> {
             let chunk = '';
             for await (const { row, record } of rows) {
               total += 1;
-              const checked = checkRow(kind, record);
-              const values = 'values' in checked ? checked.values : {};
-              const err = 'error' in checked ? checked.error : null;
-              chunk += `${columns
-                .map((c) => {
-                  if (c === 'row_number') return String(row);
-                  if (c === 'err_field') return csvField(err?.field ?? null);
-                  if (c === 'err_code') return csvField(err?.code ?? null);
-                  if (c === 'err_message') return csvField(err?.message ?? null);
-                  if (c === 'err_value') return csvField(err?.value ?? null);
-                  return csvField(err ? null : (values[c] ?? null));
-                })
-                .join(',')}\n`;
+              chunk += stageLine(columns, row, checkRow(kind, record));
               if (total % PROGRESS_EVERY === 0) {
                 progress.rows_received = total;
                 progress.bytes_received = meter?.bytes ?? 0;
@@ -157,8 +144,8 @@ export class ImportsService {
             }
             if (chunk) yield chunk;
             progress.rows_received = total;
-          }.call(this);
-          await s.copyCsv(STAGE_TABLE, columns, lines);
+          }
+          await s.copyCsv(STAGE_TABLE, columns, lines());
           timings.staged = Date.now() - started;
           progress.phase = 'checking';
           const checked = await this.imports.check(s, kind, batch.id, req.sender.allowed);
@@ -176,12 +163,8 @@ export class ImportsService {
             ? { sha256: meter.sha256(), bytes: meter.bytes }
             : { sha256: req.bodySha256 ?? createHash('sha256').update(JSON.stringify(req.body)).digest('hex'), bytes: req.bodyBytes ?? 0 };
           await this.imports.finishBatch(s, batch.id, status, counts, file);
-          await s.query('commit');
           return status;
-        } catch (err) {
-          await s.query('rollback').catch(() => undefined);
-          throw err;
-        }
+        });
       });
       const done = (await this.imports.findBatch(batch.id))!;
       this.logger.log({
