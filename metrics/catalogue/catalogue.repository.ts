@@ -4,15 +4,9 @@ import { KNEX } from '../db/knex.token';
 import { trimDecimal } from '../decimal';
 import type { FrameworkDef, MeasureDef } from './framework-definition';
 
-export interface FrameworkSummary {
+/** A framework's own fields (as in its definition) and what the catalogue knows of it. */
+export interface FrameworkSummary extends Omit<FrameworkDef, 'themes' | 'crosswalk' | 'description'> {
   id: number;
-  code: string;
-  version: string;
-  name: string;
-  publisher: string | null;
-  licence: string;
-  source: string;
-  base_price_year: number;
   is_default: boolean;
   measure_count: number;
   content_sha256: string;
@@ -204,20 +198,6 @@ export class CatalogueRepository {
 }
 
 function measureRow(m: MeasureDef, frameworkId: number, themeId: number, outcomeId: number) {
-  return {
-    framework_id: frameworkId,
-    theme_id: themeId,
-    policy_outcome_id: outcomeId,
-    code: m.code,
-    name: m.name,
-    description: m.description,
-    unit: m.unit,
-    category: m.category,
-    valuation: m.valuation,
-    deadweight: m.deadweight,
-    displacement: m.displacement,
-    attribution: m.attribution,
-    drop_off: m.drop_off,
-    duration_years: m.duration_years,
-  };
+  const { accepted_units: _units, proxies: _proxies, ...columns } = m; // those two go to tables of their own
+  return { ...columns, framework_id: frameworkId, theme_id: themeId, policy_outcome_id: outcomeId };
 }
