@@ -4,6 +4,8 @@
  * service, beside raw COPYs of the same rows on the same server in the same run:
  *   - the same CSV file into a plain table of its own columns (the ceiling: bytes into a heap, no checks);
  *   - the rows as stored (resolved ids) into a copy of the outcomes table with its indexes and constraints.
+ *   - the rows as stored (resolved ids) into the outcomes table itself, all its indexes, checks and foreign keys
+ *     (as revision 2, not latest, so that they sit beside the imported ones; rolled back afterwards).
  * Prints rows/s of each, the ratios, and the service's peak RSS (VmHWM).
  *
  *   DATABASE_URL=postgres://... npm run bench:import          (ROWS=200000 for a quicker run)
@@ -127,12 +129,19 @@ async function main() {
     await pipeline(db.query(copyTo(`copy (select ${cols} from outcomes) to stdout with (format csv)`)), createWriteStream(resolved));
     await db.query('create table bench_outcomes (like outcomes including all)');
     const tableMs = await copyInto(db, `copy bench_outcomes (${cols}) from stdin with (format csv)`, resolved);
+    const second = join(dir, 'resolved-rev2.csv');
+    const cols2 = cols.replace('revision, is_latest', '2, false'); // beside the imported rows, not replacing them
+    await pipeline(db.query(copyTo(`copy (select ${cols2} from outcomes) to stdout with (format csv)`)), createWriteStream(second));
+    await db.query('begin');
+    const sameMs = await copyInto(db, `copy outcomes (${cols}) from stdin with (format csv)`, second);
+    await db.query('rollback');
     await db.end();
 
     const rate = (ms) => Math.round(rows / (ms / 1000));
     console.log(`HTTP import (stream, check, merge):      ${(httpMs / 1000).toFixed(2)} s  ${rate(httpMs).toLocaleString('en-GB')} rows/s`);
     console.log(`raw COPY, same CSV into a plain table:   ${(rawMs / 1000).toFixed(2)} s  ${rate(rawMs).toLocaleString('en-GB')} rows/s   import/raw = ${(rawMs / httpMs).toFixed(2)}`);
     console.log(`raw COPY, stored rows into outcomes' shape (indexes, checks): ${(tableMs / 1000).toFixed(2)} s  ${rate(tableMs).toLocaleString('en-GB')} rows/s   import/raw = ${(tableMs / httpMs).toFixed(2)}`);
+    console.log(`raw COPY, stored rows into outcomes itself (indexes, checks, foreign keys): ${(sameMs / 1000).toFixed(2)} s  ${rate(sameMs).toLocaleString('en-GB')} rows/s   import/raw = ${(sameMs / httpMs).toFixed(2)}`);
     console.log(`service peak RSS (VmHWM): ${rss} MB`);
   } finally {
     if (service) {
