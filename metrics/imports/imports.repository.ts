@@ -71,32 +71,25 @@ function resolveLines(value: 'quantity' | 'target_quantity', canonical: string, 
     from (
       select s.row_number, s.contract, s.measure, s.framework, s.unit, ${extra}
         s.period_start::date as period_start, s.period_end::date as period_end, s.${value}::numeric as ${value},
-        c.id as contract_id, m.id as measure_id, u.factor,
-        (s.${value}::numeric * u.factor) as ${canonical},
+        c.id as contract_id, im.measure_id, im.factor,
+        (s.${value}::numeric * im.factor) as ${canonical},
         s.err_field, s.err_message, s.err_value,
         case
           when s.err_code is not null then s.err_code
           when c.id is null then 'unknown_contract'
-          when fw.id is null then 'unknown_framework'
-          when m.id is null then 'unknown_measure'
-          when u.factor is null then 'unit_not_convertible'
+          when im.framework_id is null then 'unknown_framework'
+          when im.measure_id is null then 'unknown_measure'
+          when im.factor is null then 'unit_not_convertible'
           when $1::text[] is not null and not (a.code = any($1::text[])) then 'authority_not_allowed'
           when (c.start_date is not null and s.period_end::date < c.start_date)
             or (c.end_date is not null and s.period_start::date > c.end_date) then 'period_outside_contract'
         end as code,
-        c.start_date as contract_start, c.end_date as contract_end, a.code as authority_code, m.unit as measure_unit
+        c.start_date as contract_start, c.end_date as contract_end, a.code as authority_code, im.measure_unit
       from import_stage s
       left join contracts c on c.reference = s.contract and s.err_code is null
       left join authorities a on a.id = c.authority_id
-      left join import_frameworks fw on fw.label is not distinct from s.framework
-      left join measures m on m.framework_id = fw.id and m.code = s.measure
-      left join lateral (
-        select 1::numeric as factor where s.unit = m.unit
-        union all
-        select uc.factor from unit_conversions uc
-        where uc.from_unit = s.unit and uc.to_unit = m.unit and (uc.measure_id = m.id or uc.measure_id is null)
-        limit 1
-      ) u on true
+      left join import_measures im
+        on coalesce(im.framework, '') = coalesce(s.framework, '') and im.measure = s.measure and im.unit = s.unit
     ) x`;
 }
 
@@ -316,6 +309,18 @@ export class ImportsRepository {
                   and (position('@' in l.label) = 0 or f.version = split_part(l.label, '@', 2)))
            order by f.created_at desc, f.id desc limit 1) as id
          from (select distinct framework as label from ${STAGE_TABLE}) l`,
+      );
+      // each distinct (framework, measure, unit) of the file resolved once: its measure and conversion factor
+      await s.query(
+        `create temp table import_measures on commit drop as
+         select k.framework, k.measure, k.unit, fw.id as framework_id, m.id as measure_id, m.unit as measure_unit,
+           case when k.unit = m.unit then 1::numeric else (
+             select uc.factor from unit_conversions uc
+             where uc.from_unit = k.unit and uc.to_unit = m.unit and (uc.measure_id = m.id or uc.measure_id is null)
+             order by uc.measure_id nulls last limit 1) end as factor
+         from (select distinct framework, measure, unit from ${STAGE_TABLE} where err_code is null) k
+         left join import_frameworks fw on fw.label is not distinct from k.framework
+         left join measures m on m.framework_id = fw.id and m.code = k.measure`,
       );
     }
     await s.query(RESOLVE[kind], [allowed]);
