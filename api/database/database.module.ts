@@ -49,6 +49,8 @@ export class DatabaseModule implements OnApplicationShutdown {
                 migrate: config.migrateOnStart,
                 seed: config.seedOnStart,
               });
+              // batches a dead process left running are failed; with MIGRATE_ON_START=false the schema may not be
+              // there yet (health says so), so recovery waits for a start that migrated
               const interrupted = config.migrateOnStart
                 ? await new ImportsRepository(database.knex).failInterruptedBatches(database.driver === 'embedded')
                 : 0;
