@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthoritiesRepository } from '../metrics/authorities/authorities.repository';
 import { CatalogueRepository } from '../metrics/catalogue/catalogue.repository';
@@ -10,6 +11,13 @@ import { ContractsRepository } from '../metrics/contracts/contracts.repository';
 import { ImportsRepository } from '../metrics/imports/imports.repository';
 import { ImportsService } from '../metrics/imports/imports.service';
 import { SectorsRepository } from '../metrics/sectors/sectors.repository';
+import { HarvestRepository } from '../metrics/ocds/harvest.repository';
+import { HARVEST_OPTIONS, HarvestService, type HarvestOptions } from '../metrics/ocds/harvest.service';
+import { OcdsImportService } from '../metrics/ocds/ocds-import.service';
+import { OcdsRepository } from '../metrics/ocds/ocds.repository';
+import { HarvestScheduler } from './ocds/harvest.scheduler';
+import { OcdsController } from './ocds/ocds.controller';
+import { OcdsApiService } from './ocds/ocds.service';
 import { AdminSocketService } from './admin/admin-socket.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeysRepository } from './auth/api-keys.repository';
@@ -49,6 +57,7 @@ export class AppModule {
           },
         }),
         DatabaseModule.forRoot(database),
+        ScheduleModule.forRoot(),
       ],
       controllers: [
         HealthController,
@@ -56,6 +65,7 @@ export class AppModule {
         SectorsController,
         FrameworksController,
         ContractsController,
+        OcdsController, // before ImportsController: its POST imports/ocds must win over imports/:kind
         ImportsController,
         KeysController,
       ],
@@ -75,6 +85,20 @@ export class AppModule {
           useFactory: (repo: ImportsRepository, db: Database) => new ImportsService(repo, db, config.importLimitBytes),
         },
         ImportsApiService,
+        OcdsRepository,
+        OcdsImportService,
+        HarvestRepository,
+        {
+          provide: HARVEST_OPTIONS,
+          useValue: {
+            retries: config.harvest.retries,
+            retryBaseMs: config.harvest.retryBaseMs,
+            pageLimitBytes: config.importLimitBytes,
+          } satisfies HarvestOptions,
+        },
+        HarvestService,
+        OcdsApiService,
+        HarvestScheduler,
         ContractsRepository,
         ContractsService,
         DemoService,

@@ -4,6 +4,7 @@ import * as catalogue from './20261122000200_catalogue_schema';
 import * as access from './20261122000300_access_schema';
 import * as contracts from './20261122000400_contracts_schema';
 import * as reports from './20261122000500_reports_schema';
+import * as ocds from './20261122000600_ocds_schema';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261122000300_access_schema', access],
   ['20261122000400_contracts_schema', contracts],
   ['20261122000500_reports_schema', reports],
+  ['20261122000600_ocds_schema', ocds],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

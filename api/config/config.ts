@@ -1,6 +1,7 @@
 import bytes from 'bytes';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { validateCronExpression } from 'cron';
 import { resolve } from 'node:path';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -71,6 +72,32 @@ class Environment {
   @Transform(toBool)
   @IsBoolean({ message: 'must be true or false' })
   SEED_ON_START: boolean = true;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: "must be the http(s) URL of a publisher's OCDS release-package API" })
+  HARVEST_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/, { message: 'must be an ISO 8601 date or date-time' })
+  HARVEST_FROM?: string;
+
+  @IsString()
+  @Matches(/^(off|(\S+\s+){4,5}\S+)$/, { message: 'must be a cron expression (5 or 6 fields) or off' })
+  HARVEST_CRON: string = '17 * * * *';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 0 to 20' })
+  @Min(0, { message: 'must be a whole number from 0 to 20' })
+  @Max(20, { message: 'must be a whole number from 0 to 20' })
+  HARVEST_RETRIES: number = 5;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds from 0 to 600000' })
+  @Min(0, { message: 'must be a whole number of milliseconds from 0 to 600000' })
+  @Max(600000, { message: 'must be a whole number of milliseconds from 0 to 600000' })
+  HARVEST_RETRY_BASE_MS: number = 1000;
 }
 
 export interface AppConfig {
@@ -91,6 +118,16 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   migrateOnStart: boolean;
   seedOnStart: boolean;
+  harvest: {
+    /** A publisher's OCDS release-package API, harvested as the source `default` (unset: only sources added by the API). */
+    url?: string;
+    /** Where the first harvest of `url` starts (its updatedFrom). */
+    from?: string;
+    /** When harvests run; `off` runs them only on demand. */
+    cron: string;
+    retries: number;
+    retryBaseMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -103,22 +140,23 @@ export class ConfigError extends Error {
   }
 }
 
-const KNOWN = Object.keys(new Environment()).concat('DATABASE_URL');
+const KNOWN = Object.keys(new Environment()).concat('DATABASE_URL', 'HARVEST_URL', 'HARVEST_FROM');
 
 /** Reads and validates the configuration once, at boot. Nothing else in the service reads process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw = Object.fromEntries(KNOWN.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
   const parsed = plainToInstance(Environment, raw);
   const errors = validateSync(parsed, { forbidUnknownValues: true });
-  if (errors.length > 0) {
-    throw new ConfigError(
-      errors.map((e) => ({
-        variable: e.property,
-        message: Object.values(e.constraints ?? {})[0] ?? 'is invalid',
-        value: raw[e.property],
-      })),
-    );
+  const problems = errors.map((e) => ({
+    variable: e.property,
+    message: Object.values(e.constraints ?? {})[0] ?? 'is invalid',
+    value: raw[e.property],
+  }));
+  if (!problems.some((p) => p.variable === 'HARVEST_CRON') && parsed.HARVEST_CRON.trim() !== 'off') {
+    const cron = validateCronExpression(parsed.HARVEST_CRON.trim());
+    if (!cron.valid) problems.push({ variable: 'HARVEST_CRON', message: `is not a valid cron expression: ${cron.error?.message ?? 'invalid'}`, value: raw.HARVEST_CRON });
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: parsed.PORT,
     host: parsed.HOST,
@@ -132,5 +170,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     migrateOnStart: parsed.MIGRATE_ON_START,
     seedOnStart: parsed.SEED_ON_START,
+    harvest: {
+      url: parsed.HARVEST_URL,
+      from: parsed.HARVEST_FROM,
+      cron: parsed.HARVEST_CRON.trim(),
+      retries: parsed.HARVEST_RETRIES,
+      retryBaseMs: parsed.HARVEST_RETRY_BASE_MS,
+    },
   };
 }

@@ -41,7 +41,7 @@ export type RequestWithRawBody = Request & { rawBody?: { sha256: string; bytes: 
  * length of the raw bytes are kept for imports (a batch records the checksum of what was sent).
  */
 export function jsonBody(limit: number): RequestHandler {
-  return withDomainErrors(
+  const parse = withDomainErrors(
     json({
       limit,
       verify: (req, _res, buf) => {
@@ -51,7 +51,12 @@ export function jsonBody(limit: number): RequestHandler {
       },
     }),
   );
+  // OCDS packages stream to their importer, read release by release: never parsed whole here
+  return (req, res, next) => (req.method === 'POST' && req.path === STREAMED_JSON_PATH ? next() : parse(req, res, next));
 }
+
+/** The one JSON route whose body is streamed rather than parsed whole. */
+export const STREAMED_JSON_PATH = '/api/v1/imports/ocds';
 
 /** Small CSV documents read whole as text (frameworks), under the same limit. Bulk imports stream instead. */
 export function csvTextBody(limit: number): RequestHandler {

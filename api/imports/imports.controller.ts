@@ -37,8 +37,10 @@ class UploadQuery {
   file_name?: string;
 }
 
+const BATCH_KINDS = [...IMPORT_KINDS, 'ocds'];
+
 class BatchQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: IMPORT_KINDS }) @IsOptional() @IsIn(IMPORT_KINDS) kind?: string;
+  @ApiPropertyOptional({ enum: BATCH_KINDS }) @IsOptional() @IsIn(BATCH_KINDS) kind?: string;
   @ApiPropertyOptional({ enum: ['running', 'committed', 'rejected', 'failed'] })
   @IsOptional()
   @IsIn(['received', 'running', 'committed', 'rejected', 'failed'])

@@ -15,7 +15,7 @@ class BatchLinksDto {
 
 export class BatchDto {
   @ApiProperty() id!: number;
-  @ApiProperty({ enum: IMPORT_KINDS }) kind!: string;
+  @ApiProperty({ enum: [...IMPORT_KINDS, 'ocds'] }) kind!: string;
   @ApiProperty({ enum: ['running', 'committed', 'rejected', 'failed'] }) status!: string;
   @ApiProperty({ enum: ['strict', 'partial'] }) mode!: string;
   @ApiProperty({ nullable: true, description: 'The API key that sent it (null: the demo loader)' }) api_key_id!: number | null;
@@ -31,6 +31,8 @@ export class BatchDto {
   @ApiProperty() rows_rejected!: number;
   @ApiProperty() is_demo!: boolean;
   @ApiProperty({ nullable: true, description: 'Why a failed batch failed' }) error!: string | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true, description: 'OCDS: the document kind, releases read, imported, already imported and rejected; buyers matched by identifier, by name, or created (and the match rate); contracts, suppliers, metric observations, values not in GBP' })
+  summary!: Record<string, unknown> | null;
   @ApiProperty() created_at!: Date;
   @ApiProperty({ nullable: true }) started_at!: Date | null;
   @ApiProperty({ nullable: true }) finished_at!: Date | null;
@@ -51,7 +53,9 @@ export class BatchPageDto {
 
 export class RejectionDto {
   @ApiProperty({ nullable: true, description: 'CSV: counting the header as row 1; JSON and Arrow: from 1' }) row_number!: number | null;
-  @ApiProperty({ nullable: true, example: 'quantity' }) field!: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'OCDS: the release named' }) release_id?: string | null;
+  @ApiPropertyOptional({ enum: ['error', 'warning'], description: 'error: the row or release was rejected; warning (OCDS): something in it could not be used, the rest was kept' }) severity?: string;
+  @ApiProperty({ nullable: true, example: 'quantity', description: 'The column; for OCDS, the JSON path' }) field!: string | null;
   @ApiProperty({ example: 'negative' }) code!: string;
   @ApiProperty({ example: 'quantity must not be negative' }) message!: string;
   @ApiProperty({ nullable: true, example: '-1' }) value!: string | null;

@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { DomainError } from '../../metrics/errors';
 import { ImportsRepository, type BatchRecord } from '../../metrics/imports/imports.repository';
 import { ImportsService as ImportRunner, type Progress } from '../../metrics/imports/imports.service';
+import { OcdsImportService } from '../../metrics/ocds/ocds-import.service';
 import type { Principal } from '../auth/principal';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/config';
 import { page } from '../http/paging.dto';
 
 export interface UploadInput {
@@ -35,7 +38,25 @@ export class ImportsApiService {
   constructor(
     private readonly runner: ImportRunner,
     private readonly batches: ImportsRepository,
+    private readonly ocds: OcdsImportService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** An OCDS package, release or record: streamed, never parsed whole. */
+  async uploadOcds(principal: Principal, input: Omit<UploadInput, 'kind' | 'body' | 'raw'>) {
+    const { batch, replayed } = await this.ocds.run(
+      {
+        stream: input.stream,
+        mode: input.mode,
+        contentType: input.contentType ?? null,
+        fileName: input.fileName ?? null,
+        idempotencyKey: input.idempotencyKey ?? null,
+        sender: { keyId: principal.keyId, allowed: principal.role === 'admin' ? null : principal.authorityCodes },
+      },
+      this.config.importLimitBytes,
+    );
+    return this.answer(batch, replayed, 'releases');
+  }
 
   async upload(principal: Principal, input: UploadInput) {
     const isJson = (input.contentType ?? '').toLowerCase().startsWith('application/json');
@@ -51,11 +72,16 @@ export class ImportsApiService {
       bodyBytes: input.raw?.bytes,
       sender: { keyId: principal.keyId, allowed: principal.role === 'admin' ? null : principal.authorityCodes },
     });
+    return this.answer(batch, replayed, 'rows');
+  }
+
+  /** A finished batch as the upload's answer: 422 with its first rejections when strict mode rejected it. */
+  private async answer(batch: BatchRecord, replayed: boolean, what: 'rows' | 'releases') {
     if (batch.status === 'rejected') {
       const first = await this.batches.rejections(batch.id, 100, 0);
       throw new DomainError(
         'unprocessable',
-        `Batch ${batch.id} was rejected: ${batch.rows_rejected} of ${batch.rows_total} rows have problems, and in strict mode nothing is written. Fix them and send the file again, or send it with mode=partial to keep the good rows.`,
+        `Batch ${batch.id} was rejected: ${batch.rows_rejected} of ${batch.rows_total} ${what} have problems, and in strict mode nothing is written. Fix them and send the file again, or send it with mode=partial to keep the good ${what}.`,
         { batch: view(batch), rejections: first.rows, rejections_total: first.total },
       );
     }
@@ -115,6 +141,9 @@ export class ImportsApiService {
       const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s; // no formula injection when opened in a spreadsheet
       return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
     };
-    return ['row_number,field,code,message,value', ...rows.map((r) => [r.row_number, r.field, r.code, r.message, r.value].map(cell).join(','))].join('\n') + '\n';
+    return (
+      ['row_number,release_id,severity,field,code,message,value', ...rows.map((r) => [r.row_number, r.release_id, r.severity, r.field, r.code, r.message, r.value].map(cell).join(','))].join('\n') +
+      '\n'
+    );
   }
 }

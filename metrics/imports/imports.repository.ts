@@ -22,6 +22,8 @@ export interface BatchRecord {
   rows_rejected: number;
   is_demo: boolean;
   error: string | null;
+  /** What an OCDS batch found: how buyers matched, suppliers, contracts, metrics (null for other imports). */
+  summary: Record<string, unknown> | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -37,6 +39,9 @@ export interface BatchCounts {
 
 export interface RejectionRecord {
   row_number: number | null;
+  /** OCDS: the release named, and whether the problem rejected it (error) or was only reported (warning). */
+  release_id?: string | null;
+  severity?: 'error' | 'warning';
   field: string | null;
   code: string;
   message: string;
@@ -44,7 +49,7 @@ export interface RejectionRecord {
 }
 
 const BATCH_COLUMNS = `id, kind, status, mode, api_key_id, file_name, content_type, sha256, byte_count, idempotency_key,
-  rows_total, rows_inserted, rows_updated, rows_unchanged, rows_rejected, is_demo, error, created_at, started_at, finished_at`;
+  rows_total, rows_inserted, rows_updated, rows_unchanged, rows_rejected, is_demo, error, summary, created_at, started_at, finished_at`;
 
 /** The staging table of a batch: every column text, plus the row number and a row-local error if any. */
 export const STAGE_TABLE = 'import_stage';
@@ -251,7 +256,7 @@ export class ImportsRepository {
       .orderBy([{ column: 'row_number', order: 'asc', nulls: 'first' }, 'id'])
       .limit(limit)
       .offset(offset)
-      .select('row_number', 'field', 'code', 'message', 'value');
+      .select('row_number', 'release_id', 'severity', 'field', 'code', 'message', 'value');
     return { rows, total: Number(total) };
   }
 
@@ -340,12 +345,13 @@ export class ImportsRepository {
   }
 
   /** Merges the good rows: new keys inserted, changed ones revised (the old revision kept), the same ones left. */
-  async merge(s: Session, kind: ImportKind, batchId: number, isDemo: boolean): Promise<Omit<BatchCounts, 'rows_total' | 'rows_rejected'>> {
+  async merge(s: Session, kind: ImportKind, batchId: number | null, isDemo: boolean): Promise<Omit<BatchCounts, 'rows_total' | 'rows_rejected'>> {
     if (kind === 'contracts') return this.mergeContracts(s, batchId, isDemo);
     const table = kind;
     const value = kind === 'outcomes' ? 'quantity' : 'target_quantity';
     const canonical = kind === 'outcomes' ? 'quantity_canonical' : 'target_canonical';
     const evidence = kind === 'outcomes' ? 'evidence_ref' : null;
+    await s.query('drop table if exists import_merge'); // an OCDS batch merges commitments, then outcomes
     await s.query(
       `create temp table import_merge on commit drop as
        select r.*, cur.id as prev_id, cur.revision as prev_revision,
@@ -373,7 +379,7 @@ export class ImportsRepository {
     return { rows_inserted: Number(c.inserted), rows_updated: Number(c.updated), rows_unchanged: Number(c.unchanged) };
   }
 
-  private async mergeContracts(s: Session, batchId: number, isDemo: boolean) {
+  private async mergeContracts(s: Session, batchId: number | null, isDemo: boolean) {
     // suppliers: by scheme and identifier, else by normalised name among suppliers that have no identifier
     await s.query(
       `insert into suppliers (scheme, identifier, name, name_normalised, scale, vcse, is_demo)

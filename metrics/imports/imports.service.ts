@@ -64,6 +64,15 @@ export class ImportsService {
     private readonly importLimitBytes: number = 1024 * 1024 * 1024,
   ) {}
 
+  /** Makes another runner's batch (an OCDS import) visible with its progress while it runs. */
+  track(progress: Progress): void {
+    this.running.set(progress.batch.id, progress);
+  }
+
+  untrack(batchId: number): void {
+    this.running.delete(batchId);
+  }
+
   progress(batchId: number): Progress | undefined {
     return this.running.get(batchId);
   }

@@ -1,0 +1,394 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import type { Database } from '../db/database';
+import { DATABASE } from '../db/knex.token';
+import { transaction, withSession, type Session } from '../db/session';
+import { DomainError } from '../errors';
+import { ImportsRepository, type BatchRecord } from '../imports/imports.repository';
+import { ImportsService, type ImportSender, type Progress } from '../imports/imports.service';
+import { ByteMeter } from '../imports/row-sources';
+import { BuyerMatcher, type MatchMethod, type NewAuthority } from './buyer-matcher';
+import { mapRelease, mergeContract, type ContractState, type MappedRelease } from './ocds-map';
+import { readOcds, type OcdsDocumentKind, type SourceRelease } from './ocds-source';
+import { OcdsRepository, type ObservationRow, type ReleaseRow, type StoredProblem } from './ocds.repository';
+
+export interface OcdsImportRequest {
+  stream: Readable;
+  mode?: string;
+  fileName?: string | null;
+  contentType?: string | null;
+  idempotencyKey?: string | null;
+  sender: ImportSender;
+  isDemo?: boolean;
+  /** Receives the package's metadata once read (a harvester takes `links.next` from it). */
+  onPackage?: (meta: Record<string, unknown>) => void;
+}
+
+export interface OcdsSummary {
+  document: OcdsDocumentKind | null;
+  releases: { read: number; imported: number; already_imported: number; rejected: number };
+  buyers: { distinct: number; by_identifier: number; by_name: number; created: number; match_rate: number | null; created_codes: string[] };
+  contracts: { inserted: number; updated: number; awarded: number; pipeline: number; cancelled: number };
+  suppliers: { distinct: number };
+  observations: { kept: number; commitments: number; outcomes: number; unmapped: number };
+  non_gbp_values: number;
+  warnings: number;
+  /** The date of the newest release read (a harvest asks next for what changed since). */
+  newest_release_date: string | null;
+}
+
+/** Releases mapped and written per round trip: bounds memory whatever the size of the package. */
+const CHUNK = 1000;
+/** Problems kept in memory for the report; past this only counted (the batch still says how many). */
+const MAX_PROBLEMS = 100_000;
+
+const releaseKey = (ocid: string, id: string) => `${ocid}\u0000${id}`;
+
+/**
+ * Imports an OCDS release package, record package, release or record as one batch: releases stream in, are mapped
+ * (contract, buyer, suppliers, metrics), and are written a chunk at a time inside the batch's one transaction. A
+ * release already imported is skipped; a newer release for the same ocid updates its contract. In strict mode any
+ * rejected release rolls the batch back (its report kept); in partial mode the good releases are committed.
+ */
+@Injectable()
+export class OcdsImportService {
+  private readonly logger = new Logger('OcdsImport');
+
+  constructor(
+    private readonly ocds: OcdsRepository,
+    private readonly batches: ImportsRepository,
+    private readonly runner: ImportsService,
+    @Inject(DATABASE) private readonly db: Database,
+  ) {}
+
+  async run(req: OcdsImportRequest, limitBytes: number): Promise<{ batch: BatchRecord; replayed: boolean }> {
+    const mode = req.mode ?? 'strict';
+    if (mode !== 'strict' && mode !== 'partial') {
+      throw new DomainError('invalid_parameter', 'mode must be strict or partial', { field: 'mode', value: mode });
+    }
+    const type = (req.contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json' && type !== 'application/octet-stream') {
+      req.stream.resume();
+      throw new DomainError('unsupported_media_type', 'Send OCDS as application/json', { content_type: req.contentType ?? null });
+    }
+    if (req.idempotencyKey !== undefined && req.idempotencyKey !== null && !/^[\x21-\x7e]{1,255}$/.test(req.idempotencyKey)) {
+      throw new DomainError('invalid_parameter', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+    }
+    if (req.idempotencyKey) {
+      const earlier = await this.batches.findByIdempotencyKey(req.sender.keyId, 'ocds', req.idempotencyKey);
+      if (earlier) {
+        req.stream.resume();
+        return { batch: earlier, replayed: true };
+      }
+    }
+    const batch = await this.batches.createBatch({
+      kind: 'ocds',
+      mode,
+      apiKeyId: req.sender.keyId,
+      fileName: req.fileName ?? null,
+      contentType: type,
+      idempotencyKey: req.idempotencyKey ?? null,
+      isDemo: req.isDemo ?? false,
+    });
+    const progress: Progress = { batch, phase: 'receiving', rows_received: 0, bytes_received: 0 };
+    this.runner.track(progress);
+    const meter = new ByteMeter(limitBytes);
+    req.stream.on('error', (err) => meter.destroy(err));
+    const started = Date.now();
+    try {
+      const status = await withSession(this.db, async (s) => {
+        await this.batches.markStarted(s, batch.id);
+        return transaction(s, () => this.importAll(s, batch.id, mode, req, req.stream.pipe(meter), meter, progress));
+      });
+      const done = (await this.batches.findBatch(batch.id))!;
+      this.logger.log({ msg: `import ${batch.id} ocds: ${status}`, batch: batch.id, status, releases: done.rows_total, rejected: done.rows_rejected, ms: Date.now() - started });
+      return { batch: done, replayed: false };
+    } catch (err) {
+      req.stream.unpipe();
+      req.stream.resume();
+      await this.batches.failBatch(batch.id, (err as Error).message).catch((e: Error) => this.logger.error({ msg: 'could not mark batch failed', err: e }));
+      if (err instanceof DomainError) {
+        throw new DomainError(err.code, err.message, { ...(typeof err.details === 'object' && err.details ? err.details : {}), batch_id: batch.id });
+      }
+      throw err;
+    } finally {
+      this.runner.untrack(batch.id);
+    }
+  }
+
+  private async importAll(
+    s: Session,
+    batchId: number,
+    mode: string,
+    req: OcdsImportRequest,
+    input: Readable,
+    meter: ByteMeter,
+    progress: Progress,
+  ): Promise<'committed' | 'rejected'> {
+    await this.batches.tuneTransaction(s);
+    const keys = await this.ocds.authorityKeys(s);
+    const matcher = new BuyerMatcher(keys.identifiers, keys.names);
+    const cpv = await this.ocds.cpvCodes(s);
+    await s.query('savepoint ocds_data');
+
+    const summary: OcdsSummary = {
+      document: null,
+      releases: { read: 0, imported: 0, already_imported: 0, rejected: 0 },
+      buyers: { distinct: 0, by_identifier: 0, by_name: 0, created: 0, match_rate: null, created_codes: [] },
+      contracts: { inserted: 0, updated: 0, awarded: 0, pipeline: 0, cancelled: 0 },
+      suppliers: { distinct: 0 },
+      observations: { kept: 0, commitments: 0, outcomes: 0, unmapped: 0 },
+      non_gbp_values: 0,
+      warnings: 0,
+      newest_release_date: null,
+    };
+    const problems: StoredProblem[] = [];
+    let problemCount = 0;
+    const report = (p: StoredProblem) => {
+      problemCount += 1;
+      if (p.severity === 'warning') summary.warnings += 1;
+      if (p.code === 'non_gbp_value') summary.non_gbp_values += 1;
+      if (problems.length < MAX_PROBLEMS) problems.push(p);
+    };
+    const seenInBatch = new Set<string>();
+    const buyers = new Map<string, MatchMethod>();
+    const suppliersSeen = new Set<string>();
+    const touched = new Set<string>();
+
+    const flush = async (chunk: SourceRelease[]) => {
+      const mapped: Array<{ m: MappedRelease; src: SourceRelease }> = [];
+      for (const src of chunk) {
+        const result = mapRelease(src.release, src.path);
+        for (const p of result.problems) report({ ...p, row_number: src.index, release_id: result.release_id });
+        if (!result.release) {
+          summary.releases.rejected += 1;
+          continue;
+        }
+        const key = releaseKey(result.release.ocid, result.release.release_id);
+        if (seenInBatch.has(key)) {
+          summary.releases.rejected += 1;
+          report({
+            severity: 'error',
+            path: src.path ? `${src.path}.id` : 'id',
+            code: 'duplicate_release',
+            message: `release ${result.release.release_id} of ${result.release.ocid} appears earlier in this document`,
+            value: result.release.release_id,
+            row_number: src.index,
+            release_id: result.release.release_id,
+          });
+          continue;
+        }
+        seenInBatch.add(key);
+        if (!summary.newest_release_date || result.release.date > summary.newest_release_date) summary.newest_release_date = result.release.date;
+        mapped.push({ m: result.release, src });
+      }
+      const known = await this.ocds.knownReleases(
+        s,
+        mapped.map(({ m }) => ({ ocid: m.ocid, release_id: m.release_id })),
+      );
+      const fresh = mapped.filter(({ m, src }) => {
+        const sha = known.get(releaseKey(m.ocid, m.release_id));
+        if (sha === undefined) return true;
+        summary.releases.already_imported += 1;
+        if (sha !== m.sha256) {
+          report({
+            severity: 'warning',
+            path: src.path ? `${src.path}.id` : 'id',
+            code: 'release_changed',
+            message: 'a release with this id was imported before with different content: OCDS releases do not change, so the first one is kept',
+            value: m.release_id,
+            row_number: src.index,
+            release_id: m.release_id,
+          });
+        }
+        return false;
+      });
+      if (fresh.length === 0) return;
+
+      // buyers to authorities
+      const existing = await this.ocds.contracts(s, [...new Set(fresh.map(({ m }) => m.ocid))]);
+      const toCreate = new Map<string, NewAuthority>();
+      const authorityOf = new Map<MappedRelease, { id?: number; code?: string; create?: string }>();
+      for (const { m } of fresh) {
+        const current = existing.get(m.ocid);
+        if (!m.buyer) {
+          if (current) authorityOf.set(m, { id: current.authority_id, code: current.authority_code });
+          continue;
+        }
+        const match = matcher.match(m.buyer);
+        const buyerKey = m.buyer.identifier ? `${m.buyer.scheme}:${m.buyer.identifier}` : `name:${m.buyer.name}`;
+        if (!buyers.has(buyerKey)) buyers.set(buyerKey, match.method);
+        if (match.authority) authorityOf.set(m, { id: match.authority.authority_id, code: match.authority.code });
+        else if (match.create) {
+          toCreate.set(match.create.code, match.create);
+          authorityOf.set(m, { create: match.create.code });
+        }
+      }
+      if (toCreate.size > 0) {
+        const created = await this.ocds.createAuthorities(s, [...toCreate.values()], `OCDS import batch ${batchId}`);
+        for (const a of toCreate.values()) {
+          const key = created.get(a.code);
+          if (key) matcher.remember(a, key);
+        }
+        for (const [m, ref] of authorityOf) {
+          if (ref.create) {
+            const key = created.get(ref.create)!;
+            authorityOf.set(m, { id: key.authority_id, code: key.code });
+            summary.buyers.created_codes.length < 1000 && !summary.buyers.created_codes.includes(key.code) && summary.buyers.created_codes.push(key.code);
+          }
+        }
+      }
+
+      // suppliers
+      const suppliers = fresh.flatMap(({ m }) => m.suppliers);
+      const supplierIds = await this.ocds.upsertSuppliers(s, suppliers);
+      for (const sup of suppliers) suppliersSeen.add(OcdsRepository.supplierKey(sup));
+
+      // contracts: releases folded into each contract in date order
+      const states = new Map<string, ContractState>();
+      const stateCodes = new Map<string, string | undefined>();
+      const accepted: Array<{ m: MappedRelease; src: SourceRelease }> = [];
+      for (const { m, src } of [...fresh].sort((a, b) => a.m.date.localeCompare(b.m.date))) {
+        const folded = states.get(m.ocid);
+        const authority = authorityOf.get(m) ?? (folded ? { id: folded.authority_id, code: stateCodes.get(m.ocid) } : undefined);
+        const fail = (code: string, message: string, value: string | null) => {
+          summary.releases.rejected += 1;
+          report({ severity: 'error', path: src.path ? `${src.path}.buyer` : 'buyer', code, message, value, row_number: src.index, release_id: m.release_id });
+        };
+        if (!authority?.id) {
+          fail('missing_buyer', `the release names no buyer, and no earlier release of ${m.ocid} did`, null);
+          continue;
+        }
+        if (req.sender.allowed && !req.sender.allowed.includes(authority.code!)) {
+          fail('authority_not_allowed', `this key may not write for ${authority.code}`, authority.code ?? null);
+          continue;
+        }
+        const current = existing.get(m.ocid);
+        if (current && m.buyer && current.authority_id !== authority.id) {
+          report({
+            severity: 'warning',
+            path: src.path ? `${src.path}.buyer` : 'buyer',
+            code: 'buyer_changed',
+            message: `the contract belongs to ${current.authority_code}; this release names ${authority.code}: the contract keeps its authority`,
+            value: authority.code ?? null,
+            row_number: src.index,
+            release_id: m.release_id,
+          });
+        }
+        if (m.contract.cpv && !cpv.has(m.contract.cpv)) {
+          report({ severity: 'warning', path: src.path ? `${src.path}.tender` : 'tender', code: 'unknown_cpv', message: `${m.contract.cpv} is not a CPV 2008 code: no sector given`, value: m.contract.cpv, row_number: src.index, release_id: m.release_id });
+          m.contract.cpv = null;
+        }
+        const lead = m.suppliers[0];
+        const incoming: ContractState = {
+          ...m.contract,
+          reference: m.ocid,
+          authority_id: authority.id,
+          supplier_id: lead ? (supplierIds.get(OcdsRepository.supplierKey(lead)) ?? null) : null,
+          release_date: m.date,
+        };
+        const before = states.get(m.ocid) ?? existing.get(m.ocid) ?? null;
+        states.set(m.ocid, mergeContract(before, incoming));
+        stateCodes.set(m.ocid, current?.authority_code ?? authority.code);
+        accepted.push({ m, src });
+      }
+      const written = await this.ocds.upsertContracts(s, [...states.values()], batchId, req.isDemo ?? false);
+      summary.contracts.inserted += written.inserted;
+      summary.contracts.updated += written.updated;
+      const contractId = (ocid: string) => written.ids.get(ocid) ?? existing.get(ocid)!.id;
+      for (const ocid of states.keys()) touched.add(ocid);
+
+      await this.ocds.linkSuppliers(
+        s,
+        accepted.flatMap(({ m }) =>
+          m.suppliers
+            .map((x) => supplierIds.get(OcdsRepository.supplierKey(x)))
+            .filter((id): id is number => id !== undefined)
+            .map((supplier_id) => ({ contract_id: contractId(m.ocid), supplier_id })),
+        ),
+      );
+      const releases: ReleaseRow[] = accepted.map(({ m }) => ({
+        ocid: m.ocid,
+        release_id: m.release_id,
+        release_date: m.date,
+        tags: m.tags,
+        sha256: m.sha256,
+        contract_id: contractId(m.ocid),
+      }));
+      await this.ocds.insertReleases(s, releases, batchId);
+      const observations: ObservationRow[] = accepted.flatMap(({ m }) =>
+        m.observations.map((o) => ({ ...o, contract_id: contractId(m.ocid), ocid: m.ocid, release_id: m.release_id, release_date: m.date })),
+      );
+      await this.ocds.insertObservations(s, observations, batchId);
+      summary.observations.kept += observations.length;
+      summary.releases.imported += accepted.length;
+    };
+
+    let chunk: SourceRelease[] = [];
+    for await (const item of readOcds(input, (k) => (summary.document = k), req.onPackage)) {
+      chunk.push(item);
+      summary.releases.read += 1;
+      if (chunk.length >= CHUNK) {
+        await flush(chunk);
+        chunk = [];
+        progress.rows_received = summary.releases.read;
+        progress.bytes_received = meter.bytes;
+      }
+    }
+    await flush(chunk);
+    progress.rows_received = summary.releases.read;
+    progress.bytes_received = meter.bytes;
+    progress.phase = 'merging';
+
+    const applied = await this.ocds.applyObservations(s, { batchId, reportTo: batchId, isDemo: req.isDemo ?? false });
+    summary.observations.commitments = applied.commitments;
+    summary.observations.outcomes = applied.outcomes;
+    summary.observations.unmapped = applied.unmapped;
+
+    const methods = [...buyers.values()];
+    summary.buyers.distinct = methods.length;
+    summary.buyers.by_identifier = methods.filter((m) => m === 'identifier').length;
+    summary.buyers.by_name = methods.filter((m) => m === 'name').length;
+    summary.buyers.created = methods.filter((m) => m === 'created').length;
+    summary.buyers.match_rate = methods.length ? Math.round(((methods.length - summary.buyers.created) / methods.length) * 1000) / 1000 : null;
+    summary.suppliers.distinct = suppliersSeen.size;
+    if (touched.size > 0) {
+      const stages = await s.query<{ stage: string; n: number }>(
+        'select stage, count(*) as n from contracts where reference = any($1::text[]) group by stage',
+        [[...touched]],
+      );
+      for (const r of stages) summary.contracts[r.stage as 'awarded' | 'pipeline' | 'cancelled'] = Number(r.n);
+    }
+
+    const rejected = summary.releases.rejected;
+    const status = rejected > 0 && mode === 'strict' ? 'rejected' : 'committed';
+    if (status === 'rejected') {
+      await s.query('rollback to savepoint ocds_data'); // nothing of the data; the report is written below
+      summary.releases.imported = 0;
+      summary.contracts = { inserted: 0, updated: 0, awarded: 0, pipeline: 0, cancelled: 0 };
+      summary.observations = { kept: 0, commitments: 0, outcomes: 0, unmapped: 0 };
+      summary.buyers.created_codes = [];
+    }
+    await this.ocds.insertProblems(s, batchId, problems);
+    if (problemCount > problems.length) {
+      await this.ocds.insertProblems(s, batchId, [
+        { severity: 'warning', path: '$', code: 'report_truncated', message: `${problemCount - problems.length} more problems were found and not listed`, value: null, row_number: null, release_id: null },
+      ]);
+    }
+    await this.ocds.setSummary(s, batchId, summary);
+    await this.batches.finishBatch(
+      s,
+      batchId,
+      status,
+      {
+        rows_total: summary.releases.read,
+        rows_inserted: summary.releases.imported,
+        rows_updated: 0,
+        rows_unchanged: summary.releases.already_imported,
+        rows_rejected: rejected,
+      },
+      { sha256: meter.sha256(), bytes: meter.bytes },
+    );
+    return status;
+  }
+}

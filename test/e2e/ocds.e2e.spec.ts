@@ -1,0 +1,272 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { http } from '../support/http';
+import { createKey } from '../support/keys';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+const OCDS = join(__dirname, '..', 'fixtures', 'ocds');
+const SAMPLES = join(OCDS, 'samples');
+const file = (...p: string[]) => readFileSync(join(...p));
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+describe('OCDS imports', () => {
+  let t: TestApp;
+  let admin: string;
+  let trafford: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = await createKey(t.database.db, 'admin');
+    trafford = await createKey(t.database.db, 'submitter', ['E08000009']);
+  });
+  afterAll(() => t.close());
+
+  const post = (body: string | Buffer, key = admin, query = '', headers: Record<string, string> = JSON_TYPE) =>
+    fetch(`${t.url}/api/v1/imports/ocds${query}`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${key}` }, body }).then(
+      async (r) => ({ status: r.status, body: (await r.json()) as any }),
+    );
+  const contract = (reference: string) =>
+    t.database.db
+      .knex('contracts as c')
+      .join('authorities as a', 'a.id', 'c.authority_id')
+      .leftJoin('suppliers as s', 's.id', 'c.supplier_id')
+      .where('c.reference', reference)
+      .first('c.*', 'a.code as authority_code', 'a.kind as authority_kind', 's.name as supplier_name', 's.scheme as supplier_scheme',
+        's.identifier as supplier_identifier', 's.scale as supplier_scale', 's.vcse as supplier_vcse');
+  const rejections = async (batchId: number) => (await http(`${t.url}/api/v1/imports/${batchId}/rejections?limit=500`, { key: admin })).body.data;
+  const snapshot = async () => ({
+    contracts: await t.database.db.knex('contracts').orderBy('id').select('*'),
+    suppliers: await t.database.db.knex('suppliers').orderBy('id').select('*'),
+    authorities: await t.database.db.knex('authorities').count({ n: '*' }),
+    commitments: await t.database.db.knex('commitments').orderBy('id').select('*'),
+    outcomes: await t.database.db.knex('outcomes').orderBy('id').select('*'),
+  });
+
+  it('imports the Sell2Wales package: 90 tenders in the pipeline, buyers matched to Welsh councils', async () => {
+    const r = await post(file(SAMPLES, 'uk-sell2wales-release-package.json'), admin, '?file_name=sell2wales.json');
+    expect(r.status).toBe(201);
+    expect(r.body.batch).toMatchObject({ kind: 'ocds', status: 'committed', rows_total: 90, rows_inserted: 90, rows_rejected: 0 });
+    const summary = r.body.batch.summary;
+    expect(summary.document).toBe('release_package');
+    expect(summary.contracts).toMatchObject({ inserted: 90, pipeline: 90, awarded: 0 });
+    expect(summary.buyers.distinct).toBe(44);
+    // councils match by name ("City & County of Swansea", "Rhondda Cynon Taf CBC", "Cyngor Gwynedd"); housing
+    // associations, health boards, police, fire, universities and the Welsh Government are not among the authorities
+    // and are created as `other`
+    expect(summary.buyers.by_name).toBe(15); // all 15 councils among the buyers, in English, Welsh or abbreviated
+    expect(summary.buyers.created).toBe(29);
+    expect(summary.buyers.match_rate).toBeCloseTo(15 / 44, 3);
+
+    const boiler = await contract('ocds-kuma6s-148440');
+    expect(boiler).toMatchObject({
+      authority_code: 'W06000011', // Swansea
+      title: 'Contract for the Labour only domestic boiler installation',
+      stage: 'pipeline',
+      supplier_id: null,
+      value_gbp: '0.01',
+      currency: 'GBP',
+      cpv_code8: '50000000', // from the non-core tender.classification
+      sector: '50',
+      is_services: true,
+      above_threshold: true, // covered by the GPA
+      in_scope: true,
+    });
+    for (const [name, code] of [
+      ['Isle of Anglesey County Council', 'W06000001'],
+      ['Cyngor Sir Ceredigion County Council', 'W06000008'],
+      ['Rhondda Cynon Taf CBC', 'W06000016'],
+      ['Cardiff Council', 'W06000015'],
+    ]) {
+      const row = await t.database.db.knex('contracts as c').join('authorities as a', 'a.id', 'c.authority_id')
+        .whereIn('c.ocid', t.database.db.knex('ocds_releases').select('ocid')).where('a.code', code).first('a.name');
+      expect([name, row?.name]).toEqual([name, expect.any(String)]);
+    }
+    const nrw = await t.database.db.knex('authorities').where({ name: 'Natural Resources Wales' }).first();
+    expect(nrw).toMatchObject({ kind: 'other' });
+    expect(summary.buyers.created_codes).toContain(nrw.code);
+  });
+
+  it('changes nothing when the same package is imported again', async () => {
+    const before = await snapshot();
+    const r = await post(file(SAMPLES, 'uk-sell2wales-release-package.json'));
+    expect(r.body.batch).toMatchObject({ status: 'committed', rows_total: 90, rows_inserted: 0, rows_unchanged: 90 });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('imports Contracts Finder releases and records one per file, with its quirks', async () => {
+    const dir = join(SAMPLES, 'uk-contracts-finder-2017');
+    const results = [];
+    for (const sub of ['releases', 'records']) {
+      for (const name of readdirSync(join(dir, sub)).sort()) results.push(await post(file(dir, sub, name), admin, `?file_name=${name}`));
+    }
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 201));
+    expect(results.filter((r) => r.body.batch.summary.document === 'release')).toHaveLength(21);
+    expect(results.filter((r) => r.body.batch.summary.document === 'record')).toHaveLength(11);
+    expect(await t.database.db.knex('contracts').where('reference', 'like', 'ocds-b5fd17-%').count({ n: '*' })).toEqual([{ n: 11 }]);
+
+    const met = await contract('ocds-b5fd17-2c330cf9-adc8-11e6-9901-0019b9f3037b');
+    expect(met).toMatchObject({
+      title: 'Climate Science for Service Partnership (CSSP): Calls for Expressions of Interest',
+      stage: 'cancelled', // tender status unsuccessful
+      cpv_code8: '73000000',
+      value_gbp: '464500.00',
+      start_date: '2015-04-01', // from the "Contract start" milestone
+      end_date: '2016-03-31',
+      is_services: false, // ojeuContractType Works
+      authority_kind: 'other',
+    });
+    const darlington = await contract('ocds-b5fd17-2c435b84-adc8-11e6-9901-0019b9f3037b');
+    expect(darlington.authority_code).toBe('E06000005');
+    const bath = await contract('ocds-b5fd17-2c391a7a-adc8-11e6-9901-0019b9f3037b');
+    expect(bath.authority_code).toBe('E06000022');
+
+    // again, file by file: nothing changes
+    const before = await snapshot();
+    for (const sub of ['releases', 'records']) {
+      for (const name of readdirSync(join(dir, sub)).sort()) {
+        const again = await post(file(dir, sub, name));
+        expect(again.body.batch.rows_inserted).toBe(0);
+      }
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('follows the fictional lifecycle release by release, in any order, to the awarded contract', async () => {
+    const dir = join(SAMPLES, 'fictional-example-1.1');
+    const parts = readdirSync(dir).filter((n) => /-0\d-/.test(n)).sort().reverse(); // newest first: older ones only fill gaps
+    for (const name of parts) expect((await post(file(dir, name))).status).toBe(201);
+    const c = await contract('ocds-213czf-000-00001');
+    expect(c).toMatchObject({
+      authority_code: 'E09000003', // Barnet, by its GSS code published under GB-LAC
+      stage: 'awarded',
+      supplier_name: 'AnyCorp Cycle Provision',
+      supplier_scheme: 'GB-COH',
+      supplier_identifier: '11111111', // published as "11111111.0"
+      value_gbp: '11000000.00',
+      cpv_code8: '45233130',
+      sector: '45',
+      award_date: '2010-05-10',
+      start_date: '2010-07-01',
+      end_date: '2011-06-30',
+      title: 'Planned cycle lane improvements', // the tender's title, preferred to the contract's whatever the order
+    });
+    const before = await snapshot();
+    const whole = await post(file(dir, 'ocds-213czf-000-00001.json'));
+    expect(whole.body.batch).toMatchObject({ rows_total: 6, rows_unchanged: 6, rows_inserted: 0 });
+    const record = await post(file(dir, 'record', 'ocds-213czf-000-00001.json'));
+    expect(record.body.batch.summary.document).toBe('record_package');
+    expect(await snapshot()).toEqual(before);
+    expect(await contract('ocds-213czf-000-00001')).toMatchObject({ stage: 'awarded', value_gbp: '11000000.00', supplier_identifier: '11111111' });
+  });
+
+  it('turns agreed metrics into commitments and reported ones into outcomes, through the mapping', async () => {
+    const r = await post(file(OCDS, 'metrics-lifecycle.json'));
+    expect(r.status).toBe(201);
+    const s = r.body.batch.summary;
+    expect(s.observations).toMatchObject({ kept: 5, commitments: 1, outcomes: 1, unmapped: 3 });
+    expect(s.non_gbp_values).toBe(1);
+    const c = await contract('ocds-svmtest-0001');
+    expect(c).toMatchObject({
+      authority_code: 'E08000009',
+      stage: 'awarded',
+      supplier_name: 'Green Routes CIC',
+      supplier_identifier: '01234567',
+      supplier_scale: 'sme',
+      supplier_vcse: true,
+      value_gbp: '250000.00',
+      cpv_code8: '60130000',
+      in_scope: true,
+      sv_evaluated: true,
+      sv_weighting_pct: '10.00',
+      sv_goals: ['economic.localEconomyPromotion', 'social.disadvantagedEmploymentOpportunities'],
+      start_date: '2025-04-01',
+      end_date: '2026-03-31',
+    });
+    const euro = await contract('ocds-svmtest-0002');
+    expect(euro).toMatchObject({ authority_code: 'E08000003', value_gbp: null, value_amount: '100000.00', currency: 'EUR', supplier_scale: 'large' });
+    const warnings = await rejections(r.body.batch.id);
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ severity: 'warning', code: 'non_gbp_value', release_id: 'ocds-svmtest-0002-award' }),
+        expect.objectContaining({ severity: 'warning', code: 'unmapped_metric', value: 'carbon', field: 'releases[1].awards[0].agreedMetrics[2].observations[0]' }),
+        expect.objectContaining({ severity: 'warning', code: 'unmapped_metric', value: 'apprentices' }),
+      ]),
+    );
+    const detail = await http(`${t.url}/api/v1/contracts/ocds-svmtest-0001`);
+    expect(detail.body.commitments).toEqual([expect.objectContaining({ measure: 'SVM-EMP-LOCAL-FTE', target_quantity: '12.000000', period_start: '2025-04-01', period_end: '2026-03-31' })]);
+    expect(detail.body.outcomes).toEqual([expect.objectContaining({ measure: 'SVM-EMP-LOCAL-FTE', quantity: '10.500000', period_end: '2025-09-30' })]);
+
+    // a mapping added later applies to the observations already held
+    const put = await http(`${t.url}/api/v1/ocds/metric-mappings`, {
+      method: 'PUT',
+      key: admin,
+      json: { mappings: [{ match_on: 'title', match_value: 'Apprenticeship weeks delivered', framework: 'svm-open', measure: 'SVM-APPRENTICESHIP-WEEKS' }] },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ mappings: 1, applied: { commitments: 1, outcomes: 1, unmapped: 1 } });
+    const after = await http(`${t.url}/api/v1/contracts/ocds-svmtest-0001`);
+    expect(after.body.outcomes.map((o: any) => o.measure).sort()).toEqual(['SVM-APPRENTICESHIP-WEEKS', 'SVM-EMP-LOCAL-FTE']);
+    expect((await http(`${t.url}/api/v1/ocds/metric-mappings`, { key: admin })).body.mappings).toEqual([
+      { match_on: 'title', match_value: 'apprenticeship weeks delivered', framework: 'svm-open', measure: 'SVM-APPRENTICESHIP-WEEKS', note: null },
+    ]);
+    const bad = await http(`${t.url}/api/v1/ocds/metric-mappings`, {
+      method: 'PUT',
+      key: admin,
+      json: { mappings: [{ match_on: 'id', match_value: 'x', framework: 'svm-open', measure: 'NOPE' }] },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details.problems[0]).toMatchObject({ field: 'mappings[0].measure' });
+    const before = await snapshot();
+    expect((await post(file(OCDS, 'metrics-lifecycle.json'))).body.batch.rows_unchanged).toBe(4);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('names each bad release by id and path; strict rejects the batch, partial keeps the good release', async () => {
+    const strict = await post(file(OCDS, 'bad-releases.json'));
+    expect(strict.status).toBe(422);
+    expect(strict.body.error.details.batch).toMatchObject({ status: 'rejected', rows_total: 8, rows_rejected: 7 });
+    expect(await contract('ocds-svmtest-0100')).toBeUndefined();
+    const errors = (strict.body.error.details.rejections as any[]).filter((x) => x.severity === 'error');
+    expect(errors.map((e) => [e.row_number, e.release_id, e.field, e.code])).toEqual([
+      [2, null, 'releases[1].id', 'missing_field'],
+      [3, 'r3', 'releases[2].ocid', 'missing_field'],
+      [4, 'r4', 'releases[3].date', 'missing_field'],
+      [5, 'r5', 'releases[4].tender.value.amount', 'invalid_amount'],
+      [6, 'r6', 'releases[5].tender.value.amount', 'invalid_amount'],
+      [7, 'r7', 'releases[6].awards[0].value.currency', 'unknown_currency'],
+      [8, 'r1', 'releases[7].id', 'duplicate_release'],
+    ]);
+    expect(errors[3].message).toMatch(/string/);
+    expect(errors[4].message).toMatch(/empty/);
+
+    const partial = await post(file(OCDS, 'bad-releases.json'), admin, '?mode=partial');
+    expect(partial.status).toBe(201);
+    expect(partial.body.batch).toMatchObject({ status: 'committed', rows_inserted: 1, rows_rejected: 7 });
+    expect(await contract('ocds-svmtest-0100')).toMatchObject({ authority_code: 'E08000007', value_gbp: '50000.00', title: 'Parks maintenance' });
+    const csv = await fetch(`${t.url}/api/v1/imports/${partial.body.batch.id}/rejections?format=csv`, { headers: { authorization: `Bearer ${admin}` } });
+    expect((await csv.text()).split('\n')[0]).toBe('row_number,release_id,severity,field,code,message,value');
+  });
+
+  it('refuses what is not OCDS with a clear error, and keys that may not write for the buyer', async () => {
+    const notJson = await post('{"releases": [ {"id": ', admin);
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error.code).toBe('malformed_json');
+    const notOcds = await post(JSON.stringify({ hello: 'world' }));
+    expect(notOcds.status).toBe(422);
+    expect(notOcds.body.error.message).toMatch(/not an OCDS/);
+    const array = await post('[1, 2]');
+    expect(array.status).toBe(422);
+    const csv = await post('a,b\n1,2\n', admin, '', { 'content-type': 'text/csv' });
+    expect(csv.status).toBe(415);
+    const empty = await post(JSON.stringify({ releases: [] }));
+    expect(empty.body.batch).toMatchObject({ status: 'committed', rows_total: 0 });
+
+    // a submitter for Trafford may not import a Manchester contract
+    const other = JSON.stringify({ releases: [{ ocid: 'ocds-svmtest-0200', id: 'x', date: '2025-01-01T00:00:00Z', tag: ['tender'], buyer: { name: 'Manchester City Council' }, tender: { title: 'Not yours' } }] });
+    const refused = await post(other, trafford);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details.rejections[0]).toMatchObject({ code: 'authority_not_allowed', value: 'E08000003' });
+    const failed = await http(`${t.url}/api/v1/imports?kind=ocds&status=failed`, { key: admin });
+    expect(failed.body.data.length).toBeGreaterThanOrEqual(3);
+  });
+});
