@@ -70,7 +70,7 @@ export async function up(knex: Knex): Promise<void> {
     `create index ocds_observations_batch_idx on ocds_observations (batch_id)`,
     `create table harvest_sources (
       name text primary key check (name ~ '^[a-z0-9][a-z0-9_-]{0,62}$'),
-      base_url text not null check (base_url ~ '^https?://'),
+      base_url text not null check (base_url ~ '^https{0,1}://'), -- not '?': knex.raw reads it as a binding
       updated_from timestamptz,
       next_url text,
       status text not null default 'idle' check (status in ('idle', 'running', 'failed')),

@@ -60,7 +60,7 @@ export class HarvestRepository {
   }
 
   async remove(name: string): Promise<boolean> {
-    return (await this.knex('harvest_sources').where({ name }).delete()) > 0;
+    return (await this.knex('harvest_sources').where({ name }).delete().returning('name')).length > 0;
   }
 
   async markRunning(name: string): Promise<void> {

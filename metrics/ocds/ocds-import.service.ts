@@ -62,6 +62,11 @@ export class OcdsImportService {
   ) {}
 
   async run(req: OcdsImportRequest, limitBytes: number): Promise<{ batch: BatchRecord; replayed: boolean }> {
+    // from the first moment: a body that fails while the batch is being created must not go unheard
+    const meter = new ByteMeter(limitBytes);
+    let streamError: Error | undefined;
+    meter.on('error', (err) => (streamError ??= err));
+    req.stream.on('error', (err) => meter.destroy(err));
     const mode = req.mode ?? 'strict';
     if (mode !== 'strict' && mode !== 'partial') {
       throw new DomainError('invalid_parameter', 'mode must be strict or partial', { field: 'mode', value: mode });
@@ -92,13 +97,12 @@ export class OcdsImportService {
     });
     const progress: Progress = { batch, phase: 'receiving', rows_received: 0, bytes_received: 0 };
     this.runner.track(progress);
-    const meter = new ByteMeter(limitBytes);
-    req.stream.on('error', (err) => meter.destroy(err));
     const started = Date.now();
     try {
+      if (streamError) throw streamError;
       const status = await withSession(this.db, async (s) => {
         await this.batches.markStarted(s, batch.id);
-        return transaction(s, () => this.importAll(s, batch.id, mode, req, req.stream.pipe(meter), meter, progress));
+        return transaction(s, () => this.importAll(s, batch.id, mode, req, meter, progress));
       });
       const done = (await this.batches.findBatch(batch.id))!;
       this.logger.log({ msg: `import ${batch.id} ocds: ${status}`, batch: batch.id, status, releases: done.rows_total, rejected: done.rows_rejected, ms: Date.now() - started });
@@ -121,7 +125,6 @@ export class OcdsImportService {
     batchId: number,
     mode: string,
     req: OcdsImportRequest,
-    input: Readable,
     meter: ByteMeter,
     progress: Progress,
   ): Promise<'committed' | 'rejected'> {
@@ -325,6 +328,8 @@ export class OcdsImportService {
     };
 
     let chunk: SourceRelease[] = [];
+    if (meter.errored) throw meter.errored;
+    const input = req.stream.pipe(meter); // only now: the body waits while the batch's reference data loads
     for await (const item of readOcds(input, (k) => (summary.document = k), req.onPackage)) {
       chunk.push(item);
       summary.releases.read += 1;

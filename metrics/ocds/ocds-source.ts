@@ -55,6 +55,7 @@ export async function* readOcds(
   onKind?: (kind: OcdsDocumentKind) => void,
   onPackage?: (meta: Record<string, unknown>) => void,
 ): AsyncGenerator<SourceRelease> {
+  if (input.errored) throw asDomainError(input.errored);
   const tokens = parser();
   const items = streamValues();
   const rest = ignore({ filter: ITEM });
