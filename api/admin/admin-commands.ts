@@ -4,6 +4,9 @@ import { DomainError } from '../../metrics/errors';
 import type { CatalogueService } from '../../metrics/catalogue/catalogue.service';
 import { loadDemoData } from '../../metrics/demo/demo-loader';
 import type { ImportsService } from '../../metrics/imports/imports.service';
+import type { HarvestService } from '../../metrics/ocds/harvest.service';
+import { importOcdsFiles } from '../../metrics/ocds/ocds-files';
+import type { OcdsImportService } from '../../metrics/ocds/ocds-import.service';
 import type { ApiKeysService } from '../auth/api-keys.service';
 import { readFramework } from '../frameworks/frameworks.service';
 import type { AdminRequest } from './admin-socket';
@@ -12,6 +15,9 @@ export interface AdminContext {
   keys: ApiKeysService;
   catalogue: CatalogueService;
   imports: ImportsService;
+  ocds: OcdsImportService;
+  harvest: HarvestService;
+  importLimitBytes: number;
   knex: Knex;
 }
 
@@ -39,6 +45,13 @@ const COMMANDS: Record<string, (ctx: AdminContext, args: Record<string, unknown>
     });
     return { contracts: result.contracts, commitments: result.commitments, outcomes: result.outcomes };
   },
+  'ocds.import': (ctx, args) =>
+    importOcdsFiles(ctx.ocds, strings(args.paths) ?? [], {
+      mode: str(args.mode),
+      sender: { keyId: null, allowed: null },
+      limitBytes: ctx.importLimitBytes,
+    }),
+  'ocds.harvest': (ctx, args) => (str(args.name) ? ctx.harvest.run(str(args.name)!).then((r) => [r]) : ctx.harvest.runAll()),
   'frameworks.load': (ctx, args) =>
     ctx.catalogue.load(
       readFramework(args.format === 'csv' ? 'csv' : 'json', args.content, (args.header ?? {}) as Record<string, unknown>),

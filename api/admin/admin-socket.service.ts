@@ -3,6 +3,8 @@ import type { Server } from 'node:net';
 import type { Database } from '../../metrics/db/database';
 import { CatalogueService } from '../../metrics/catalogue/catalogue.service';
 import { ImportsService } from '../../metrics/imports/imports.service';
+import { HarvestService } from '../../metrics/ocds/harvest.service';
+import { OcdsImportService } from '../../metrics/ocds/ocds-import.service';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -18,11 +20,13 @@ export class AdminSocketService implements OnApplicationBootstrap, OnModuleDestr
   private readonly path: string;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(DATABASE) private readonly db: Database,
     private readonly keys: ApiKeysService,
     private readonly catalogue: CatalogueService,
     private readonly imports: ImportsService,
+    private readonly ocds: OcdsImportService,
+    private readonly harvest: HarvestService,
   ) {
     this.path = adminSocketPath(config.dataDir);
   }
@@ -31,7 +35,18 @@ export class AdminSocketService implements OnApplicationBootstrap, OnModuleDestr
     if (this.db.driver !== 'embedded' || this.db.location === 'memory') return;
     this.server = await listenAdminSocket(this.path, async (request) => {
       this.logger.log({ msg: `admin command ${request.command}`, command: request.command });
-      return runAdminCommand({ keys: this.keys, catalogue: this.catalogue, imports: this.imports, knex: this.db.knex }, request);
+      return runAdminCommand(
+        {
+          keys: this.keys,
+          catalogue: this.catalogue,
+          imports: this.imports,
+          ocds: this.ocds,
+          harvest: this.harvest,
+          importLimitBytes: this.config.importLimitBytes,
+          knex: this.db.knex,
+        },
+        request,
+      );
     });
   }
 

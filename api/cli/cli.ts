@@ -7,6 +7,11 @@ import { CatalogueService, type LoadResult } from '../../metrics/catalogue/catal
 import type { BatchRecord } from '../../metrics/imports/imports.repository';
 import { ImportsRepository } from '../../metrics/imports/imports.repository';
 import { ImportsService } from '../../metrics/imports/imports.service';
+import { HarvestRepository } from '../../metrics/ocds/harvest.repository';
+import { HarvestService, type HarvestResult } from '../../metrics/ocds/harvest.service';
+import type { FileImport } from '../../metrics/ocds/ocds-files';
+import { OcdsImportService } from '../../metrics/ocds/ocds-import.service';
+import { OcdsRepository } from '../../metrics/ocds/ocds.repository';
 import { readLock } from '../../metrics/db/data-dir-lock';
 import { openDatabase, type Database } from '../../metrics/db/database';
 import { migrator } from '../../metrics/db/migrator';
@@ -42,8 +47,15 @@ async function admin(config: AppConfig, request: AdminRequest): Promise<unknown>
     await prepareDatabase(db.knex);
     const keys = new ApiKeysService(new ApiKeysRepository(db.knex), new AuthoritiesRepository(db.knex));
     const catalogue = new CatalogueService(new CatalogueRepository(db.knex));
-    const imports = new ImportsService(new ImportsRepository(db.knex), db, config.importLimitBytes);
-    return runAdminCommand({ keys, catalogue, imports, knex: db.knex }, request);
+    const batches = new ImportsRepository(db.knex);
+    const imports = new ImportsService(batches, db, config.importLimitBytes);
+    const ocds = new OcdsImportService(new OcdsRepository(db.knex, batches), batches, imports, db);
+    const harvest = new HarvestService(new HarvestRepository(db.knex), ocds, db, {
+      retries: config.harvest.retries,
+      retryBaseMs: config.harvest.retryBaseMs,
+      pageLimitBytes: config.importLimitBytes,
+    });
+    return runAdminCommand({ keys, catalogue, imports, ocds, harvest, importLimitBytes: config.importLimitBytes, knex: db.knex }, request);
   });
 }
 
@@ -161,6 +173,44 @@ export function buildCli(config: () => AppConfig): Command {
         out(`${kind}: batch ${b.id} ${b.status}, ${b.rows_inserted} inserted, ${b.rows_unchanged} unchanged, ${b.rows_rejected} rejected`);
       }
       out(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    });
+
+  const ocds = program.command('ocds').description('OCDS contract data: import files, harvest publishers');
+  ocds
+    .command('import')
+    .description('import OCDS release packages, record packages, releases or records: files, or every .json file under folders (a batch each)')
+    .argument('<path...>', 'files or folders')
+    .addOption(new Option('--mode <mode>', 'strict: a rejected release rejects its file; partial: keep the good releases').choices(['strict', 'partial']).default('strict'))
+    .option('--json', 'print JSON')
+    .action(async (paths: string[], opts: { mode: string; json?: boolean }) => {
+      const started = Date.now();
+      const results = (await admin(config(), { command: 'ocds.import', args: { paths, mode: opts.mode } })) as FileImport[];
+      if (opts.json) return out(JSON.stringify(results, null, 2));
+      for (const r of results) {
+        if (r.error) {
+          out(`${r.file}: ${r.error.code}: ${r.error.message}`);
+          continue;
+        }
+        const b = r.batch!;
+        const s = (b.summary ?? {}) as { buyers?: { distinct: number; created: number; match_rate: number | null } };
+        const buyers = s.buyers ? `; buyers ${s.buyers.distinct}, ${s.buyers.created} new (match rate ${s.buyers.match_rate ?? '-'})` : '';
+        out(`${r.file}: batch ${b.id} ${b.status}, ${b.rows_total} releases: ${b.rows_inserted} imported, ${b.rows_unchanged} already held, ${b.rows_rejected} rejected${buyers}`);
+      }
+      const failed = results.filter((r) => r.error || r.batch?.status !== 'committed').length;
+      out(`${results.length} file(s) in ${((Date.now() - started) / 1000).toFixed(1)} s${failed ? `; ${failed} not committed (see GET /api/v1/imports/{id}/rejections)` : ''}`);
+      if (failed) process.exitCode = 1;
+    });
+  ocds
+    .command('harvest')
+    .description("harvest a publisher's OCDS API now, from its cursor (sources: PUT /api/v1/ocds/harvest-sources/{name}, or HARVEST_URL)")
+    .argument('[name]', 'the source (default: every source)')
+    .action(async (name?: string) => {
+      const results = (await admin(config(), { command: 'ocds.harvest', args: { name } })) as HarvestResult[];
+      if (results.length === 0) out('No harvest sources. Add one with PUT /api/v1/ocds/harvest-sources/{name}, or set HARVEST_URL.');
+      for (const r of results) {
+        out(`${r.source}: ${r.status}, ${r.pages} page(s), ${r.releases} releases, ${r.retries} retries${r.error ? `: ${r.error}` : ''}`);
+        if (r.status === 'failed') process.exitCode = 1;
+      }
     });
 
   const migrate = program.command('migrate').description('database migrations (default: migrate to the latest)');

@@ -73,8 +73,23 @@ describe('the service process on the embedded database', () => {
     expect(served.body.themes).toHaveLength(2);
   });
 
+  it('imports an OCDS folder from the CLI while the service runs, a batch per file', async () => {
+    const folder = join(__dirname, '..', 'fixtures', 'ocds', 'samples', 'uk-contracts-finder-2017', 'records');
+    const result = runCli(['ocds', 'import', folder], env);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('11 file(s)');
+    expect(result.stdout.match(/committed, 1 releases: 1 imported/g)).toHaveLength(11);
+    const darlington = await http(`${service!.url}/api/v1/contracts/ocds-b5fd17-2c435b84-adc8-11e6-9901-0019b9f3037b`);
+    expect(darlington.body).toMatchObject({ authority_code: 'E06000005', title: expect.any(String) });
+    const again = runCli(['ocds', 'import', folder], env);
+    expect(again.stdout.match(/0 imported, 1 already held/g)).toHaveLength(11);
+    const missing = runCli(['ocds', 'import', join(folder, 'nope.json')], env);
+    expect([missing.status, missing.stderr]).toEqual([1, expect.stringContaining('No file or folder')]);
+  });
+
   it('accepts a write with that key and refuses one for another authority', async () => {
-    const ok = await http(`${service!.url}/api/v1/authorities/E08000009/names`, { key: submitterKey, json: { name: 'Trafford MBC' } });
+    const ok = await http(`${service!.url}/api/v1/authorities/E08000009/names`, { key: submitterKey, json: { name: 'Trafford Metropolitan' } });
     expect(ok.status).toBe(201);
     const other = await http(`${service!.url}/api/v1/authorities/E08000003/names`, { key: submitterKey, json: { name: 'Manc' } });
     expect(other.status).toBe(403);
@@ -149,11 +164,11 @@ describe('the service process on the embedded database', () => {
   it('restarts on the same folder with the data kept and nothing duplicated', async () => {
     service = await startService(env);
     const all = await http(`${service.url}/api/v1/authorities?limit=1`);
-    expect(all.body.page.total).toBe(397 + 44);
-    expect((await http(`${service.url}/api/v1/contracts?limit=1`)).body.page.total).toBe(firstContracts); // no second demo
+    expect(all.body.page.total).toBe(397 + 44 + 2); // and the two buyers the OCDS import created (Met Office, Spend Network)
+    expect((await http(`${service.url}/api/v1/contracts?limit=1`)).body.page.total).toBe(firstContracts + 11); // no second demo
     const trafford = await http(`${service.url}/api/v1/authorities/E08000009`);
     const userNames = trafford.body.alternative_names.filter((n: { source: string }) => n.source === 'user');
-    expect(userNames.map((n: { name: string }) => n.name).sort()).toEqual(['Trafford Borough', 'Trafford MBC']);
+    expect(userNames.map((n: { name: string }) => n.name).sort()).toEqual(['Trafford Borough', 'Trafford Metropolitan']);
     const write = await http(`${service.url}/api/v1/authorities/E08000009/names`, { key: submitterKey, json: { name: 'TMBC' } });
     expect(write.status).toBe(201);
     const list = runCli(['keys', 'list', '--json'], env);
@@ -226,7 +241,7 @@ describe('the service process on the embedded database', () => {
     expect(created.status).toBe(0);
     const write = await http(`${service.url}/api/v1/authorities/E08000009/names`, {
       key: lastKey(created.stdout),
-      json: { name: 'Trafford MBC' },
+      json: { name: 'Trafford Metropolitan' },
     });
     expect(write.status).toBe(201);
     expect(await service.stop()).toBe(0);
