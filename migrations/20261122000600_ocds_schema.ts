@@ -17,6 +17,7 @@ export async function up(knex: Knex): Promise<void> {
     `alter table import_batches add column summary jsonb check (summary is null or jsonb_typeof(summary) = 'object')`,
     `alter table contracts
       add column release_date timestamptz,
+      add column ocds_provenance jsonb check (ocds_provenance is null or jsonb_typeof(ocds_provenance) = 'object'),
       add column title_source text check (title_source in ('tender', 'contract', 'award')),
       add column procurement_category text,
       add column sv_goals text[]`,
@@ -93,7 +94,7 @@ export async function down(knex: Knex): Promise<void> {
     'drop table ocds_metric_mappings',
     'drop table ocds_releases',
     'drop table contract_suppliers',
-    'alter table contracts drop column sv_goals, drop column procurement_category, drop column title_source, drop column release_date',
+    'alter table contracts drop column sv_goals, drop column procurement_category, drop column title_source, drop column ocds_provenance, drop column release_date',
     'alter table import_rejections drop column severity, drop column release_id',
     'alter table import_batches drop column summary',
   ]);

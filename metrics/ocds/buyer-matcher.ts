@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import { normaliseName } from '../authorities/normalise-name';
-import type { OrgRef } from './ocds-map';
+import { ownString, type OrgRef } from './ocds-map';
 
 export interface AuthorityKey {
   authority_id: number;
   code: string;
+  /** An authority an earlier OCDS import created for a buyer it could not match (kind `other`). */
+  imported?: boolean;
 }
 
-export type MatchMethod = 'identifier' | 'name' | 'created';
+/** How a buyer was matched; `earlier_import`: to an authority an earlier import created, not to a known public body. */
+export type MatchMethod = 'identifier' | 'name' | 'created' | 'earlier_import';
 
 export interface BuyerMatch {
   method: MatchMethod;
@@ -43,9 +46,9 @@ export class BuyerMatcher {
     identifiers: Array<{ scheme: string; identifier: string } & AuthorityKey>,
     names: Array<{ name: string } & AuthorityKey>,
   ) {
-    for (const i of identifiers) this.byIdentifier.set(key(i.scheme, i.identifier), { authority_id: i.authority_id, code: i.code });
+    for (const i of identifiers) this.byIdentifier.set(key(i.scheme, i.identifier), { authority_id: i.authority_id, code: i.code, imported: i.imported });
     // normalised here, by the rule in force now, whatever rule stored the names' normalised forms
-    for (const n of names) this.addName(normaliseName(n.name), { authority_id: n.authority_id, code: n.code });
+    for (const n of names) this.addName(normaliseName(n.name), { authority_id: n.authority_id, code: n.code, imported: n.imported });
   }
 
   private addName(normalised: string, a: AuthorityKey) {
@@ -59,20 +62,21 @@ export class BuyerMatcher {
       const found =
         this.byIdentifier.get(key(buyer.scheme, buyer.identifier)) ??
         (GSS.test(buyer.identifier) ? this.byIdentifier.get(key('GB-GSS', buyer.identifier)) : undefined);
-      if (found) return { method: 'identifier', authority: found };
+      if (found) return { method: found.imported ? 'earlier_import' : 'identifier', authority: found };
     }
     const normalised = buyer.name ? normaliseName(buyer.name) : null;
     if (normalised) {
       const found = this.byName.get(normalised);
-      if (found) return { method: 'name', authority: found };
+      if (found) return { method: found.imported ? 'earlier_import' : 'name', authority: found };
     }
     return { method: 'created', create: newAuthority(buyer, normalised) };
   }
 
   /** Remembers an authority created for a buyer, under its identifier and name. */
   remember(created: NewAuthority, a: AuthorityKey) {
-    if (created.scheme && created.identifier) this.byIdentifier.set(key(created.scheme, created.identifier), a);
-    this.addName(created.name_normalised, a);
+    const imported = { ...a, code: ownString(a.code), imported: true };
+    if (created.scheme && created.identifier) this.byIdentifier.set(ownString(key(created.scheme, created.identifier)), imported);
+    this.addName(ownString(created.name_normalised), imported);
   }
 }
 

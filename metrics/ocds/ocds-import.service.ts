@@ -8,7 +8,7 @@ import { ImportsRepository, type BatchRecord } from '../imports/imports.reposito
 import { ImportsService, type ImportSender, type Progress } from '../imports/imports.service';
 import { ByteMeter } from '../imports/row-sources';
 import { BuyerMatcher, type MatchMethod, type NewAuthority } from './buyer-matcher';
-import { mapRelease, mergeContract, type ContractState, type MappedRelease } from './ocds-map';
+import { mapRelease, mergeContract, ownString, type ContractState, type MappedRelease } from './ocds-map';
 import { readOcds, type OcdsDocumentKind, type SourceRelease } from './ocds-source';
 import { OcdsRepository, type ObservationRow, type ReleaseRow, type StoredProblem } from './ocds.repository';
 
@@ -27,7 +27,19 @@ export interface OcdsImportRequest {
 export interface OcdsSummary {
   document: OcdsDocumentKind | null;
   releases: { read: number; imported: number; already_imported: number; rejected: number };
-  buyers: { distinct: number; by_identifier: number; by_name: number; created: number; match_rate: number | null; created_codes: string[] };
+  /**
+   * Distinct buyers: matched to a known authority by identifier or by name, created now as `other`, or matched to an
+   * `other` authority an earlier import created. The match rate counts the first two.
+   */
+  buyers: {
+    distinct: number;
+    by_identifier: number;
+    by_name: number;
+    created: number;
+    earlier_import: number;
+    match_rate: number | null;
+    created_codes: string[];
+  };
   contracts: { inserted: number; updated: number; awarded: number; pipeline: number; cancelled: number };
   suppliers: { distinct: number };
   observations: { kept: number; commitments: number; outcomes: number; unmapped: number };
@@ -42,7 +54,7 @@ const CHUNK = 1000;
 /** Problems kept in memory for the report; past this only counted (the batch still says how many). */
 const MAX_PROBLEMS = 100_000;
 
-const releaseKey = (ocid: string, id: string) => `${ocid}\u0000${id}`;
+const releaseKey = (ocid: string, id: string) => ownString(`${ocid}\u0000${id}`);
 
 /**
  * Imports an OCDS release package, record package, release or record as one batch: releases stream in, are mapped
@@ -137,7 +149,7 @@ export class OcdsImportService {
     const summary: OcdsSummary = {
       document: null,
       releases: { read: 0, imported: 0, already_imported: 0, rejected: 0 },
-      buyers: { distinct: 0, by_identifier: 0, by_name: 0, created: 0, match_rate: null, created_codes: [] },
+      buyers: { distinct: 0, by_identifier: 0, by_name: 0, created: 0, earlier_import: 0, match_rate: null, created_codes: [] },
       contracts: { inserted: 0, updated: 0, awarded: 0, pipeline: 0, cancelled: 0 },
       suppliers: { distinct: 0 },
       observations: { kept: 0, commitments: 0, outcomes: 0, unmapped: 0 },
@@ -147,11 +159,15 @@ export class OcdsImportService {
     };
     const problems: StoredProblem[] = [];
     let problemCount = 0;
+    const own = (v: string | null) => (v === null ? null : ownString(v));
     const report = (p: StoredProblem) => {
       problemCount += 1;
       if (p.severity === 'warning') summary.warnings += 1;
       if (p.code === 'non_gbp_value') summary.non_gbp_values += 1;
-      if (problems.length < MAX_PROBLEMS) problems.push(p);
+      if (problems.length < MAX_PROBLEMS) {
+        // kept to the end of the batch: copies, not slices of the package text
+        problems.push({ ...p, path: ownString(p.path), message: ownString(p.message), value: own(p.value), release_id: own(p.release_id) });
+      }
     };
     const seenInBatch = new Set<string>();
     const buyers = new Map<string, MatchMethod>();
@@ -220,7 +236,7 @@ export class OcdsImportService {
         }
         const match = matcher.match(m.buyer);
         const buyerKey = m.buyer.identifier ? `${m.buyer.scheme}:${m.buyer.identifier}` : `name:${m.buyer.name}`;
-        if (!buyers.has(buyerKey)) buyers.set(buyerKey, match.method);
+        if (!buyers.has(buyerKey)) buyers.set(ownString(buyerKey), match.method);
         if (match.authority) authorityOf.set(m, { id: match.authority.authority_id, code: match.authority.code });
         else if (match.create) {
           toCreate.set(match.create.code, match.create);
@@ -237,7 +253,8 @@ export class OcdsImportService {
           if (ref.create) {
             const key = created.get(ref.create)!;
             authorityOf.set(m, { id: key.authority_id, code: key.code });
-            summary.buyers.created_codes.length < 1000 && !summary.buyers.created_codes.includes(key.code) && summary.buyers.created_codes.push(key.code);
+            const codes = summary.buyers.created_codes;
+            if (codes.length < 1000 && !codes.includes(key.code)) codes.push(key.code);
           }
         }
       }
@@ -245,7 +262,7 @@ export class OcdsImportService {
       // suppliers
       const suppliers = fresh.flatMap(({ m }) => m.suppliers);
       const supplierIds = await this.ocds.upsertSuppliers(s, suppliers);
-      for (const sup of suppliers) suppliersSeen.add(OcdsRepository.supplierKey(sup));
+      for (const sup of suppliers) suppliersSeen.add(ownString(OcdsRepository.supplierKey(sup)));
 
       // contracts: releases folded into each contract in date order
       const states = new Map<string, ContractState>();
@@ -289,6 +306,7 @@ export class OcdsImportService {
           authority_id: authority.id,
           supplier_id: lead ? (supplierIds.get(OcdsRepository.supplierKey(lead)) ?? null) : null,
           release_date: m.date,
+          provenance: null,
         };
         const before = states.get(m.ocid) ?? existing.get(m.ocid) ?? null;
         states.set(m.ocid, mergeContract(before, incoming));
@@ -299,7 +317,7 @@ export class OcdsImportService {
       summary.contracts.inserted += written.inserted;
       summary.contracts.updated += written.updated;
       const contractId = (ocid: string) => written.ids.get(ocid) ?? existing.get(ocid)!.id;
-      for (const ocid of states.keys()) touched.add(ocid);
+      for (const ocid of states.keys()) touched.add(ownString(ocid));
 
       await this.ocds.linkSuppliers(
         s,
@@ -355,7 +373,9 @@ export class OcdsImportService {
     summary.buyers.by_identifier = methods.filter((m) => m === 'identifier').length;
     summary.buyers.by_name = methods.filter((m) => m === 'name').length;
     summary.buyers.created = methods.filter((m) => m === 'created').length;
-    summary.buyers.match_rate = methods.length ? Math.round(((methods.length - summary.buyers.created) / methods.length) * 1000) / 1000 : null;
+    summary.buyers.earlier_import = methods.filter((m) => m === 'earlier_import').length;
+    const known = summary.buyers.by_identifier + summary.buyers.by_name;
+    summary.buyers.match_rate = methods.length ? Math.round((known / methods.length) * 1000) / 1000 : null;
     summary.suppliers.distinct = suppliersSeen.size;
     if (touched.size > 0) {
       const stages = await s.query<{ stage: string; n: number }>(

@@ -96,11 +96,19 @@ const CURRENCIES = new Set(
 /** Org-id scheme prefixes (`GB-COH`, `GB-LAE`): two capital letters, a dash, capitals, digits and dashes. */
 const SCHEME = /^[A-Z]{2}-[A-Z0-9-]+$/;
 
+/**
+ * A copy of a string that holds nothing else alive. The JSON reader's strings may be slices of the text chunk they
+ * were read from, and V8 keeps a sliced string's whole parent: a set of release ids kept across a 50,000-release
+ * package would keep most of the package. Strings kept beyond one chunk of releases are copied with this.
+ */
+export const ownString = (s: string): string => (' ' + s).slice(1);
+
 /** Text as published, without stray escape sequences, control characters or surrounding blanks; null when empty. */
 export function cleanText(v: unknown, max = 10_000): string | null {
   if (typeof v !== 'string' && typeof v !== 'number') return null;
   const s = String(v)
     .replace(/\\[nrt]/g, ' ')
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
     .replace(/[ \t]+/g, ' ')
     .trim();
@@ -220,30 +228,30 @@ export function mapRelease(input: unknown, path: string): MapResult {
   }
 
   // ---- money
-  const money = (v: unknown, p: string): Money | null | 'bad' => {
+  const money = (v: unknown, p: string, severity: Problem['severity'] = 'error'): Money | null | 'bad' => {
     if (v === undefined || v === null) return null;
     if (!isObj(v)) {
-      problem('error', p, 'invalid_value', 'a value must be an object with amount and currency', v);
+      problem(severity, p, 'invalid_value', 'a value must be an object with amount and currency', v);
       return 'bad';
     }
     const amount = v.amount;
     if (amount === undefined || amount === null) return null;
     if (typeof amount !== 'number' || !Number.isFinite(amount)) {
       const what = amount === '' ? 'empty' : typeof amount === 'string' ? 'a string' : 'not a number';
-      problem('error', `${p}.amount`, 'invalid_amount', `the amount is ${what}: OCDS amounts are JSON numbers`, amount);
+      problem(severity, `${p}.amount`, 'invalid_amount', `the amount is ${what}: OCDS amounts are JSON numbers`, amount);
       return 'bad';
     }
     if (amount < 0) {
-      problem('error', `${p}.amount`, 'invalid_amount', 'the amount is negative', amount);
+      problem(severity, `${p}.amount`, 'invalid_amount', 'the amount is negative', amount);
       return 'bad';
     }
     const currency = typeof v.currency === 'string' ? v.currency.trim().toUpperCase() : null;
     if (!currency) {
-      problem('error', `${p}.currency`, 'missing_currency', 'the amount has no currency', v.currency);
+      problem(severity, `${p}.currency`, 'missing_currency', 'the amount has no currency', v.currency);
       return 'bad';
     }
     if (!CURRENCIES.has(currency)) {
-      problem('error', `${p}.currency`, 'unknown_currency', `${currency} is not an ISO 4217 currency code`, v.currency);
+      problem(severity, `${p}.currency`, 'unknown_currency', `${currency} is not an ISO 4217 currency code`, v.currency);
       return 'bad';
     }
     return { amount: decimalText(amount), currency };
@@ -382,7 +390,7 @@ export function mapRelease(input: unknown, path: string): MapResult {
   ]);
 
   // ---- whether the Act applies: a services contract above the threshold
-  const category = cleanText(tender?.mainProcurementCategory, 40);
+  const category = cleanText(tender?.mainProcurementCategory, 40)?.toLowerCase() ?? null;
   const ojeu = isObj(tender?.xClassifications) ? cleanText(tender.xClassifications.ojeuContractType, 40) : null;
   let isServices: boolean | null = null;
   if (category) isServices = category === 'services';
@@ -451,7 +459,7 @@ export function mapRelease(input: unknown, path: string): MapResult {
           }
           quantity = decimalText(q);
         } else if (o.value !== undefined && o.value !== null) {
-          const mv = money(o.value, `${op}.value`);
+          const mv = money(o.value, `${op}.value`, 'warning'); // a bad observation loses itself, not the release
           if (mv === 'bad' || mv === null) return;
           quantity = mv.amount;
           unit = mv.currency;
@@ -517,62 +525,95 @@ export function mapRelease(input: unknown, path: string): MapResult {
   };
 }
 
+/**
+ * Where each part of a contract came from: the date of the release that last gave it, and the stage as releases
+ * said it (the stored stage is settled: `awarded` only once a supplier is known).
+ */
+export interface OcdsProvenance {
+  dates: Partial<Record<FieldGroup, string>>;
+  stage: MappedContract['stage'];
+}
+
 /** A contract as the OCDS import holds it between releases: what the releases said, and where it stands. */
 export interface ContractState extends MappedContract {
   reference: string;
   authority_id: number;
   supplier_id: number | null;
+  /** The newest release date merged in. */
   release_date: string;
+  provenance?: OcdsProvenance | null;
 }
 
-const MERGED_FIELDS = [
-  'cpv',
-  'award_date',
-  'start_date',
-  'end_date',
-  'procurement_category',
-  'is_services',
-  'above_threshold',
-  'in_scope',
-  'sv_evaluated',
-  'sv_weighting_pct',
-  'sv_goals',
-  'supplier_id',
-] as const;
-
-/**
- * Folds a release into the contract as known so far. OCDS releases are partial: a field a release leaves out keeps
- * its value. A newer release overrides what it does give; an older one, arriving late, only fills gaps. A contract
- * once awarded does not go back to the pipeline, and is not counted awarded until a supplier is known. The authority
- * is the one the contract was first created for.
- */
-export function mergeContract(current: ContractState | null, incoming: ContractState): ContractState {
-  if (!current) return { ...incoming, stage: settledStage(incoming.stage, incoming.supplier_id) };
-  const newer = incoming.release_date >= current.release_date;
-  const merged: ContractState = { ...current };
-  const set = merged as unknown as Record<string, unknown>;
-  for (const f of MERGED_FIELDS) {
-    const a = (newer ? incoming[f] : current[f]) ?? null;
-    const b = (newer ? current[f] : incoming[f]) ?? null;
-    set[f] = a ?? b;
-  }
-  // title and description of the best source (tender, contract, award); of two from the same source, the newer
-  const rank = (c: ContractState) => (c.title === null && c.description === null ? 9 : TITLE_RANK[c.title_source ?? 'award']);
-  const [textFrom, other] = rank(incoming) < rank(current) || (rank(incoming) === rank(current) && newer) ? [incoming, current] : [current, incoming];
-  merged.title = textFrom.title ?? other.title;
-  merged.description = textFrom.description ?? other.description;
-  merged.title_source = textFrom.title_source;
-  const valueFrom = newer ? (incoming.value_amount !== null ? incoming : current) : current.value_amount !== null ? current : incoming;
-  merged.value_amount = valueFrom.value_amount;
-  merged.currency = valueFrom.currency;
-  let stage = current.stage;
-  if (incoming.stage && (newer || !current.stage) && !(current.stage === 'awarded' && incoming.stage === 'pipeline')) stage = incoming.stage;
-  merged.stage = settledStage(stage, merged.supplier_id);
-  merged.release_date = newer ? incoming.release_date : current.release_date;
-  return merged;
-}
+/** The parts of a contract a release gives or not, each taken whole from one release. */
+const FIELD_GROUPS = {
+  text: ['title', 'description', 'title_source'],
+  value: ['value_amount', 'currency'],
+  cpv: ['cpv'],
+  award_date: ['award_date'],
+  start_date: ['start_date'],
+  end_date: ['end_date'],
+  procurement_category: ['procurement_category'],
+  is_services: ['is_services'],
+  above_threshold: ['above_threshold'],
+  in_scope: ['in_scope'],
+  sv_evaluated: ['sv_evaluated'],
+  sv_weighting_pct: ['sv_weighting_pct'],
+  sv_goals: ['sv_goals'],
+  supplier_id: ['supplier_id'],
+} as const;
+type FieldGroup = keyof typeof FIELD_GROUPS | 'stage';
 
 const TITLE_RANK = { tender: 0, contract: 1, award: 2 } as const;
+
+/**
+ * Folds a release into the contract as known so far, as OCDS merges releases: each part of the contract is taken from
+ * the newest release that gives it (a part a release leaves out keeps its value), so the result is the same whatever
+ * order the releases arrive in. Title and description come from the best source (tender, then contract, then award),
+ * the newest within it. A contract once awarded does not go back to the pipeline, and is not counted awarded until a
+ * supplier is known. The authority is the one the contract was first created for.
+ */
+export function mergeContract(current: ContractState | null, incoming: ContractState): ContractState {
+  const at = incoming.release_date;
+  const merged: ContractState = current
+    ? { ...current, provenance: { dates: { ...(current.provenance?.dates ?? {}) }, stage: current.provenance?.stage ?? current.stage ?? null } }
+    : { ...incoming, provenance: { dates: {}, stage: null } };
+  const dates = merged.provenance!.dates;
+  const set = merged as unknown as Record<string, unknown>;
+  const from = incoming as unknown as Record<string, unknown>;
+  const newer = (g: FieldGroup) => dates[g] === undefined || at >= dates[g]!;
+  for (const [group, fields] of Object.entries(FIELD_GROUPS) as Array<[keyof typeof FIELD_GROUPS, readonly string[]]>) {
+    const given = group === 'text' ? incoming.title !== null || incoming.description !== null : fields.some((f) => from[f] !== null && from[f] !== undefined);
+    if (!given) {
+      if (!current) for (const f of fields) set[f] = null;
+      continue;
+    }
+    let wins = newer(group);
+    if (group === 'text' && current && dates.text !== undefined) {
+      const rank = (c: ContractState) => TITLE_RANK[c.title_source ?? 'award'];
+      wins = rank(incoming) < rank(current) || (rank(incoming) === rank(current) && wins);
+    }
+    if (!current || wins) {
+      for (const f of fields) set[f] = from[f] ?? null;
+      if (group === 'text' && current) {
+        // a release giving a title and no description (an amendment, say) leaves the description as it was
+        merged.title = incoming.title ?? current.title;
+        merged.description = incoming.description ?? current.description;
+      }
+      dates[group] = at;
+    }
+  }
+  if (incoming.stage) {
+    const held = merged.provenance!.stage;
+    const regress = held === 'awarded' && incoming.stage === 'pipeline';
+    if (held === null || (newer('stage') && !regress) || (incoming.stage === 'awarded' && held === 'pipeline')) {
+      merged.provenance!.stage = incoming.stage;
+      dates.stage = at;
+    }
+  }
+  merged.stage = settledStage(merged.provenance!.stage, merged.supplier_id);
+  merged.release_date = current && current.release_date > at ? current.release_date : at;
+  return merged;
+}
 
 function settledStage(stage: MappedContract['stage'], supplierId: number | null): 'pipeline' | 'awarded' | 'cancelled' {
   if (stage === 'awarded' && supplierId === null) return 'pipeline';

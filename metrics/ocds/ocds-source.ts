@@ -56,7 +56,7 @@ export async function* readOcds(
   onPackage?: (meta: Record<string, unknown>) => void,
 ): AsyncGenerator<SourceRelease> {
   if (input.errored) throw asDomainError(input.errored);
-  const tokens = parser();
+  const tokens = parser({ streamValues: false }); // packed keys, strings and numbers only: half the tokens, twice the speed
   const items = streamValues();
   const rest = ignore({ filter: ITEM });
   let failure: Error | undefined;
@@ -110,7 +110,12 @@ export async function* readOcds(
     // a single record (Contracts Finder publishes them one per file): its embedded releases were read above;
     // with only linked releases, its compiled release stands for them
     onKind?.('record');
-    if (yielded === 0 && isObject(doc.compiledRelease)) yield { release: doc.compiledRelease, path: 'compiledRelease', index: next() };
+    if (yielded === 0) {
+      if (!isObject(doc.compiledRelease)) {
+        throw new DomainError('unprocessable', 'The record lists its releases by link only (url, date, tag) and has no compiledRelease: send the releases themselves, or the compiled release.');
+      }
+      yield { release: doc.compiledRelease, path: 'compiledRelease', index: next() };
+    }
     return;
   }
   if (Array.isArray(doc.records) || fromRecords) {

@@ -40,7 +40,7 @@ const SUPPLIER_NAME = (col: string) => `lower(regexp_replace(${col}, '[^A-Za-z0-
 
 const CONTRACT_COLUMNS = `c.reference, c.authority_id, c.supplier_id, c.title, c.title_source, c.description, c.stage, c.cpv_code8 as cpv,
   c.value_amount, c.currency, c.award_date, c.start_date, c.end_date, c.procurement_category, c.is_services,
-  c.above_threshold, c.in_scope, c.sv_evaluated, c.sv_weighting_pct, c.sv_goals, c.release_date`;
+  c.above_threshold, c.in_scope, c.sv_evaluated, c.sv_weighting_pct, c.sv_goals, c.release_date, c.ocds_provenance as provenance`;
 
 /** Matching a metric to a measure: an explicit mapping by id, then by title, then the default framework's measure code or name. */
 const MEASURE_OF_OBSERVATION = `coalesce(
@@ -50,6 +50,9 @@ const MEASURE_OF_OBSERVATION = `coalesce(
      where upper(m.code) = upper(btrim(o.metric_id)) limit 1),
   (select m.id from measures m join frameworks f on f.id = m.framework_id and f.is_default
      where lower(m.name) = lower(btrim(o.metric_title)) limit 1))`;
+
+/** An authority an OCDS import created for a buyer it could not match (its source names the batch). */
+const IMPORTED = `(a.kind = 'other' and a.source like 'OCDS import batch %')`;
 
 /** The SQL of OCDS imports: everything runs on the batch's session, inside its transaction. */
 @Injectable()
@@ -61,11 +64,12 @@ export class OcdsRepository {
 
   async authorityKeys(s: Session) {
     const identifiers = await s.query<{ scheme: string; identifier: string } & AuthorityKey>(
-      `select i.scheme, i.identifier, a.id as authority_id, a.code from authority_identifiers i join authorities a on a.id = i.authority_id`,
+      `select i.scheme, i.identifier, a.id as authority_id, a.code, ${IMPORTED} as imported
+       from authority_identifiers i join authorities a on a.id = i.authority_id`,
     );
     const names = await s.query<{ name: string } & AuthorityKey>(
-      `select n.name, a.id as authority_id, a.code from authority_names n join authorities a on a.id = n.authority_id
-       union select a.name, a.id, a.code from authorities a`,
+      `select n.name, a.id as authority_id, a.code, ${IMPORTED} as imported from authority_names n join authorities a on a.id = n.authority_id
+       union select a.name, a.id, a.code, ${IMPORTED} from authorities a`,
     );
     return { identifiers, names };
   }
@@ -199,15 +203,15 @@ export class OcdsRepository {
     const result = await s.query<{ id: number; reference: string; inserted: boolean }>(
       `insert into contracts (reference, ocid, authority_id, supplier_id, title, title_source, description, stage, cpv_code8, sector, value_gbp,
          value_amount, currency, award_date, start_date, end_date, procurement_category, is_services, above_threshold, in_scope,
-         sv_evaluated, sv_weighting_pct, sv_goals, release_date, batch_id, is_demo)
+         sv_evaluated, sv_weighting_pct, sv_goals, release_date, ocds_provenance, batch_id, is_demo)
        select x.reference, x.reference, x.authority_id, x.supplier_id, coalesce(x.title, x.reference), x.title_source, x.description, x.stage, x.cpv,
          left(x.cpv, 2), case when x.currency = 'GBP' then x.value_amount end, x.value_amount, x.currency, x.award_date, x.start_date,
          x.end_date, x.procurement_category, x.is_services, x.above_threshold, x.in_scope, x.sv_evaluated, x.sv_weighting_pct,
-         x.sv_goals, x.release_date, $2, $3
+         x.sv_goals, x.release_date, x.provenance, $2, $3
        from jsonb_to_recordset($1::jsonb) as x(reference text, authority_id integer, supplier_id bigint, title text, title_source text, description text,
          stage text, cpv text, value_amount numeric, currency text, award_date date, start_date date, end_date date,
          procurement_category text, is_services boolean, above_threshold boolean, in_scope boolean, sv_evaluated boolean,
-         sv_weighting_pct numeric, sv_goals text[], release_date timestamptz)
+         sv_weighting_pct numeric, sv_goals text[], release_date timestamptz, provenance jsonb)
        on conflict (reference) do update set supplier_id = excluded.supplier_id, title = excluded.title,
          title_source = excluded.title_source,
          description = excluded.description, stage = excluded.stage, cpv_code8 = excluded.cpv_code8, sector = excluded.sector,
@@ -216,16 +220,17 @@ export class OcdsRepository {
          procurement_category = excluded.procurement_category, is_services = excluded.is_services,
          above_threshold = excluded.above_threshold, in_scope = excluded.in_scope, sv_evaluated = excluded.sv_evaluated,
          sv_weighting_pct = excluded.sv_weighting_pct, sv_goals = excluded.sv_goals, release_date = excluded.release_date,
+         ocds_provenance = excluded.ocds_provenance,
          ocid = excluded.ocid, batch_id = excluded.batch_id, updated_at = now()
        where (contracts.supplier_id, contracts.title, contracts.title_source, contracts.description, contracts.stage, contracts.cpv_code8,
               contracts.value_amount, contracts.currency, contracts.award_date, contracts.start_date, contracts.end_date,
               contracts.procurement_category, contracts.is_services, contracts.above_threshold, contracts.in_scope,
-              contracts.sv_evaluated, contracts.sv_weighting_pct, contracts.sv_goals, contracts.release_date)
+              contracts.sv_evaluated, contracts.sv_weighting_pct, contracts.sv_goals, contracts.release_date, contracts.ocds_provenance)
          is distinct from
              (excluded.supplier_id, excluded.title, excluded.title_source, excluded.description, excluded.stage, excluded.cpv_code8,
               excluded.value_amount, excluded.currency, excluded.award_date, excluded.start_date, excluded.end_date,
               excluded.procurement_category, excluded.is_services, excluded.above_threshold, excluded.in_scope,
-              excluded.sv_evaluated, excluded.sv_weighting_pct, excluded.sv_goals, excluded.release_date)
+              excluded.sv_evaluated, excluded.sv_weighting_pct, excluded.sv_goals, excluded.release_date, excluded.ocds_provenance)
        returning id, reference, (xmax = 0) as inserted`,
       [JSON.stringify(rows), batchId, isDemo],
     );
