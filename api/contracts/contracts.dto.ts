@@ -49,7 +49,31 @@ class ContractLineDto {
   @ApiProperty({ nullable: true }) batch_id!: number | null;
 }
 
+class ContractSupplierDto {
+  @ApiProperty() id!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, example: 'GB-COH' }) scheme!: string | null;
+  @ApiProperty({ nullable: true, example: '01234567' }) identifier!: string | null;
+  @ApiProperty({ nullable: true, enum: ['sme', 'large'] }) scale!: string | null;
+  @ApiProperty({ nullable: true }) vcse!: boolean | null;
+}
+
+class ContractReleaseDto {
+  @ApiProperty() release_id!: string;
+  @ApiProperty() release_date!: Date;
+  @ApiProperty({ type: [String], example: ['award'] }) tags!: string[];
+  @ApiProperty({ nullable: true }) batch_id!: number | null;
+}
+
 export class ContractDetailDto extends ContractSummaryDto {
+  @ApiProperty({ nullable: true }) description!: string | null;
+  @ApiProperty({ nullable: true, description: 'The value in its own currency (value_gbp is null when that is not GBP)' }) value_amount!: string | null;
+  @ApiProperty({ nullable: true, example: 'GBP' }) currency!: string | null;
+  @ApiProperty({ nullable: true, example: 'services' }) procurement_category!: string | null;
+  @ApiProperty({ nullable: true, type: [String], description: 'OCDS sustainability goals', example: ['social.disadvantagedEmploymentOpportunities'] }) sv_goals!: string[] | null;
+  @ApiProperty({ nullable: true, description: 'Date of the newest OCDS release merged in' }) release_date!: Date | null;
+  @ApiProperty({ type: [ContractSupplierDto], description: 'Every supplier of the contract, the lead first' }) suppliers!: ContractSupplierDto[];
+  @ApiProperty({ type: [ContractReleaseDto], description: 'The OCDS releases it was built from' }) releases!: ContractReleaseDto[];
   @ApiProperty({ type: [ContractLineDto] }) commitments!: ContractLineDto[];
   @ApiProperty({ type: [ContractLineDto] }) outcomes!: ContractLineDto[];
 }

@@ -24,8 +24,9 @@ import { PageQuery } from '../http/paging.dto';
 import { BatchDto, BatchPageDto, ImportResultDto, RejectionPageDto } from './imports.dto';
 import { ImportsApiService } from './imports.service';
 
-class UploadQuery {
-  @ApiPropertyOptional({ enum: ['strict', 'partial'], default: 'strict', description: 'strict: any bad row rejects the whole batch; partial: good rows are committed, bad rows reported' })
+/** The query of every upload (rows or OCDS releases). */
+export class UploadQuery {
+  @ApiPropertyOptional({ enum: ['strict', 'partial'], default: 'strict', description: 'strict: any bad row (or release) rejects the whole batch; partial: the good ones are committed, the bad ones reported' })
   @IsOptional()
   @IsIn(['strict', 'partial'])
   mode?: string;

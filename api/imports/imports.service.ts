@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { DomainError } from '../../metrics/errors';
-import { ImportsRepository, type BatchRecord } from '../../metrics/imports/imports.repository';
+import { ImportsRepository, type BatchRecord, type RejectionRecord } from '../../metrics/imports/imports.repository';
 import { ImportsService as ImportRunner, type Progress } from '../../metrics/imports/imports.service';
 import { OcdsImportService } from '../../metrics/ocds/ocds-import.service';
 import type { Principal } from '../auth/principal';
@@ -132,8 +132,9 @@ export class ImportsApiService {
     return page(rows, total, { limit, offset });
   }
 
+  /** Every rejection as CSV; an OCDS batch's also name the release and the severity (error or warning). */
   async rejectionsCsv(principal: Principal, id: number): Promise<string> {
-    await this.visible(principal, id);
+    const batch = await this.visible(principal, id);
     const { rows } = await this.batches.rejections(id, 1_000_000, 0);
     const cell = (v: unknown) => {
       if (v === null || v === undefined) return '';
@@ -141,9 +142,8 @@ export class ImportsApiService {
       const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s; // no formula injection when opened in a spreadsheet
       return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
     };
-    return (
-      ['row_number,release_id,severity,field,code,message,value', ...rows.map((r) => [r.row_number, r.release_id, r.severity, r.field, r.code, r.message, r.value].map(cell).join(','))].join('\n') +
-      '\n'
-    );
+    const columns: Array<keyof RejectionRecord> =
+      batch.kind === 'ocds' ? ['row_number', 'release_id', 'severity', 'field', 'code', 'message', 'value'] : ['row_number', 'field', 'code', 'message', 'value'];
+    return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
   }
 }

@@ -1,28 +1,15 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { Roles } from '../auth/roles.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ImportResultDto } from '../imports/imports.dto';
+import { UploadQuery } from '../imports/imports.controller';
 import { ImportsApiService } from '../imports/imports.service';
 import { HarvestRunQuery, HarvestSourceInput, MetricMappingsDto } from './ocds.dto';
 import { OcdsApiService } from './ocds.service';
-
-class OcdsUploadQuery {
-  @ApiPropertyOptional({ enum: ['strict', 'partial'], default: 'strict', description: 'strict: any rejected release rejects the whole batch; partial: good releases are committed, bad ones reported' })
-  @IsOptional()
-  @IsIn(['strict', 'partial'])
-  mode?: string;
-
-  @ApiPropertyOptional({ description: 'Name of the file sent, kept with the batch' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  file_name?: string;
-}
 
 const HARVEST_NAME = { name: 'name', description: 'the source name (lower case, digits, - and _)', example: 'find-a-tender' };
 
@@ -52,7 +39,7 @@ export class OcdsController {
   @ApiResponse({ status: 422, description: 'Not OCDS; or strict mode and rejected releases: nothing written, details list them' })
   async upload(
     @CurrentPrincipal() principal: Principal,
-    @Query() query: OcdsUploadQuery,
+    @Query() query: UploadQuery,
     @Headers('content-type') contentType: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Req() req: Request,

@@ -65,10 +65,35 @@ export class ContractsRepository {
   }
 
   async find(idOrReference: string, trx: Knex = this.knex) {
-    const q = this.base(trx).select([...SUMMARY_COLUMNS, 'c.description', 'c.is_services', 'c.above_threshold', 'c.currency', 'c.batch_id']);
+    const q = this.base(trx).select([
+      ...SUMMARY_COLUMNS,
+      'c.description',
+      'c.is_services',
+      'c.above_threshold',
+      'c.value_amount',
+      'c.currency',
+      'c.procurement_category',
+      'c.sv_goals',
+      'c.release_date',
+      'c.batch_id',
+    ]);
     if (/^\d{1,15}$/.test(idOrReference)) q.where('c.id', Number(idOrReference));
     else q.where('c.reference', idOrReference);
     return q.first();
+  }
+
+  /** Every supplier of a contract (an award may name several), the lead one first. */
+  async suppliers(contractId: number, leadId: number | null, trx: Knex = this.knex) {
+    return trx('contract_suppliers as cs')
+      .join('suppliers as s', 's.id', 'cs.supplier_id')
+      .where('cs.contract_id', contractId)
+      .orderByRaw('(s.id = ?) desc, s.name', [leadId ?? 0])
+      .select('s.id', 's.name', 's.scheme', 's.identifier', 's.scale', 's.vcse');
+  }
+
+  /** The OCDS releases a contract was built from, oldest first. */
+  async releases(contractId: number, trx: Knex = this.knex) {
+    return trx('ocds_releases').where({ contract_id: contractId }).orderBy(['release_date', 'id']).select('release_id', 'release_date', 'tags', 'batch_id');
   }
 
   /** Commitments or outcomes of a contract: the latest revisions, or every revision with `history`. */

@@ -238,7 +238,9 @@ export class OcdsImportService {
         const buyerKey = m.buyer.identifier ? `${m.buyer.scheme}:${m.buyer.identifier}` : `name:${m.buyer.name}`;
         if (!buyers.has(buyerKey)) buyers.set(ownString(buyerKey), match.method);
         if (match.authority) authorityOf.set(m, { id: match.authority.authority_id, code: match.authority.code });
-        else if (match.create) {
+        else if (match.create && req.sender.allowed) {
+          authorityOf.set(m, { code: match.create.code }); // a key scoped to authorities creates none: refused below
+        } else if (match.create) {
           toCreate.set(match.create.code, match.create);
           authorityOf.set(m, { create: match.create.code });
         }
@@ -275,6 +277,10 @@ export class OcdsImportService {
           summary.releases.rejected += 1;
           report({ severity: 'error', path: src.path ? `${src.path}.buyer` : 'buyer', code, message, value, row_number: src.index, release_id: m.release_id });
         };
+        if (!authority?.id && authority?.code) {
+          fail('authority_not_allowed', `the buyer ${m.buyer?.name ?? authority.code} matches no authority this key may write for`, m.buyer?.name ?? authority.code);
+          continue;
+        }
         if (!authority?.id) {
           fail('missing_buyer', `the release names no buyer, and no earlier release of ${m.ocid} did`, null);
           continue;

@@ -10,16 +10,13 @@
  *
  *   DATABASE_URL=postgres://... npm run bench:import          (ROWS=200000 for a quicker run)
  */
-const { spawn, spawnSync } = require('node:child_process');
-const { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } = require('node:fs');
-const { request } = require('node:http');
+const { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { pipeline } = require('node:stream/promises');
 const { Client } = require('pg');
 const { from: copyFrom } = require('pg-copy-streams');
-
-const ROOT = join(__dirname, '..', '..');
+const { adminKey, peakRssMb, startService, stopService, upload } = require('./bench-support');
 const ROWS = Number(process.env.ROWS || 1_000_000);
 const BASE = process.env.DATABASE_URL;
 if (!BASE) {
@@ -54,38 +51,6 @@ async function writeFiles(dir) {
   return n;
 }
 
-function startService(url) {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/api/main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'false', LOG_LEVEL: 'info', IMPORT_LIMIT: '2gb' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`service exited ${code}: ${out}`)));
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (process.env.BENCH_VERBOSE) process.stderr.write(String(d).split('\n').filter((l) => l.includes('phases_ms')).join('\n'));
-      const m = /"url":"(http:\/\/localhost:\d+)"/.exec(out);
-      if (m) resolve({ child, url: m[1].replace('localhost', '127.0.0.1') });
-    });
-  });
-}
-
-function upload(url, path, key) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'text/csv', authorization: `Bearer ${key}`, 'content-length': statSync(path).size } }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => (res.statusCode < 300 ? resolve(JSON.parse(text)) : reject(new Error(`${res.statusCode} ${text.slice(0, 500)}`))));
-    });
-    req.on('error', reject);
-    createReadStream(path).pipe(req);
-  });
-}
-
-const peakRssMb = (pid) => Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024);
-
 async function copyInto(client, sql, path) {
   const t = performance.now();
   await pipeline(createReadStream(path), client.query(copyFrom(sql)));
@@ -105,16 +70,12 @@ async function main() {
     const rows = await writeFiles(dir);
     const size = statSync(join(dir, 'outcomes.csv')).size;
     console.log(`${rows} outcome rows (${(size / 1e6).toFixed(0)} MB CSV) over ${contracts} contracts`);
-    service = await startService(url.toString());
-    const keyRun = spawnSync(process.execPath, [join(ROOT, 'dist/api/cli/cli.js'), 'keys', 'create', '--role', 'admin'], {
-      env: { ...process.env, DATABASE_URL: url.toString() },
-      encoding: 'utf8',
-    });
-    const key = keyRun.stdout.trim().split('\n').at(-1);
-    await upload(`${service.url}/api/v1/imports/contracts`, join(dir, 'contracts.csv'), key);
+    service = await startService({ DATABASE_URL: url.toString(), IMPORT_LIMIT: '2gb' });
+    const key = adminKey({ DATABASE_URL: url.toString() });
+    await upload(`${service.url}/api/v1/imports/contracts`, join(dir, 'contracts.csv'), key, 'text/csv');
 
     let t = performance.now();
-    const result = await upload(`${service.url}/api/v1/imports/outcomes`, join(dir, 'outcomes.csv'), key);
+    const result = await upload(`${service.url}/api/v1/imports/outcomes`, join(dir, 'outcomes.csv'), key, 'text/csv');
     const httpMs = performance.now() - t;
     if (result.batch.rows_inserted !== rows) throw new Error(`expected ${rows} rows inserted: ${JSON.stringify(result.batch)}`);
     const rss = peakRssMb(service.child.pid);
@@ -144,11 +105,7 @@ async function main() {
     console.log(`raw COPY, stored rows into outcomes itself (indexes, checks, foreign keys): ${(sameMs / 1000).toFixed(2)} s  ${rate(sameMs).toLocaleString('en-GB')} rows/s   import/raw = ${(sameMs / httpMs).toFixed(2)}`);
     console.log(`service peak RSS (VmHWM): ${rss} MB`);
   } finally {
-    if (service) {
-      service.child.removeAllListeners('exit');
-      service.child.kill('SIGTERM');
-      await new Promise((r) => service.child.once('exit', r));
-    }
+    await stopService(service);
     await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
     rmSync(dir, { recursive: true, force: true });

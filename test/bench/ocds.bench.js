@@ -14,13 +14,10 @@
  *   npm run bench:ocds                                   (RELEASES=5000 for a quicker run)
  *   DATABASE_URL=postgres://root@127.0.0.1:5432/postgres npm run bench:ocds
  */
-const { spawn, spawnSync } = require('node:child_process');
 const { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } = require('node:fs');
-const { request } = require('node:http');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-
-const ROOT = join(__dirname, '..', '..');
+const { ROOT, adminKey, peakRssMb, startService, stopService, upload } = require('./bench-support');
 const N = Number(process.env.RELEASES || 50_000);
 const BASE = process.env.DATABASE_URL;
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'ocds');
@@ -57,37 +54,6 @@ async function writePackage(path) {
   await write(']}\n');
   await new Promise((r) => out.end(r));
 }
-
-async function startService(env) {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/api/main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'false', LOG_LEVEL: 'info', IMPORT_LIMIT: '4gb', HARVEST_CRON: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`service exited ${code}: ${out}`)));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /"url":"(http:\/\/localhost:\d+)"/.exec(out);
-      if (m) resolve({ child, url: m[1].replace('localhost', '127.0.0.1') });
-    });
-  });
-}
-
-function upload(url, path, key) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'content-length': statSync(path).size } }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => (res.statusCode < 300 ? resolve(JSON.parse(text)) : reject(new Error(`${res.statusCode} ${text.slice(0, 500)}`))));
-    });
-    req.on('error', reject);
-    createReadStream(path).pipe(req);
-  });
-}
-
-const peakRssMb = (pid) => Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024);
 
 async function floors(path) {
   const { readOcds } = require(join(ROOT, 'dist/metrics/ocds/ocds-source.js'));
@@ -129,18 +95,17 @@ async function main() {
     } else {
       env.DATA_DIR = join(dir, 'data');
     }
-    service = await startService(env);
-    const keyRun = spawnSync(process.execPath, [join(ROOT, 'dist/api/cli/cli.js'), 'keys', 'create', '--role', 'admin'], { env: { ...process.env, ...env }, encoding: 'utf8' });
-    const key = keyRun.stdout.trim().split('\n').at(-1);
+    service = await startService({ ...env, IMPORT_LIMIT: '4gb' });
+    const key = adminKey(env);
 
     let t = performance.now();
-    const result = await upload(`${service.url}/api/v1/imports/ocds?mode=partial`, path, key);
+    const result = await upload(`${service.url}/api/v1/imports/ocds?mode=partial`, path, key, 'application/json');
     const httpMs = performance.now() - t;
     const b = result.batch;
     if (b.rows_inserted !== N) throw new Error(`expected ${N} releases imported: ${JSON.stringify(b)}`);
     const rss = peakRssMb(service.child.pid);
     t = performance.now();
-    const again = await upload(`${service.url}/api/v1/imports/ocds`, path, key);
+    const again = await upload(`${service.url}/api/v1/imports/ocds`, path, key, 'application/json');
     const againMs = performance.now() - t;
     if (again.batch.rows_unchanged !== N) throw new Error(`expected ${N} unchanged: ${JSON.stringify(again.batch)}`);
 
@@ -175,11 +140,7 @@ async function main() {
     }
     console.log(`service peak RSS (VmHWM): ${rss} MB (the package is ${(size / 1e6).toFixed(0)} MB)`);
   } finally {
-    if (service) {
-      service.child.removeAllListeners('exit');
-      service.child.kill('SIGTERM');
-      await new Promise((r) => service.child.once('exit', r));
-    }
+    await stopService(service);
     if (admin) {
       await admin.query(`drop database if exists ${dbName} with (force)`);
       await admin.end();

@@ -62,10 +62,10 @@ describe('API keys, roles and the error shape', () => {
   });
 
   it('accepts the write with the right key, and the name then matches', async () => {
-    const res = await addName('E08000009', 'Trafford MBC', trafford);
+    const res = await addName('E08000009', 'Trafford Metropolitan', trafford);
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ code: 'E08000009', name: 'Trafford MBC', name_normalised: 'trafford mbc', source: 'user' });
-    const found = await http(`${t.url}/api/v1/authorities?q=trafford%20mbc`);
+    expect(res.body).toEqual({ code: 'E08000009', name: 'Trafford Metropolitan', name_normalised: 'trafford metropolitan', source: 'user' });
+    const found = await http(`${t.url}/api/v1/authorities?q=trafford%20metropolitan`);
     expect(found.body.data.map((a: any) => a.code)).toEqual(['E08000009']);
     const again = await addName('E08000009', 'TRAFFORD  M.B.C.', admin);
     expect(again.status).toBe(409);

@@ -127,8 +127,12 @@ describe('authorities and sectors over HTTP', () => {
         '/api/v1/imports/{kind}',
         '/api/v1/imports/{id}/rejections',
         '/api/v1/contracts/{id}',
+        '/api/v1/imports/ocds',
+        '/api/v1/ocds/metric-mappings',
+        '/api/v1/ocds/harvest-sources/{name}/run',
       ]),
     );
+    expect(Object.keys(doc.body.paths['/api/v1/imports/ocds'].post.requestBody.content)).toEqual(['application/json']);
     const upload = doc.body.paths['/api/v1/imports/{kind}'].post;
     expect(Object.keys(upload.requestBody.content)).toEqual(['text/csv', 'application/json', 'application/vnd.apache.arrow.stream']);
     expect(upload.description).toContain('`quantity` (required)');

@@ -163,7 +163,7 @@ describe('OCDS imports', () => {
     expect(await snapshot()).toEqual(before);
     // the record package carries the compiled release, a release of its own: the contract's values stay, and only
     // where they were last given moves to its date; sent again, it changes nothing
-    const values = (rows: any[]) => rows.map(({ ocds_provenance, batch_id, updated_at, ...rest }) => rest);
+    const values = (rows: any[]) => rows.map((r) => ({ ...r, ocds_provenance: undefined, batch_id: undefined, updated_at: undefined }));
     const record = await post(file(dir, 'record', 'ocds-213czf-000-00001.json'));
     expect(record.body.batch.summary.document).toBe('record_package');
     const afterRecord = await snapshot();
@@ -207,6 +207,13 @@ describe('OCDS imports', () => {
       ]),
     );
     const detail = await http(`${t.url}/api/v1/contracts/ocds-svmtest-0001`);
+    expect(detail.body.suppliers).toEqual([{ id: expect.any(Number), name: 'Green Routes CIC', scheme: 'GB-COH', identifier: '01234567', scale: 'sme', vcse: true }]);
+    expect(detail.body.releases.map((r: any) => [r.release_id, r.tags])).toEqual([
+      ['ocds-svmtest-0001-tender', ['tender']],
+      ['ocds-svmtest-0001-award', ['award']],
+      ['ocds-svmtest-0001-implementation', ['implementation']],
+    ]);
+    expect(detail.body).toMatchObject({ procurement_category: 'services', currency: 'GBP', value_amount: '250000.00' });
     expect(detail.body.commitments).toEqual([expect.objectContaining({ measure: 'SVM-EMP-LOCAL-FTE', target_quantity: '12.000000', period_start: '2025-04-01', period_end: '2026-03-31' })]);
     expect(detail.body.outcomes).toEqual([expect.objectContaining({ measure: 'SVM-EMP-LOCAL-FTE', quantity: '10.500000', period_end: '2025-09-30' })]);
 
@@ -280,6 +287,13 @@ describe('OCDS imports', () => {
     const refused = await post(other, trafford);
     expect(refused.status).toBe(422);
     expect(refused.body.error.details.rejections[0]).toMatchObject({ code: 'authority_not_allowed', value: 'E08000003' });
+    // nor create an authority for a buyer that matches none
+    const authorities = await t.database.db.knex('authorities').count({ n: '*' });
+    const unknown = JSON.stringify({ releases: [{ ocid: 'ocds-svmtest-0201', id: 'x', date: '2025-01-01T00:00:00Z', tag: ['tender'], buyer: { name: 'Nobody Trust' }, tender: { title: 'Not yours either' } }] });
+    const refusedNew = await post(unknown, trafford, '?mode=partial');
+    expect(refusedNew.body.batch).toMatchObject({ status: 'committed', rows_rejected: 1 });
+    expect((await rejections(refusedNew.body.batch.id))[0]).toMatchObject({ code: 'authority_not_allowed', value: 'Nobody Trust' });
+    expect(await t.database.db.knex('authorities').count({ n: '*' })).toEqual(authorities);
     const failed = await http(`${t.url}/api/v1/imports?kind=ocds&status=failed`, { key: admin });
     expect(failed.body.data.length).toBeGreaterThanOrEqual(3);
   });

@@ -29,6 +29,11 @@ const TABLES = [
   'outcomes',
   'report_schedules',
   'report_runs',
+  'contract_suppliers',
+  'ocds_releases',
+  'ocds_observations',
+  'ocds_metric_mappings',
+  'harvest_sources',
 ];
 
 describe('migrations', () => {

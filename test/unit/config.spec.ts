@@ -41,6 +41,29 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the harvest settings, and refuses a bad cron expression or URL', () => {
+    expect(loadConfig({}).harvest).toEqual({ url: undefined, from: undefined, cron: '17 * * * *', retries: 5, retryBaseMs: 1000 });
+    expect(
+      loadConfig({
+        HARVEST_URL: 'https://www.find-tender.service.gov.uk/api/1.0/ocdsReleasePackages',
+        HARVEST_FROM: '2025-01-01T00:00:00Z',
+        HARVEST_CRON: 'off',
+        HARVEST_RETRIES: '2',
+        HARVEST_RETRY_BASE_MS: '250',
+      }).harvest,
+    ).toEqual({
+      url: 'https://www.find-tender.service.gov.uk/api/1.0/ocdsReleasePackages',
+      from: '2025-01-01T00:00:00Z',
+      cron: 'off',
+      retries: 2,
+      retryBaseMs: 250,
+    });
+    expect(() => loadConfig({ HARVEST_CRON: '61 * * * *' })).toThrow(/HARVEST_CRON="61 \* \* \* \*" is not a valid cron expression/);
+    expect(() => loadConfig({ HARVEST_CRON: 'hourly' })).toThrow(/HARVEST_CRON="hourly" must be a cron expression/);
+    expect(() => loadConfig({ HARVEST_URL: 'ftp://x' })).toThrow(/HARVEST_URL="ftp:\/\/x" must be the http\(s\) URL/);
+    expect(() => loadConfig({ HARVEST_FROM: 'yesterday' })).toThrow(/HARVEST_FROM="yesterday" must be an ISO 8601 date/);
+  });
+
   it('treats an empty DATABASE_URL as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).databaseUrl).toBeUndefined();
   });
