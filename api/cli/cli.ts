@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { AuthoritiesRepository } from '../../metrics/authorities/authorities.repository';
 import { CatalogueRepository, type FrameworkSummary } from '../../metrics/catalogue/catalogue.repository';
 import { CatalogueService, type LoadResult } from '../../metrics/catalogue/catalogue.service';
@@ -184,7 +185,8 @@ export function buildCli(config: () => AppConfig): Command {
     .option('--json', 'print JSON')
     .action(async (paths: string[], opts: { mode: string; json?: boolean }) => {
       const started = Date.now();
-      const results = (await admin(config(), { command: 'ocds.import', args: { paths, mode: opts.mode } })) as FileImport[];
+      // absolute: the service that may run the command has a working directory of its own
+      const results = (await admin(config(), { command: 'ocds.import', args: { paths: paths.map((p) => resolve(p)), mode: opts.mode } })) as FileImport[];
       if (opts.json) return out(JSON.stringify(results, null, 2));
       for (const r of results) {
         if (r.error) {

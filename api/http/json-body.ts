@@ -52,7 +52,9 @@ export function jsonBody(limit: number): RequestHandler {
     }),
   );
   // OCDS packages stream to their importer, read release by release: never parsed whole here
-  return (req, res, next) => (req.method === 'POST' && req.path === STREAMED_JSON_PATH ? next() : parse(req, res, next));
+  // (Express routes ignore case and a trailing slash: so does this test)
+  return (req, res, next) =>
+    req.method === 'POST' && req.path.replace(/\/+$/, '').toLowerCase() === STREAMED_JSON_PATH ? next() : parse(req, res, next);
 }
 
 /** The one JSON route whose body is streamed rather than parsed whole. */

@@ -69,7 +69,7 @@ export class OcdsController {
   @Roles('admin')
   @ApiOperation({
     summary: 'Replace the metric mappings, and apply them to every metric observation held',
-    description: 'Observations imported before a mapping existed are kept: replacing the mappings turns the newly mapped ones into commitments and outcomes.',
+    description: 'Observations imported before a mapping existed are kept: replacing the mappings turns the newly mapped ones into commitments and outcomes, for each contract, measure and period that holds none yet.',
   })
   @ApiErrors(400, 401, 403)
   @ApiResponse({ status: 422, description: 'A mapping names a measure that does not exist' })

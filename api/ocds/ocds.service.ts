@@ -41,7 +41,7 @@ export class OcdsApiService {
     const applied = await withSession(this.db, (s) =>
       transaction(s, async () => {
         await this.ocds.replaceMappings(s, rows);
-        return this.ocds.applyObservations(s, { batchId: null, reportTo: null, isDemo: false });
+        return this.ocds.applyObservations(s, { batchId: null, reportTo: null, isDemo: false, insertOnly: true });
       }),
     );
     return { mappings: rows.length, applied };
@@ -57,6 +57,11 @@ export class OcdsApiService {
 
   async putSource(name: string, body: { base_url: string; updated_from?: string }) {
     if (!NAME.test(name)) throw new DomainError('invalid_parameter', 'a source name is 1 to 63 lower-case letters, digits, - and _', { field: 'name', value: name });
+    try {
+      new URL(body.base_url);
+    } catch {
+      throw new DomainError('invalid_parameter', 'base_url is not a valid URL', { field: 'base_url', value: body.base_url });
+    }
     return this.view(await this.sourcesRepo.upsert(name, body.base_url, body.updated_from ?? null, { keepProgress: false }));
   }
 

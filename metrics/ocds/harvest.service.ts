@@ -42,6 +42,7 @@ class TransientError extends Error {
 }
 
 const MAX_WAIT_MS = 5 * 60_000;
+const UPDATED_FROM_OVERLAP_MS = 10 * 60_000;
 
 /** The first page of a harvest: the base URL, asking for what changed since `updated_from` when known. */
 export function firstPageUrl(source: Pick<HarvestSource, 'base_url' | 'updated_from'>): string {
@@ -117,23 +118,25 @@ export class HarvestService {
   private async harvest(source: HarvestSource): Promise<HarvestResult> {
     const result: HarvestResult = { source: source.name, status: 'completed', pages: 0, releases: 0, batches: [], retries: 0, next_url: null };
     await this.sources.markRunning(source.name);
-    let url: string | null = source.next_url ?? firstPageUrl(source);
-    let newest: string | null = null;
+    const startedAt = Date.now();
+    let url: string | null = source.next_url;
     const visited = new Set<string>();
-    this.logger.log({ msg: `harvest ${source.name} from ${url}`, source: source.name, url });
     try {
+      url ??= firstPageUrl(source);
+      this.logger.log({ msg: `harvest ${source.name} from ${url}`, source: source.name, url });
       while (url) {
         visited.add(url);
         const page = await this.page(url, result);
         result.pages += 1;
         result.releases += page.releases;
         result.batches.push(page.batchId);
-        if (page.newest && (!newest || page.newest > newest)) newest = page.newest;
         const next: string | null = page.next && page.releases > 0 && !visited.has(page.next) ? page.next : null;
         await this.sources.pageDone(source.name, next, page.releases, page.batchId);
         url = next;
       }
-      await this.sources.finished(source.name, newest);
+      // next time, what changed since this run began (less an overlap for clocks and late commits): not the newest
+      // release date seen, which one mistyped future date would push past everything
+      await this.sources.finished(source.name, new Date(startedAt - UPDATED_FROM_OVERLAP_MS).toISOString());
       this.logger.log({ msg: `harvest ${source.name}: ${result.pages} pages, ${result.releases} releases`, ...result });
       return result;
     } catch (err) {
@@ -145,7 +148,7 @@ export class HarvestService {
   }
 
   /** Fetches one page and imports it, retrying what is worth retrying. */
-  private async page(url: string, result: HarvestResult): Promise<{ releases: number; batchId: number; next: string | null; newest: string | null }> {
+  private async page(url: string, result: HarvestResult): Promise<{ releases: number; batchId: number; next: string | null }> {
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await this.fetchAndImport(url);
@@ -191,11 +194,13 @@ export class HarvestService {
         },
         this.options.pageLimitBytes,
       );
-      const summary = (batch.summary ?? {}) as { newest_release_date?: string | null };
-      return { releases: batch.rows_total, batchId: batch.id, next, newest: summary.newest_release_date ?? null };
+      return { releases: batch.rows_total, batchId: batch.id, next };
     } catch (err) {
-      // a page cut off on the way reads as broken JSON or a socket error: worth another try
+      // a page cut off on the way reads as broken JSON or a socket error: worth another try; the database refusing
+      // a value is not, and says so
       if (err instanceof DomainError && err.code !== 'malformed_json') throw err;
+      const pgCode = (err as { code?: unknown }).code;
+      if (typeof pgCode === 'string' && /^(22|23)/.test(pgCode)) throw new Error(`the page could not be stored: ${(err as Error).message}`);
       throw new TransientError(`the page could not be read whole: ${(err as Error).message}`);
     }
   }

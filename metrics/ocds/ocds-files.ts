@@ -50,8 +50,9 @@ export async function importOcdsFiles(
       );
       results.push({ file, batch });
     } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      results.push({ file, error: { code: err.code, message: err.message } });
+      // reported, and the next file goes on
+      const code = err instanceof DomainError ? err.code : 'failed';
+      results.push({ file, error: { code, message: (err as Error).message } });
     }
   }
   return results;

@@ -45,7 +45,7 @@ export interface OcdsSummary {
   observations: { kept: number; commitments: number; outcomes: number; unmapped: number };
   non_gbp_values: number;
   warnings: number;
-  /** The date of the newest release read (a harvest asks next for what changed since). */
+  /** The date of the newest release read. */
   newest_release_date: string | null;
 }
 
@@ -224,9 +224,10 @@ export class OcdsImportService {
       });
       if (fresh.length === 0) return;
 
-      // buyers to authorities
+      // buyers to authorities; a buyer met twice in the chunk (with and without its identifier) is created once
       const existing = await this.ocds.contracts(s, [...new Set(fresh.map(({ m }) => m.ocid))]);
       const toCreate = new Map<string, NewAuthority>();
+      const pendingByName = new Map<string, NewAuthority>();
       const authorityOf = new Map<MappedRelease, { id?: number; code?: string; create?: string }>();
       for (const { m } of fresh) {
         const current = existing.get(m.ocid);
@@ -241,8 +242,12 @@ export class OcdsImportService {
         else if (match.create && req.sender.allowed) {
           authorityOf.set(m, { code: match.create.code }); // a key scoped to authorities creates none: refused below
         } else if (match.create) {
-          toCreate.set(match.create.code, match.create);
-          authorityOf.set(m, { create: match.create.code });
+          const same = pendingByName.get(match.create.name_normalised);
+          const create = same ?? match.create;
+          if (!same) pendingByName.set(create.name_normalised, create);
+          if (!create.identifier && match.create.identifier) Object.assign(create, { scheme: match.create.scheme, identifier: match.create.identifier });
+          toCreate.set(create.code, create);
+          authorityOf.set(m, { create: create.code });
         }
       }
       if (toCreate.size > 0) {
@@ -256,23 +261,18 @@ export class OcdsImportService {
             const key = created.get(ref.create)!;
             authorityOf.set(m, { id: key.authority_id, code: key.code });
             const codes = summary.buyers.created_codes;
-            if (codes.length < 1000 && !codes.includes(key.code)) codes.push(key.code);
+            if (codes.length < 1000 && !codes.includes(key.code)) codes.push(ownString(key.code));
           }
         }
       }
 
-      // suppliers
-      const suppliers = fresh.flatMap(({ m }) => m.suppliers);
-      const supplierIds = await this.ocds.upsertSuppliers(s, suppliers);
-      for (const sup of suppliers) suppliersSeen.add(ownString(OcdsRepository.supplierKey(sup)));
-
-      // contracts: releases folded into each contract in date order
-      const states = new Map<string, ContractState>();
-      const stateCodes = new Map<string, string | undefined>();
-      const accepted: Array<{ m: MappedRelease; src: SourceRelease }> = [];
+      // which releases may be written: a buyer known, and the key allowed to write for it and for the contract's owner
+      const owner = new Map<string, { id: number; code: string }>();
+      const accepted: Array<{ m: MappedRelease; src: SourceRelease; authorityId: number }> = [];
       for (const { m, src } of [...fresh].sort((a, b) => a.m.date.localeCompare(b.m.date))) {
-        const folded = states.get(m.ocid);
-        const authority = authorityOf.get(m) ?? (folded ? { id: folded.authority_id, code: stateCodes.get(m.ocid) } : undefined);
+        const current = existing.get(m.ocid);
+        const held = current ? { id: current.authority_id, code: current.authority_code } : owner.get(m.ocid);
+        const authority = authorityOf.get(m) ?? held;
         const fail = (code: string, message: string, value: string | null) => {
           summary.releases.rejected += 1;
           report({ severity: 'error', path: src.path ? `${src.path}.buyer` : 'buyer', code, message, value, row_number: src.index, release_id: m.release_id });
@@ -281,22 +281,23 @@ export class OcdsImportService {
           fail('authority_not_allowed', `the buyer ${m.buyer?.name ?? authority.code} matches no authority this key may write for`, m.buyer?.name ?? authority.code);
           continue;
         }
-        if (!authority?.id) {
+        if (!authority?.id || !authority.code) {
           fail('missing_buyer', `the release names no buyer, and no earlier release of ${m.ocid} did`, null);
           continue;
         }
-        if (req.sender.allowed && !req.sender.allowed.includes(authority.code!)) {
-          fail('authority_not_allowed', `this key may not write for ${authority.code}`, authority.code ?? null);
+        const ownerCode = held?.code ?? authority.code;
+        if (req.sender.allowed && (!req.sender.allowed.includes(authority.code) || !req.sender.allowed.includes(ownerCode))) {
+          const code = req.sender.allowed.includes(authority.code) ? ownerCode : authority.code;
+          fail('authority_not_allowed', `this key may not write for ${code}${code === ownerCode && held ? `, whose contract ${m.ocid} is` : ''}`, code);
           continue;
         }
-        const current = existing.get(m.ocid);
-        if (current && m.buyer && current.authority_id !== authority.id) {
+        if (held && m.buyer && held.id !== authority.id) {
           report({
             severity: 'warning',
             path: src.path ? `${src.path}.buyer` : 'buyer',
             code: 'buyer_changed',
-            message: `the contract belongs to ${current.authority_code}; this release names ${authority.code}: the contract keeps its authority`,
-            value: authority.code ?? null,
+            message: `the contract belongs to ${held.code}; this release names ${authority.code}: the contract keeps its authority`,
+            value: authority.code,
             row_number: src.index,
             release_id: m.release_id,
           });
@@ -305,19 +306,28 @@ export class OcdsImportService {
           report({ severity: 'warning', path: src.path ? `${src.path}.tender` : 'tender', code: 'unknown_cpv', message: `${m.contract.cpv} is not a CPV 2008 code: no sector given`, value: m.contract.cpv, row_number: src.index, release_id: m.release_id });
           m.contract.cpv = null;
         }
+        if (!held) owner.set(m.ocid, { id: authority.id, code: authority.code });
+        accepted.push({ m, src, authorityId: authority.id });
+      }
+
+      // suppliers of the accepted releases only
+      const suppliers = accepted.flatMap(({ m }) => m.suppliers);
+      const supplierIds = await this.ocds.upsertSuppliers(s, suppliers);
+      for (const sup of suppliers) suppliersSeen.add(ownString(OcdsRepository.supplierKey(sup)));
+
+      // contracts: releases folded into each contract in date order
+      const states = new Map<string, ContractState>();
+      for (const { m, authorityId } of accepted) {
         const lead = m.suppliers[0];
         const incoming: ContractState = {
           ...m.contract,
           reference: m.ocid,
-          authority_id: authority.id,
+          authority_id: authorityId,
           supplier_id: lead ? (supplierIds.get(OcdsRepository.supplierKey(lead)) ?? null) : null,
           release_date: m.date,
           provenance: null,
         };
-        const before = states.get(m.ocid) ?? existing.get(m.ocid) ?? null;
-        states.set(m.ocid, mergeContract(before, incoming));
-        stateCodes.set(m.ocid, current?.authority_code ?? authority.code);
-        accepted.push({ m, src });
+        states.set(m.ocid, mergeContract(states.get(m.ocid) ?? existing.get(m.ocid) ?? null, incoming));
       }
       const written = await this.ocds.upsertContracts(s, [...states.values()], batchId, req.isDemo ?? false);
       summary.contracts.inserted += written.inserted;

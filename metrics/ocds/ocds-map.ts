@@ -157,6 +157,9 @@ interface Money {
   currency: string;
 }
 
+/** Amounts and quantities at or above this are refused (the columns hold up to 10^18; no contract comes near). */
+const MAX_AMOUNT = 1e15;
+
 const SV_CRITERION = /social value|community benefit|social and environmental|sustainab|well-?being|themes, outcomes and measures/i;
 const GOOD_AWARD = new Set(['active', 'pending']);
 const CLOSED_TENDER = new Set(['cancelled', 'unsuccessful', 'withdrawn']);
@@ -243,6 +246,10 @@ export function mapRelease(input: unknown, path: string): MapResult {
     }
     if (amount < 0) {
       problem(severity, `${p}.amount`, 'invalid_amount', 'the amount is negative', amount);
+      return 'bad';
+    }
+    if (amount >= MAX_AMOUNT) {
+      problem(severity, `${p}.amount`, 'invalid_amount', 'the amount is too large to be a contract value (a quadrillion or more)', amount);
       return 'bad';
     }
     const currency = typeof v.currency === 'string' ? v.currency.trim().toUpperCase() : null;
@@ -453,8 +460,8 @@ export function mapRelease(input: unknown, path: string): MapResult {
         let unit: string | null = isObj(o.unit) ? cleanText(o.unit.name, 40) ?? cleanText(o.unit.id, 40) : null;
         if (o.measure !== undefined && o.measure !== null) {
           const q = typeof o.measure === 'number' ? o.measure : /^\s*-?\d+(\.\d+)?\s*$/.test(String(o.measure)) ? Number(o.measure) : NaN;
-          if (!Number.isFinite(q) || q < 0) {
-            problem('warning', `${op}.measure`, 'invalid_measure', 'the measure is not a non-negative number: observation not kept', o.measure);
+          if (!Number.isFinite(q) || q < 0 || q >= MAX_AMOUNT) {
+            problem('warning', `${op}.measure`, 'invalid_measure', 'the measure is not a non-negative number below a quadrillion: observation not kept', o.measure);
             return;
           }
           quantity = decimalText(q);
@@ -532,6 +539,8 @@ export function mapRelease(input: unknown, path: string): MapResult {
 export interface OcdsProvenance {
   dates: Partial<Record<FieldGroup, string>>;
   stage: MappedContract['stage'];
+  /** Where the description came from (the title's source is the contract's title_source). */
+  description_source?: MappedContract['title_source'];
 }
 
 /** A contract as the OCDS import holds it between releases: what the releases said, and where it stands. */
@@ -546,7 +555,8 @@ export interface ContractState extends MappedContract {
 
 /** The parts of a contract a release gives or not, each taken whole from one release. */
 const FIELD_GROUPS = {
-  text: ['title', 'description', 'title_source'],
+  text: ['title', 'title_source'],
+  description: ['description'],
   value: ['value_amount', 'currency'],
   cpv: ['cpv'],
   award_date: ['award_date'],
@@ -555,7 +565,6 @@ const FIELD_GROUPS = {
   procurement_category: ['procurement_category'],
   is_services: ['is_services'],
   above_threshold: ['above_threshold'],
-  in_scope: ['in_scope'],
   sv_evaluated: ['sv_evaluated'],
   sv_weighting_pct: ['sv_weighting_pct'],
   sv_goals: ['sv_goals'],
@@ -575,33 +584,46 @@ const TITLE_RANK = { tender: 0, contract: 1, award: 2 } as const;
 export function mergeContract(current: ContractState | null, incoming: ContractState): ContractState {
   const at = incoming.release_date;
   const merged: ContractState = current
-    ? { ...current, provenance: { dates: { ...(current.provenance?.dates ?? {}) }, stage: current.provenance?.stage ?? current.stage ?? null } }
+    ? {
+        ...current,
+        provenance: { ...current.provenance, dates: { ...(current.provenance?.dates ?? {}) }, stage: current.provenance?.stage ?? current.stage ?? null },
+      }
     : { ...incoming, provenance: { dates: {}, stage: null } };
   const dates = merged.provenance!.dates;
   const set = merged as unknown as Record<string, unknown>;
   const from = incoming as unknown as Record<string, unknown>;
   const newer = (g: FieldGroup) => dates[g] === undefined || at >= dates[g]!;
+  const rankOf = (source: MappedContract['title_source'] | undefined) => TITLE_RANK[source ?? 'award'];
   for (const [group, fields] of Object.entries(FIELD_GROUPS) as Array<[keyof typeof FIELD_GROUPS, readonly string[]]>) {
-    const given = group === 'text' ? incoming.title !== null || incoming.description !== null : fields.some((f) => from[f] !== null && from[f] !== undefined);
+    const given = fields.some((f) => f !== 'title_source' && from[f] !== null && from[f] !== undefined);
     if (!given) {
       if (!current) for (const f of fields) set[f] = null;
       continue;
     }
     let wins = newer(group);
-    if (group === 'text' && current && dates.text !== undefined) {
-      const rank = (c: ContractState) => TITLE_RANK[c.title_source ?? 'award'];
-      wins = rank(incoming) < rank(current) || (rank(incoming) === rank(current) && wins);
+    if ((group === 'text' || group === 'description') && current && dates[group] !== undefined) {
+      // the best source first (tender, contract, award), then the newest within it
+      const held = group === 'text' ? current.title_source : (current.provenance?.description_source ?? current.title_source);
+      wins = rankOf(incoming.title_source) < rankOf(held) || (rankOf(incoming.title_source) === rankOf(held) && wins);
     }
     if (!current || wins) {
       for (const f of fields) set[f] = from[f] ?? null;
-      if (group === 'text' && current) {
-        // a release giving a title and no description (an amendment, say) leaves the description as it was
-        merged.title = incoming.title ?? current.title;
-        merged.description = incoming.description ?? current.description;
-      }
+      if (group === 'description') merged.provenance!.description_source = incoming.title_source;
       dates[group] = at;
     }
   }
+  // a start newer than the end given by an older release: the older of the two dates goes
+  if (merged.start_date && merged.end_date && merged.end_date < merged.start_date) {
+    if ((dates.start_date ?? '') >= (dates.end_date ?? '')) {
+      merged.end_date = null;
+      delete dates.end_date;
+    } else {
+      merged.start_date = null;
+      delete dates.start_date;
+    }
+  }
+  // whether the Act applies follows from the merged parts, not from any one release
+  merged.in_scope = merged.is_services === false || merged.above_threshold === false ? false : merged.is_services && merged.above_threshold ? true : null;
   if (incoming.stage) {
     const held = merged.provenance!.stage;
     const regress = held === 'awarded' && incoming.stage === 'pipeline';

@@ -192,9 +192,8 @@ export class OcdsRepository {
 
   /** Key of a supplier in the map upsertSuppliers returns. */
   static supplierKey(x: MappedSupplier): string {
-    return x.scheme && x.identifier
-      ? `${x.scheme}:${x.identifier}`
-      : `name:${x.name.toLowerCase().replace(/[^A-Za-z0-9]+/g, ' ')}`;
+    // as SUPPLIER_NAME does it in SQL: non-alphanumerics to a space first, then lower case
+    return x.scheme && x.identifier ? `${x.scheme}:${x.identifier}` : `name:${x.name.replace(/[^A-Za-z0-9]+/g, ' ').toLowerCase()}`;
   }
 
   /** Writes merged contracts: new ones inserted, changed ones updated, the same left alone. Returns ids by reference. */
@@ -286,12 +285,14 @@ export class OcdsRepository {
   }
 
   /**
-   * Turns the metric observations of contracts (those of this batch, or every one not yet mapped when `batchId` is
-   * null) into commitments (targets) and outcomes (actuals) through the metric mapping, merging them as the returns
-   * imports do: new ones inserted, changed ones revised. The latest release's observation of a metric and period wins.
-   * Observations that map to no measure, or whose unit does not convert, are reported as warnings on the batch.
+   * Turns metric observations into commitments (targets) and outcomes (actuals) through the metric mapping, merging
+   * them as the returns imports do: new ones inserted, changed ones revised. For each contract, measure and period the
+   * observation of the newest release wins. `batchId`: only the winners this batch brought are applied (what earlier
+   * batches brought was applied then, and may since have been corrected by a return). `insertOnly` (a new mapping):
+   * only keys that hold no commitment or outcome yet. Observations that map to no measure, whose unit does not
+   * convert, or that lose to another metric mapped to the same measure are reported on `reportTo` as warnings.
    */
-  async applyObservations(s: Session, scope: { batchId: number | null; reportTo: number | null; isDemo: boolean }) {
+  async applyObservations(s: Session, scope: { batchId: number | null; reportTo: number | null; isDemo: boolean; insertOnly?: boolean }) {
     await s.query('drop table if exists ocds_resolved');
     await s.query(
       `create temp table ocds_resolved on commit drop as
@@ -299,14 +300,13 @@ export class OcdsRepository {
          case when coalesce(o.unit, m.unit) = m.unit then 1::numeric else (
            select uc.factor from unit_conversions uc
            where lower(uc.from_unit) = lower(o.unit) and uc.to_unit = m.unit and (uc.measure_id = m.id or uc.measure_id is null)
-           order by uc.measure_id nulls last limit 1) end as factor
+           order by uc.measure_id nulls last limit 1) end as factor,
+         row_number() over (partition by o.contract_id, o.kind, m.id, o.period_start, o.period_end
+           order by o.release_date desc, o.id desc) as pick
        from (
-         select distinct on (o.contract_id, o.kind, coalesce(o.metric_id, ''), coalesce(o.metric_title, ''), o.period_start, o.period_end)
-           o.*, ${MEASURE_OF_OBSERVATION} as mapped_measure_id
+         select o.*, ${MEASURE_OF_OBSERVATION} as mapped_measure_id
          from ocds_observations o
          where ($1::bigint is null or o.contract_id in (select contract_id from ocds_observations where batch_id = $1))
-         order by o.contract_id, o.kind, coalesce(o.metric_id, ''), coalesce(o.metric_title, ''), o.period_start, o.period_end,
-           o.release_date desc, o.id desc
        ) o
        left join measures m on m.id = o.mapped_measure_id`,
       [scope.batchId],
@@ -323,6 +323,20 @@ export class OcdsRepository {
          from ocds_resolved where (measure_id is null or factor is null) and ($2::bigint is null or batch_id = $2)`,
         [scope.reportTo, scope.batchId],
       );
+      await s.query(
+        `insert into import_rejections (batch_id, row_number, release_id, field, code, message, value, severity)
+         select $1, null, l.release_id, l.path, 'metric_collision',
+           format('metric %s and metric %s both map to one measure for %s to %s: the newer release''s, %s, is kept',
+             coalesce(l.metric_id, l.metric_title), coalesce(w.metric_id, w.metric_title), l.period_start, l.period_end,
+             coalesce(w.metric_id, w.metric_title)),
+           left(coalesce(l.metric_id, l.metric_title), 200), 'warning'
+         from ocds_resolved l
+         join ocds_resolved w on w.pick = 1 and w.contract_id = l.contract_id and w.kind = l.kind and w.measure_id = l.measure_id
+           and w.period_start = l.period_start and w.period_end = l.period_end
+         where l.pick > 1 and l.measure_id is not null and ($2::bigint is null or l.batch_id = $2)
+           and (l.metric_id, l.metric_title) is distinct from (w.metric_id, w.metric_title)`,
+        [scope.reportTo, scope.batchId],
+      );
     }
     const counts = { commitments: 0, outcomes: 0, unmapped: 0 };
     for (const kind of ['commitments', 'outcomes'] as const) {
@@ -331,18 +345,22 @@ export class OcdsRepository {
       await s.query('drop table if exists import_resolved');
       await s.query(
         `create temp table import_resolved on commit drop as
-         select distinct on (contract_id, measure_id, period_start, period_end)
-           contract_id, measure_id, period_start, period_end, quantity as ${value}, coalesce(unit, measure_unit) as unit,
-           quantity * factor as ${canonical}, release_id as evidence_ref, null::text as final_code
-         from ocds_resolved
-         where kind = $1 and measure_id is not null and factor is not null
-         order by contract_id, measure_id, period_start, period_end, release_date desc`,
-        [kind === 'outcomes' ? 'actual' : 'target'],
+         select r.contract_id, r.measure_id, r.period_start, r.period_end, r.quantity as ${value}, coalesce(r.unit, r.measure_unit) as unit,
+           r.quantity * r.factor as ${canonical}, r.release_id as evidence_ref, null::text as final_code
+         from ocds_resolved r
+         where r.kind = $1 and r.measure_id is not null and r.factor is not null and r.pick = 1
+           and ($2::bigint is null or r.batch_id = $2)
+           and not ($3 and exists (select 1 from ${kind} t where t.contract_id = r.contract_id and t.measure_id = r.measure_id
+             and t.period_start = r.period_start and t.period_end = r.period_end and t.is_latest))`,
+        [kind === 'outcomes' ? 'actual' : 'target', scope.batchId, scope.insertOnly ?? false],
       );
       const merged = await this.imports.merge(s, kind, scope.reportTo, scope.isDemo);
       counts[kind] = merged.rows_inserted + merged.rows_updated;
     }
-    const [u] = await s.query<{ n: number }>('select count(*) as n from ocds_resolved where measure_id is null or factor is null');
+    const [u] = await s.query<{ n: number }>(
+      'select count(*) as n from ocds_resolved where (measure_id is null or factor is null) and ($1::bigint is null or batch_id = $1)',
+      [scope.batchId],
+    );
     counts.unmapped = Number(u.n);
     return counts;
   }

@@ -252,7 +252,12 @@ describe('mapRelease', () => {
     });
 
     it('writes large and fractional amounts as exact decimals', () => {
-      expect(mapped(release({ tender: { value: { amount: 1e21, currency: 'GBP' } } })).contract.value_amount).toBe('1000000000000000000000');
+      expect(mapped(release({ tender: { value: { amount: 1e14, currency: 'GBP' } } })).contract.value_amount).toBe('100000000000000');
+      expect(mapped(release({ tender: { value: { amount: 123456789.75, currency: 'GBP' } } })).contract.value_amount).toBe('123456789.75');
+      // past what the columns hold: refused, naming the path, rather than failing the batch in the database
+      const huge = mapRelease(release({ tender: { value: { amount: 1e21, currency: 'GBP' } } }), 'releases[0]');
+      expect(huge.release).toBeNull();
+      expect(huge.problems[0]).toMatchObject({ severity: 'error', path: 'releases[0].tender.value.amount', code: 'invalid_amount' });
       expect(mapped(release({ tender: { value: { amount: 0.25, currency: 'GBP' } } })).contract.value_amount).toBe('0.25');
     });
   });
@@ -779,7 +784,7 @@ describe('mergeContract', () => {
 
   it('lets an older release only fill gaps', () => {
     const current = held({ release_date: FEB, cpv: '85000000', value_amount: '90', currency: 'GBP' });
-    const merged = mergeContract(current, state({ release_date: JAN, cpv: '45000000', start_date: '2024-04-01', value_amount: '100', currency: 'EUR', in_scope: false }));
+    const merged = mergeContract(current, state({ release_date: JAN, cpv: '45000000', start_date: '2024-04-01', value_amount: '100', currency: 'EUR', is_services: false }));
     expect(merged).toMatchObject({ cpv: '85000000', start_date: '2024-04-01', in_scope: false, value_amount: '90', currency: 'GBP', release_date: FEB });
     const noValue = mergeContract(held({ release_date: FEB }), state({ release_date: JAN, value_amount: '100', currency: 'EUR' }));
     expect(noValue).toMatchObject({ value_amount: '100', currency: 'EUR' });
@@ -821,9 +826,16 @@ describe('mergeContract', () => {
     expect(mergeContract(held(contract), award)).toMatchObject({ title: 'Contract title', title_source: 'contract' });
     const amended = state({ release_date: FEB, title: 'Tender title (amended)', description: null, title_source: 'tender' });
     expect(mergeContract(held(tender), amended)).toMatchObject({ title: 'Tender title (amended)', description: 'Tender text', title_source: 'tender' });
-    expect(mergeContract(held(amended), tender)).toMatchObject({ title: 'Tender title (amended)', title_source: 'tender' });
+    expect(mergeContract(held(amended), tender)).toMatchObject({ title: 'Tender title (amended)', description: 'Tender text', title_source: 'tender' });
     const untitled = state({ release_date: MAR, title: null, description: null, title_source: null });
     expect(mergeContract(held(award), untitled)).toMatchObject({ title: 'Award title', description: 'Award text', title_source: 'award' });
+  });
+
+  it('drops the older of a start and end date that contradict each other, and derives in_scope from the merged parts', () => {
+    const first = held({ release_date: JAN, start_date: '2024-01-01', end_date: '2024-12-31', is_services: false, above_threshold: true });
+    expect(first.in_scope).toBe(false);
+    const moved = mergeContract(first, state({ release_date: FEB, start_date: '2025-02-01', is_services: true }));
+    expect(moved).toMatchObject({ start_date: '2025-02-01', end_date: null, is_services: true, above_threshold: true, in_scope: true });
   });
 
   it('takes each part from the newest release that gives it, across imports (the held contract keeps where each came from)', () => {
