@@ -84,9 +84,10 @@ export class ContractsRepository {
 
   /** Every supplier of a contract (an award may name several), the lead one first. */
   async suppliers(contractId: number, leadId: number | null, trx: Knex = this.knex) {
-    return trx('contract_suppliers as cs')
-      .join('suppliers as s', 's.id', 'cs.supplier_id')
-      .where('cs.contract_id', contractId)
+    // OCDS imports list every supplier in contract_suppliers; a contract from the CSV import has its lead one only
+    return trx('suppliers as s')
+      .whereIn('s.id', trx('contract_suppliers').where({ contract_id: contractId }).select('supplier_id'))
+      .orWhere('s.id', leadId ?? 0)
       .orderByRaw('(s.id = ?) desc, s.name', [leadId ?? 0])
       .select('s.id', 's.name', 's.scheme', 's.identifier', 's.scale', 's.vcse');
   }

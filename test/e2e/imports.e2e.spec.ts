@@ -71,6 +71,7 @@ describe('imports of contracts, commitments and outcomes', () => {
     expect(vcse.body.data[0]).toMatchObject({ supplier_vcse: true, supplier_scale: 'sme', supplier_scheme: null, sv_weighting_pct: '20.00' });
     const one = await http(`${t.url}/api/v1/contracts/EXAMPLE-TRF-0002`);
     expect(one.body).toMatchObject({ reference: 'EXAMPLE-TRF-0002', start_date: '2024-04-01', end_date: '2028-03-31', value_gbp: '4800000.00' });
+    expect(one.body.suppliers).toEqual([expect.objectContaining({ scheme: 'GB-COH', identifier: '07654321' })]);
     expect(one.body.commitments.map((c: any) => c.measure).sort()).toEqual(['SVM-CO2E-AVOIDED', 'SVM-SPEND-LOCAL']);
     expect(one.body.commitments.find((c: any) => c.measure === 'SVM-SPEND-LOCAL').target_canonical).toBe('1200000.000000');
     expect(one.body.outcomes).toHaveLength(4);
