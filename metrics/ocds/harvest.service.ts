@@ -164,10 +164,15 @@ export class HarvestService {
 
   private async fetchAndImport(url: string) {
     let response: Response;
+    // a time limit on the answer's headers only: the body streams into the import at the database's pace
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error('no answer within 120 s')), 120_000);
     try {
-      response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(120_000) });
+      response = await fetch(url, { headers: { accept: 'application/json' }, signal: abort.signal });
     } catch (err) {
       throw new TransientError(`could not reach the publisher: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
     if (response.status === 429 || response.status >= 500) {
       await response.body?.cancel();
