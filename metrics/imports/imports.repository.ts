@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { KNEX } from '../db/knex.token';
 import type { Session } from '../db/session';
+import { supplierNameSql } from '../db/sql';
 import { stagedColumns, type ImportKind } from './import-rows';
 
 export interface BatchRecord {
@@ -192,6 +193,20 @@ const CONTRACT_VALUES = `
     else err_value
   end`;
 
+/**
+ * The factor that converts a quantity in `unit` to the unit of measure `m` (a table alias): 1 in the measure's own
+ * unit, else the measure's own conversion, else a general one; null when none converts. `anyCase` compares the unit
+ * names without regard to case (OCDS unit names are free text).
+ */
+export function unitFactorSql(unit: string, m: string, options: { anyCase?: boolean } = {}): string {
+  const same = options.anyCase ? `lower(${unit}) = lower(${m}.unit)` : `${unit} = ${m}.unit`;
+  const from = options.anyCase ? `lower(uc.from_unit) = lower(${unit})` : `uc.from_unit = ${unit}`;
+  return `case when ${same} then 1::numeric else (
+    select uc.factor from unit_conversions uc
+    where ${from} and uc.to_unit = ${m}.unit and (uc.measure_id = ${m}.id or uc.measure_id is null)
+    order by uc.measure_id nulls last limit 1) end`;
+}
+
 /** Import batches: their records (knex), and the staging, checking and merging of their rows (one session). */
 @Injectable()
 export class ImportsRepository {
@@ -319,10 +334,7 @@ export class ImportsRepository {
       await s.query(
         `create temp table import_measures on commit drop as
          select k.framework, k.measure, k.unit, fw.id as framework_id, m.id as measure_id, m.unit as measure_unit,
-           case when k.unit = m.unit then 1::numeric else (
-             select uc.factor from unit_conversions uc
-             where uc.from_unit = k.unit and uc.to_unit = m.unit and (uc.measure_id = m.id or uc.measure_id is null)
-             order by uc.measure_id nulls last limit 1) end as factor
+           ${unitFactorSql('k.unit', 'm')} as factor
          from (select distinct framework, measure, unit from ${STAGE_TABLE} where err_code is null) k
          left join import_frameworks fw on fw.label is not distinct from k.framework
          left join measures m on m.framework_id = fw.id and m.code = k.measure`,
@@ -384,7 +396,7 @@ export class ImportsRepository {
     await s.query(
       `insert into suppliers (scheme, identifier, name, name_normalised, scale, vcse, is_demo)
        select distinct on (supplier_scheme, supplier_id) supplier_scheme, supplier_id, supplier_name,
-         lower(regexp_replace(supplier_name, '[^A-Za-z0-9]+', ' ', 'g')), supplier_scale, supplier_vcse::boolean, $1
+         ${supplierNameSql('supplier_name')}, supplier_scale, supplier_vcse::boolean, $1
        from import_resolved where final_code is null and supplier_id is not null and supplier_name is not null
        order by supplier_scheme, supplier_id, row_number desc
        on conflict (scheme, identifier) do update set name = excluded.name, name_normalised = excluded.name_normalised,
@@ -396,7 +408,7 @@ export class ImportsRepository {
     await s.query(
       `insert into suppliers (name, name_normalised, scale, vcse, is_demo)
        select distinct on (n.name_normalised) n.supplier_name, n.name_normalised, n.supplier_scale, n.supplier_vcse::boolean, $1
-       from (select *, lower(regexp_replace(supplier_name, '[^A-Za-z0-9]+', ' ', 'g')) as name_normalised
+       from (select *, ${supplierNameSql('supplier_name')} as name_normalised
              from import_resolved where final_code is null and supplier_id is null and supplier_name is not null) n
        where not exists (select 1 from suppliers x where x.scheme is null and x.name_normalised = n.name_normalised)
        order by n.name_normalised, n.row_number desc`,
@@ -415,7 +427,7 @@ export class ImportsRepository {
          select x.id from suppliers x
          where (r.supplier_id is not null and x.scheme = r.supplier_scheme and x.identifier = r.supplier_id)
             or (r.supplier_id is null and r.supplier_name is not null and x.scheme is null
-                and x.name_normalised = lower(regexp_replace(r.supplier_name, '[^A-Za-z0-9]+', ' ', 'g')))
+                and x.name_normalised = ${supplierNameSql('r.supplier_name')})
          limit 1) sup on true
        where r.final_code is null
        on conflict (reference) do update set supplier_id = excluded.supplier_id, title = excluded.title,

@@ -16,6 +16,19 @@ export interface ImportSender {
   allowed: string[] | null;
 }
 
+/** What opening a batch needs of any import. */
+export interface BatchRequest {
+  kind: string;
+  mode?: string;
+  contentType?: string | null;
+  fileName?: string | null;
+  idempotencyKey?: string | null;
+  sender: ImportSender;
+  isDemo?: boolean;
+  /** The body, drained when the batch is a replay. */
+  stream?: Readable;
+}
+
 export interface ImportRequest {
   kind: string;
   mode?: string;
@@ -64,12 +77,59 @@ export class ImportsService {
     private readonly importLimitBytes: number = 1024 * 1024 * 1024,
   ) {}
 
-  /** Makes another runner's batch (an OCDS import) visible with its progress while it runs. */
-  track(progress: Progress): void {
-    this.running.set(progress.batch.id, progress);
+  /**
+   * What every import does before it reads its body (the rows here, OCDS releases in the OCDS runner): checks the mode
+   * and the Idempotency-Key, answers with the earlier batch when the key was seen (draining the body), else opens a
+   * batch whose progress shows while it runs in this process (until `closeBatch`).
+   */
+  async openBatch(req: BatchRequest): Promise<{ replayed: BatchRecord } | { mode: 'strict' | 'partial'; progress: Progress }> {
+    const mode = req.mode ?? 'strict';
+    if (mode !== 'strict' && mode !== 'partial') {
+      throw new DomainError('invalid_parameter', 'mode must be strict or partial', { field: 'mode', value: mode });
+    }
+    if (req.idempotencyKey !== undefined && req.idempotencyKey !== null && !/^[\x21-\x7e]{1,255}$/.test(req.idempotencyKey)) {
+      throw new DomainError('invalid_parameter', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+    }
+    if (req.idempotencyKey) {
+      const earlier = await this.imports.findByIdempotencyKey(req.sender.keyId, req.kind, req.idempotencyKey);
+      if (earlier) {
+        req.stream?.resume(); // drain what was sent: the earlier batch is the answer
+        return { replayed: earlier };
+      }
+    }
+    const batch = await this.imports.createBatch({
+      kind: req.kind,
+      mode,
+      apiKeyId: req.sender.keyId,
+      fileName: req.fileName ?? null,
+      contentType: req.contentType ?? null,
+      idempotencyKey: req.idempotencyKey ?? null,
+      isDemo: req.isDemo ?? false,
+    });
+    const progress: Progress = { batch, phase: 'receiving', rows_received: 0, bytes_received: 0 };
+    this.running.set(batch.id, progress);
+    return { mode, progress };
   }
 
-  untrack(batchId: number): void {
+  /**
+   * A batch whose work failed (its transaction rolled back): the body drained, the batch marked failed with the
+   * reason, and the error to throw, naming the batch (a value the database refused is a 400).
+   */
+  async failedBatch(batch: BatchRecord, err: unknown, stream?: Readable): Promise<unknown> {
+    stream?.unpipe();
+    stream?.resume();
+    await this.imports.failBatch(batch.id, (err as Error).message).catch((e: Error) => this.logger.error({ msg: 'could not mark batch failed', err: e }));
+    if (err instanceof DomainError) {
+      return new DomainError(err.code, err.message, { ...(typeof err.details === 'object' && err.details ? err.details : {}), batch_id: batch.id });
+    }
+    if ((err as { code?: string }).code && /^(22|23)/.test((err as { code: string }).code)) {
+      return new DomainError('invalid_parameter', `A value could not be stored: ${(err as Error).message}`, { batch_id: batch.id });
+    }
+    return err;
+  }
+
+  /** The batch no longer runs here. */
+  closeBatch(batchId: number): void {
     this.running.delete(batchId);
   }
 
@@ -92,32 +152,11 @@ export class ImportsService {
       throw new DomainError('not_found', `No import of ${req.kind}: imports are ${IMPORT_KINDS.join(', ')}`);
     }
     const kind = req.kind as ImportKind;
-    const mode = req.mode ?? 'strict';
-    if (mode !== 'strict' && mode !== 'partial') {
-      throw new DomainError('invalid_parameter', 'mode must be strict or partial', { field: 'mode', value: mode });
-    }
     const format = formatOf(req.contentType);
-    if (req.idempotencyKey !== undefined && req.idempotencyKey !== null && !/^[\x21-\x7e]{1,255}$/.test(req.idempotencyKey)) {
-      throw new DomainError('invalid_parameter', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
-    }
-    if (req.idempotencyKey) {
-      const earlier = await this.imports.findByIdempotencyKey(req.sender.keyId, kind, req.idempotencyKey);
-      if (earlier) {
-        req.stream?.resume(); // drain what was sent: the earlier batch is the answer
-        return { batch: earlier, replayed: true };
-      }
-    }
-    const batch = await this.imports.createBatch({
-      kind,
-      mode,
-      apiKeyId: req.sender.keyId,
-      fileName: req.fileName ?? null,
-      contentType: req.contentType ?? null,
-      idempotencyKey: req.idempotencyKey ?? null,
-      isDemo: req.isDemo ?? false,
-    });
-    const progress: Progress = { batch, phase: 'receiving', rows_received: 0, bytes_received: 0 };
-    this.running.set(batch.id, progress);
+    const opened = await this.openBatch({ ...req, kind });
+    if ('replayed' in opened) return { batch: opened.replayed, replayed: true };
+    const { mode, progress } = opened;
+    const batch = progress.batch;
     const started = Date.now();
     const timings: Record<string, number> = {};
     let meter: ByteMeter | undefined;
@@ -188,19 +227,9 @@ export class ImportsService {
       });
       return { batch: done, replayed: false };
     } catch (err) {
-      req.stream?.unpipe();
-      req.stream?.resume();
-      const reason = err instanceof DomainError ? err.message : `${(err as Error).message}`;
-      await this.imports.failBatch(batch.id, reason).catch((e: Error) => this.logger.error({ msg: 'could not mark batch failed', err: e }));
-      if (err instanceof DomainError) {
-        throw new DomainError(err.code, err.message, { ...(typeof err.details === 'object' && err.details ? err.details : {}), batch_id: batch.id });
-      }
-      if ((err as { code?: string }).code && /^(22|23)/.test((err as { code: string }).code)) {
-        throw new DomainError('invalid_parameter', `A value could not be stored: ${(err as Error).message}`, { batch_id: batch.id });
-      }
-      throw err;
+      throw await this.failedBatch(batch, err, req.stream);
     } finally {
-      this.running.delete(batch.id);
+      this.closeBatch(batch.id);
     }
   }
 }

@@ -82,7 +82,7 @@ export class HarvestRepository {
       });
   }
 
-  /** The end of the pages: the next harvest asks for what changed since the newest release seen. */
+  /** The end of the pages: the next harvest asks for what changed since `updatedFrom`. */
   async finished(name: string, updatedFrom: string | null): Promise<void> {
     await this.knex('harvest_sources')
       .where({ name })

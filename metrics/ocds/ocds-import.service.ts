@@ -45,8 +45,6 @@ export interface OcdsSummary {
   observations: { kept: number; commitments: number; outcomes: number; unmapped: number };
   non_gbp_values: number;
   warnings: number;
-  /** The date of the newest release read. */
-  newest_release_date: string | null;
 }
 
 /** Releases mapped and written per round trip: bounds memory whatever the size of the package. */
@@ -65,6 +63,7 @@ const releaseKey = (ocid: string, id: string) => ownString(`${ocid}\u0000${id}`)
 @Injectable()
 export class OcdsImportService {
   private readonly logger = new Logger('OcdsImport');
+  private cpvCodes?: Promise<Set<string>>;
 
   constructor(
     private readonly ocds: OcdsRepository,
@@ -79,36 +78,15 @@ export class OcdsImportService {
     let streamError: Error | undefined;
     meter.on('error', (err) => (streamError ??= err));
     req.stream.on('error', (err) => meter.destroy(err));
-    const mode = req.mode ?? 'strict';
-    if (mode !== 'strict' && mode !== 'partial') {
-      throw new DomainError('invalid_parameter', 'mode must be strict or partial', { field: 'mode', value: mode });
-    }
     const type = (req.contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json' && type !== 'application/octet-stream') {
       req.stream.resume();
       throw new DomainError('unsupported_media_type', 'Send OCDS as application/json', { content_type: req.contentType ?? null });
     }
-    if (req.idempotencyKey !== undefined && req.idempotencyKey !== null && !/^[\x21-\x7e]{1,255}$/.test(req.idempotencyKey)) {
-      throw new DomainError('invalid_parameter', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
-    }
-    if (req.idempotencyKey) {
-      const earlier = await this.batches.findByIdempotencyKey(req.sender.keyId, 'ocds', req.idempotencyKey);
-      if (earlier) {
-        req.stream.resume();
-        return { batch: earlier, replayed: true };
-      }
-    }
-    const batch = await this.batches.createBatch({
-      kind: 'ocds',
-      mode,
-      apiKeyId: req.sender.keyId,
-      fileName: req.fileName ?? null,
-      contentType: type,
-      idempotencyKey: req.idempotencyKey ?? null,
-      isDemo: req.isDemo ?? false,
-    });
-    const progress: Progress = { batch, phase: 'receiving', rows_received: 0, bytes_received: 0 };
-    this.runner.track(progress);
+    const opened = await this.runner.openBatch({ ...req, kind: 'ocds', contentType: type });
+    if ('replayed' in opened) return { batch: opened.replayed, replayed: true };
+    const { mode, progress } = opened;
+    const batch = progress.batch;
     const started = Date.now();
     try {
       if (streamError) throw streamError;
@@ -120,15 +98,9 @@ export class OcdsImportService {
       this.logger.log({ msg: `import ${batch.id} ocds: ${status}`, batch: batch.id, status, releases: done.rows_total, rejected: done.rows_rejected, ms: Date.now() - started });
       return { batch: done, replayed: false };
     } catch (err) {
-      req.stream.unpipe();
-      req.stream.resume();
-      await this.batches.failBatch(batch.id, (err as Error).message).catch((e: Error) => this.logger.error({ msg: 'could not mark batch failed', err: e }));
-      if (err instanceof DomainError) {
-        throw new DomainError(err.code, err.message, { ...(typeof err.details === 'object' && err.details ? err.details : {}), batch_id: batch.id });
-      }
-      throw err;
+      throw await this.runner.failedBatch(batch, err, req.stream);
     } finally {
-      this.runner.untrack(batch.id);
+      this.runner.closeBatch(batch.id);
     }
   }
 
@@ -143,7 +115,12 @@ export class OcdsImportService {
     await this.batches.tuneTransaction(s);
     const keys = await this.ocds.authorityKeys(s);
     const matcher = new BuyerMatcher(keys.identifiers, keys.names);
-    const cpv = await this.ocds.cpvCodes(s);
+    // reference data: loaded once, not for every harvested page (and again after a failed load)
+    this.cpvCodes ??= this.ocds.cpvCodes(s).catch((err: Error) => {
+      this.cpvCodes = undefined;
+      throw err;
+    });
+    const cpv = await this.cpvCodes;
     await s.query('savepoint ocds_data');
 
     const summary: OcdsSummary = {
@@ -155,7 +132,6 @@ export class OcdsImportService {
       observations: { kept: 0, commitments: 0, outcomes: 0, unmapped: 0 },
       non_gbp_values: 0,
       warnings: 0,
-      newest_release_date: null,
     };
     const problems: StoredProblem[] = [];
     let problemCount = 0;
@@ -198,7 +174,6 @@ export class OcdsImportService {
           continue;
         }
         seenInBatch.add(key);
-        if (!summary.newest_release_date || result.release.date > summary.newest_release_date) summary.newest_release_date = result.release.date;
         mapped.push({ m: result.release, src });
       }
       const known = await this.ocds.knownReleases(

@@ -194,7 +194,7 @@ export function mapRelease(input: unknown, path: string): MapResult {
   const partyById = new Map<string, Obj>();
   for (const p of parties) if (p.id !== undefined && p.id !== null) partyById.set(String(p.id), p);
 
-  const orgRef = (ref: Obj | undefined, party: Obj | undefined, p: string): OrgRef => {
+  const orgRef = (ref: Obj | undefined, party: Obj | undefined): OrgRef => {
     const name = cleanText(ref?.name, 500) ?? cleanText(party?.name, 500) ?? cleanText(isObj(party?.identifier) ? party.identifier.legalName : null, 500);
     const identifiers = [
       ...(isObj(ref?.identifier) ? [ref.identifier] : []),
@@ -214,7 +214,6 @@ export function mapRelease(input: unknown, path: string): MapResult {
       const identifier = normaliseIdentifier(m[1], m[2]);
       if (identifier) return { name, scheme: m[1], identifier };
     }
-    void p;
     return { name, scheme: null, identifier: null };
   };
 
@@ -223,7 +222,7 @@ export function mapRelease(input: unknown, path: string): MapResult {
   const buyerRef = isObj(r.buyer) ? r.buyer : undefined;
   const buyerParty = buyerRef?.id !== undefined ? partyById.get(String(buyerRef.id)) : parties.find((p) => arr(p.roles).includes('buyer'));
   if (buyerRef || buyerParty) {
-    buyer = orgRef(buyerRef, buyerParty, 'buyer');
+    buyer = orgRef(buyerRef, buyerParty);
     if (!buyer.name && !buyer.identifier) {
       problem('warning', 'buyer', 'unusable_buyer', 'the buyer has neither a name nor an identifier');
       buyer = null;
@@ -296,7 +295,7 @@ export function mapRelease(input: unknown, path: string): MapResult {
   const suppliers: MappedSupplier[] = [];
   const seen = new Set<string>();
   const addSupplier = (ref: Obj | undefined, party: Obj | undefined, p: string) => {
-    const org = orgRef(ref, party, p);
+    const org = orgRef(ref, party);
     if (!org.name) {
       problem('warning', p, 'unnamed_supplier', 'a supplier has no name: not kept', ref?.id ?? party?.id);
       return;

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { KNEX } from '../db/knex.token';
 import type { Session } from '../db/session';
-import { ImportsRepository } from '../imports/imports.repository';
+import { supplierName, supplierNameSql } from '../db/sql';
+import { ImportsRepository, unitFactorSql } from '../imports/imports.repository';
 import type { AuthorityKey, NewAuthority } from './buyer-matcher';
 import type { ContractState, MappedObservation, MappedSupplier, Problem } from './ocds-map';
 
@@ -35,8 +36,6 @@ export interface MetricMapping {
   note?: string | null;
 }
 
-/** The normalised form of a supplier's name: the one the contracts import uses. */
-const SUPPLIER_NAME = (col: string) => `lower(regexp_replace(${col}, '[^A-Za-z0-9]+', ' ', 'g'))`;
 
 const CONTRACT_COLUMNS = `c.reference, c.authority_id, c.supplier_id, c.title, c.title_source, c.description, c.stage, c.cpv_code8 as cpv,
   c.value_amount, c.currency, c.award_date, c.start_date, c.end_date, c.procurement_category, c.is_services,
@@ -153,7 +152,7 @@ export class OcdsRepository {
       const json = JSON.stringify(identified);
       await s.query(
         `insert into suppliers (scheme, identifier, name, name_normalised, scale, vcse)
-         select distinct on (scheme, identifier) scheme, identifier, name, ${SUPPLIER_NAME('name')}, scale, vcse
+         select distinct on (scheme, identifier) scheme, identifier, name, ${supplierNameSql('name')}, scale, vcse
          from jsonb_to_recordset($1::jsonb) as x(scheme text, identifier text, name text, scale text, vcse boolean)
          on conflict (scheme, identifier) do update
            set scale = coalesce(excluded.scale, suppliers.scale), vcse = coalesce(excluded.vcse, suppliers.vcse), updated_at = now()
@@ -174,13 +173,13 @@ export class OcdsRepository {
       await s.query(
         `insert into suppliers (name, name_normalised, scale, vcse)
          select distinct on (n) name, n, scale, vcse
-         from (select x.*, ${SUPPLIER_NAME('x.name')} as n from jsonb_to_recordset($1::jsonb) as x(name text, scale text, vcse boolean)) y
+         from (select x.*, ${supplierNameSql('x.name')} as n from jsonb_to_recordset($1::jsonb) as x(name text, scale text, vcse boolean)) y
          where not exists (select 1 from suppliers e where e.name_normalised = y.n)`,
         [json],
       );
       const rows = await s.query<{ key: string; id: number }>(
         `select distinct on (y.n) 'name:' || y.n as key, e.id
-         from (select ${SUPPLIER_NAME('x.name')} as n from jsonb_to_recordset($1::jsonb) as x(name text)) y
+         from (select ${supplierNameSql('x.name')} as n from jsonb_to_recordset($1::jsonb) as x(name text)) y
          join suppliers e on e.name_normalised = y.n
          order by y.n, (e.scheme is null) desc, e.id`,
         [json],
@@ -192,8 +191,7 @@ export class OcdsRepository {
 
   /** Key of a supplier in the map upsertSuppliers returns. */
   static supplierKey(x: MappedSupplier): string {
-    // as SUPPLIER_NAME does it in SQL: non-alphanumerics to a space first, then lower case
-    return x.scheme && x.identifier ? `${x.scheme}:${x.identifier}` : `name:${x.name.replace(/[^A-Za-z0-9]+/g, ' ').toLowerCase()}`;
+    return x.scheme && x.identifier ? `${x.scheme}:${x.identifier}` : `name:${supplierName(x.name)}`;
   }
 
   /** Writes merged contracts: new ones inserted, changed ones updated, the same left alone. Returns ids by reference. */
@@ -297,10 +295,7 @@ export class OcdsRepository {
     await s.query(
       `create temp table ocds_resolved on commit drop as
        select o.*, m.id as measure_id, m.unit as measure_unit,
-         case when coalesce(o.unit, m.unit) = m.unit then 1::numeric else (
-           select uc.factor from unit_conversions uc
-           where lower(uc.from_unit) = lower(o.unit) and uc.to_unit = m.unit and (uc.measure_id = m.id or uc.measure_id is null)
-           order by uc.measure_id nulls last limit 1) end as factor,
+         ${unitFactorSql('coalesce(o.unit, m.unit)', 'm', { anyCase: true })} as factor,
          row_number() over (partition by o.contract_id, o.kind, m.id, o.period_start, o.period_end
            order by o.release_date desc, o.id desc) as pick
        from (
@@ -381,17 +376,19 @@ export class OcdsRepository {
 
   /** Resolves each mapping's framework and measure; returns the problems (by index) or the rows to write. */
   async resolveMappings(list: MetricMapping[]) {
+    // every measure of the frameworks named, in one query; a framework code means its newest version
+    const found = await this.knex('measures as m')
+      .join('frameworks as f', 'f.id', 'm.framework_id')
+      .whereIn('f.code', [...new Set(list.map((m) => m.framework))])
+      .orderBy('f.created_at', 'asc')
+      .select('m.id', 'm.code', 'f.code as framework');
+    const measureId = new Map(found.map((r: { id: number; code: string; framework: string }) => [`${r.framework}\u0000${r.code}`, r.id]));
     const rows: Array<{ match_on: string; match_value: string; measure_id: number; note: string | null }> = [];
     const problems: Array<{ index: number; field: string; message: string }> = [];
     for (const [index, m] of list.entries()) {
-      const found = await this.knex('measures as m')
-        .join('frameworks as f', 'f.id', 'm.framework_id')
-        .where('f.code', m.framework)
-        .andWhere('m.code', m.measure)
-        .orderBy('f.created_at', 'desc')
-        .first('m.id');
-      if (!found) problems.push({ index, field: 'measure', message: `no measure ${m.measure} in framework ${m.framework}` });
-      else rows.push({ match_on: m.match_on, match_value: m.match_value.trim().toLowerCase(), measure_id: found.id, note: m.note ?? null });
+      const id = measureId.get(`${m.framework}\u0000${m.measure}`);
+      if (id === undefined) problems.push({ index, field: 'measure', message: `no measure ${m.measure} in framework ${m.framework}` });
+      else rows.push({ match_on: m.match_on, match_value: m.match_value.trim().toLowerCase(), measure_id: id, note: m.note ?? null });
     }
     return { rows, problems };
   }
