@@ -68,7 +68,7 @@ export class OcdsController {
   @Put('ocds/metric-mappings')
   @Roles('admin')
   @ApiOperation({
-    summary: 'Replace the metric mappings, and apply them to every metric observation held',
+    summary: 'Replace the metric mappings, and apply them to the observations held where nothing is recorded yet',
     description: 'Observations imported before a mapping existed are kept: replacing the mappings turns the newly mapped ones into commitments and outcomes, for each contract, measure and period that holds none yet.',
   })
   @ApiErrors(400, 401, 403)

@@ -235,11 +235,17 @@ describe('readOcds', () => {
       ['trailing text', '{"ocid": "a", "id": "1"} and more'],
       ['two documents', '{"ocid": "a"}{"ocid": "b"}'],
       ['a single quote', "{'ocid': 'a'}"],
-      ['nothing', ''],
     ])('refuses %s as malformed JSON', async (_what, text) => {
       const { error, kinds } = await failure(pieces(text, 4));
       expect(error.code).toBe('malformed_json');
       expect(error.message).toMatch(/not valid JSON/);
+      expect(kinds).toEqual([]);
+    });
+
+    it('says so when the document is empty', async () => {
+      const { error, kinds } = await failure(pieces('', 4));
+      expect(error.code).toBe('malformed_json');
+      expect(error.message).toMatch(/^The document is empty/);
       expect(kinds).toEqual([]);
     });
 
