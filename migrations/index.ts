@@ -5,6 +5,7 @@ import * as access from './20261122000300_access_schema';
 import * as contracts from './20261122000400_contracts_schema';
 import * as reports from './20261122000500_reports_schema';
 import * as ocds from './20261122000600_ocds_schema';
+import * as rollups from './20261122000700_rollups_schema';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261122000400_contracts_schema', contracts],
   ['20261122000500_reports_schema', reports],
   ['20261122000600_ocds_schema', ocds],
+  ['20261122000700_rollups_schema', rollups],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -34,6 +34,12 @@ const TABLES = [
   'ocds_observations',
   'ocds_metric_mappings',
   'harvest_sources',
+  'valuation_factors',
+  'measure_rollups',
+  'contract_rollups',
+  'rollup_dirty_cells',
+  'rollup_dirty_groups',
+  'rollup_dirty_contracts',
 ];
 
 describe('migrations', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../metrics/db/database';
 import { prepareDatabase } from '../../metrics/db/prepare';
 import { projectRoot } from '../../metrics/project-root';
-import { databaseUrl, embeddedTemplatePath, serverUrl, TEMPLATE_DB } from './test-env';
+import { databaseUrl, embeddedTemplatePath, serverUrl, templateDb } from './test-env';
 
 /**
  * Runs once before all test files: compiles the service (the process tests start it as `node dist/api/main.js`, as
@@ -12,7 +12,8 @@ import { databaseUrl, embeddedTemplatePath, serverUrl, TEMPLATE_DB } from './tes
  */
 export default async function globalSetup(): Promise<void> {
   const root = projectRoot(__dirname);
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+  // SVM_TEST_NO_BUILD=1 skips it when only in-process tests run (the service-process tests need a current dist/)
+  if (!process.env.SVM_TEST_NO_BUILD) execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
     cwd: root,
     stdio: 'inherit',
   });
@@ -20,12 +21,12 @@ export default async function globalSetup(): Promise<void> {
   if (serverUrl) {
     const admin = await openDatabase({ databaseUrl: serverUrl, dataDir: '' });
     try {
-      await admin.knex.raw(`drop database if exists ${TEMPLATE_DB} with (force)`);
-      await admin.knex.raw(`create database ${TEMPLATE_DB}`);
+      await admin.knex.raw(`drop database if exists ${templateDb()} with (force)`);
+      await admin.knex.raw(`create database ${templateDb()}`);
     } finally {
       await admin.close();
     }
-    const template = await openDatabase({ databaseUrl: databaseUrl(serverUrl, TEMPLATE_DB), dataDir: '' });
+    const template = await openDatabase({ databaseUrl: databaseUrl(serverUrl, templateDb()), dataDir: '' });
     try {
       await prepareDatabase(template.knex);
     } finally {
@@ -38,7 +39,7 @@ export default async function globalSetup(): Promise<void> {
   try {
     await prepareDatabase(template.knex);
     const dump = await template.pglite!.dumpDataDir('none');
-    writeFileSync(embeddedTemplatePath, Buffer.from(await dump.arrayBuffer()));
+    writeFileSync(embeddedTemplatePath(), Buffer.from(await dump.arrayBuffer()));
   } finally {
     await template.close();
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { openDatabase, type Database } from '../../metrics/db/database';
-import { databaseUrl, embeddedTemplatePath, serverUrl, TEMPLATE_DB } from './test-env';
+import { databaseUrl, embeddedTemplatePath, serverUrl, templateDb } from './test-env';
 
 export interface TestDatabase {
   db: Database;
@@ -28,7 +28,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   if (serverUrl) {
     const name = `svm_test_${process.pid}_${randomBytes(4).toString('hex')}`;
     await onServer((admin) =>
-      admin.knex.raw(options.empty ? `create database ${name}` : `create database ${name} template ${TEMPLATE_DB}`),
+      admin.knex.raw(options.empty ? `create database ${name}` : `create database ${name} template ${templateDb()}`),
     );
     const url = databaseUrl(serverUrl, name);
     const db = await openDatabase({ databaseUrl: url, dataDir: '', poolMax: 5 });
@@ -41,7 +41,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
       },
     };
   }
-  const loadDataDir = options.empty ? undefined : new Blob([readFileSync(embeddedTemplatePath)]);
+  const loadDataDir = options.empty ? undefined : new Blob([readFileSync(embeddedTemplatePath())]);
   const db = await openDatabase({ dataDir: '', inMemory: true, loadDataDir });
   return { db, dispose: () => db.close() };
 }

@@ -8,10 +8,20 @@ import { join } from 'node:path';
  */
 export const serverUrl: string | undefined = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
 
-export const TEMPLATE_DB = 'svm_test_template';
+/** The PostgreSQL template database of this run (named in the environment like the embedded dump). */
+export function templateDb(): string {
+  process.env.SVM_TEST_TEMPLATE_DB ??= `svm_test_template_${process.pid}`;
+  return process.env.SVM_TEST_TEMPLATE_DB;
+}
 
-/** The dump of the embedded template, written by the global setup. */
-export const embeddedTemplatePath = join(tmpdir(), `svm-test-template-${process.getuid?.() ?? 0}.tar`);
+/**
+ * The dump of the embedded template, written by the global setup. Each run has its own (the setup names it in the
+ * environment its workers inherit), so two runs at once on one machine never read each other's template.
+ */
+export function embeddedTemplatePath(): string {
+  process.env.SVM_TEST_TEMPLATE ??= join(tmpdir(), `svm-test-template-${process.getuid?.() ?? 0}-${process.pid}.tar`);
+  return process.env.SVM_TEST_TEMPLATE;
+}
 
 /** The URL of another database on the same server. */
 export function databaseUrl(base: string, database: string): string {
