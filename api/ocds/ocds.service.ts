@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Database } from '../../metrics/db/database';
 import { DATABASE } from '../../metrics/db/knex.token';
 import { transaction, withSession } from '../../metrics/db/session';
+import { RollupsService } from '../../metrics/rollups/rollups.service';
 import { DomainError } from '../../metrics/errors';
 import { HarvestRepository, type HarvestSource } from '../../metrics/ocds/harvest.repository';
 import { HarvestService } from '../../metrics/ocds/harvest.service';
@@ -19,6 +20,7 @@ export class OcdsApiService {
     private readonly sourcesRepo: HarvestRepository,
     private readonly harvest: HarvestService,
     @Inject(DATABASE) private readonly db: Database,
+    private readonly rollups: RollupsService,
   ) {}
 
   mappings() {
@@ -41,7 +43,9 @@ export class OcdsApiService {
     const applied = await withSession(this.db, (s) =>
       transaction(s, async () => {
         await this.ocds.replaceMappings(s, rows);
-        return this.ocds.applyObservations(s, { batchId: null, reportTo: null, isDemo: false, insertOnly: true });
+        const result = await this.ocds.applyObservations(s, { batchId: null, reportTo: null, isDemo: false, insertOnly: true });
+        await this.rollups.refresh(s);
+        return result;
       }),
     );
     return { mappings: rows.length, applied };

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { knexSession } from '../db/session';
 import { DomainError } from '../errors';
+import { RollupsService } from '../rollups/rollups.service';
 import { CatalogueRepository, type FrameworkSummary } from './catalogue.repository';
 import type { FrameworkDef } from './framework-definition';
 
@@ -65,6 +67,7 @@ export class CatalogueService {
         );
       }
       await this.frameworks.insert(def, sha256, options.isDefault ?? false, ids, trx);
+      await new RollupsService().refreshFactors(knexSession(trx)); // its measures' £ per unit
       return { status: 'created' as const, framework: (await this.frameworks.find(def.code, def.version, trx))! };
     });
   }

@@ -1,18 +1,38 @@
 import type { Knex } from 'knex';
 import { seedReferenceData, type SeedResult } from '../reference/reference-seeder';
+import { RollupsService } from '../rollups/rollups.service';
 import { migrator } from './migrator';
+import { knexSession } from './session';
 
 export interface PrepareResult {
   migrated: string[];
   seeded: SeedResult[];
+  /** Measures whose £ per unit changed (proxy values or deflators loaded), their rollups revalued. */
+  revalued: number[];
+  /** The rollups were built from the data already held (the migration that adds them ran now). */
+  rollupsRebuilt: boolean;
 }
 
-/** What start-up (and the CLI on a database nobody has started yet) does: migrate to the latest, load reference data. */
+/** The migration that created the rollups: a database that had data before it gets them built once. */
+const ROLLUPS_MIGRATION = '20261122000700_rollups_schema';
+
+/**
+ * What start-up (and the CLI on a database nobody has started yet) does: migrate to the latest, load reference data,
+ * keep the valuation factors equal to the catalogue and price series they come from.
+ */
 export async function prepareDatabase(
   knex: Knex,
   options: { migrate: boolean; seed: boolean } = { migrate: true, seed: true },
 ): Promise<PrepareResult> {
   const migrated = options.migrate ? await migrator.latest(knex) : [];
   const seeded = options.seed ? await seedReferenceData(knex) : [];
-  return { migrated, seeded };
+  let revalued: number[] = [];
+  let rollupsRebuilt = false;
+  if (migrated.includes(ROLLUPS_MIGRATION)) {
+    await knex.transaction((trx) => new RollupsService().rebuild(knexSession(trx)));
+    rollupsRebuilt = true;
+  } else if (seeded.some((s) => s.loaded)) {
+    revalued = await knex.transaction((trx) => new RollupsService().refreshFactors(knexSession(trx)));
+  }
+  return { migrated, seeded, revalued, rollupsRebuilt };
 }

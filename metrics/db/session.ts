@@ -1,6 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PGlite } from '@electric-sql/pglite';
+import type { Knex } from 'knex';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Database } from './database';
@@ -85,4 +86,27 @@ export async function transaction<T>(session: Session, fn: () => Promise<T>): Pr
     await session.query('rollback').catch(() => undefined); // the connection itself may be gone
     throw err;
   }
+}
+
+/**
+ * A session over a knex connection or transaction (the seeder and the catalogue work through knex): the same $1
+ * placeholders, rewritten into knex's bindings. No COPY.
+ */
+export function knexSession(knex: Knex): Session {
+  return {
+    async query<T>(sql: string, params: unknown[] = []) {
+      const bindings: unknown[] = [];
+      const text = sql.replace(/\?/g, '\\?').replace(/\$(\d+)/g, (_, n: string) => {
+        bindings.push(params[Number(n) - 1]);
+        return '?';
+      });
+      return (await knex.raw(text, bindings as Knex.RawBinding[])).rows as T[];
+    },
+    async copyCsv() {
+      throw new Error('COPY needs a session of its own (withSession)');
+    },
+    async backendPid() {
+      return (await knex.raw('select pg_backend_pid() as pid')).rows[0].pid;
+    },
+  };
 }

@@ -5,6 +5,7 @@ import type { Database } from '../db/database';
 import { DATABASE } from '../db/knex.token';
 import { transaction, withSession } from '../db/session';
 import { DomainError } from '../errors';
+import { RollupsService } from '../rollups/rollups.service';
 import { checkRow, IMPORT_KINDS, stageLine, type ImportKind } from './import-rows';
 import { ImportsRepository, STAGE_TABLE, stageColumns, type BatchCounts, type BatchRecord } from './imports.repository';
 import { arrowRows, ByteMeter, csvRows, formatOf, jsonRows, type SourceRow } from './row-sources';
@@ -75,6 +76,8 @@ export class ImportsService {
     private readonly imports: ImportsRepository,
     @Inject(DATABASE) private readonly db: Database,
     private readonly importLimitBytes: number = 1024 * 1024 * 1024,
+    /** Refreshed at the end of every batch, inside its transaction. */
+    readonly rollups: RollupsService = new RollupsService(),
   ) {}
 
   /**
@@ -207,6 +210,8 @@ export class ImportsService {
             Object.assign(counts, await this.imports.merge(s, kind, batch.id, req.isDemo ?? false));
           }
           timings.merged = Date.now() - started;
+          await this.rollups.refresh(s);
+          timings.rollups = Date.now() - started;
           const file = meter
             ? { sha256: meter.sha256(), bytes: meter.bytes }
             : { sha256: req.bodySha256 ?? createHash('sha256').update(JSON.stringify(req.body)).digest('hex'), bytes: req.bodyBytes ?? 0 };

@@ -392,6 +392,7 @@ export class OcdsImportService {
       ]);
     }
     await this.ocds.setSummary(s, batchId, summary);
+    await this.runner.rollups.refresh(s);
     await this.batches.finishBatch(
       s,
       batchId,

@@ -1,0 +1,313 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Knex } from 'knex';
+import { CatalogueRepository } from '../catalogue/catalogue.repository';
+import { KNEX } from '../db/knex.token';
+import { knexSession } from '../db/session';
+import { DomainError } from '../errors';
+import { parsePeriod } from '../imports/import-rows';
+import { ValuationRepository, type MeasureValuationInput, type ValuationInputs } from '../valuation/valuation.repository';
+import { BASES, Dec, PRICE_SERIES, readIndex, unitValue, wellbeingUprating, type Basis } from '../valuation/valuation';
+import { DIMENSION_NAMES, DIMENSIONS, MeasuresRepository, type Dimension, type SummaryDbRow, type SummaryFilter } from './measures.repository';
+
+/** A summary request as the API and the exports receive it (lists as arrays or comma-separated text). */
+export interface SummaryQuery {
+  group_by?: string | string[];
+  authority?: string | string[];
+  kind?: string | string[];
+  region?: string | string[];
+  nation?: string | string[];
+  sector?: string | string[];
+  theme?: string | string[];
+  measure?: string | string[];
+  category?: string | string[];
+  from?: string;
+  to?: string;
+  framework?: string;
+  basis?: string;
+  base_year?: number | string;
+  explain?: boolean;
+}
+
+export type SummaryValue = string | number | null;
+export type SummaryRow = Record<string, SummaryValue | ExplainItem[]>;
+
+export interface ExplainItem {
+  measure: string;
+  measure_name: string;
+  unit: string;
+  valuation: string;
+  year: number;
+  quantity: string;
+  returns: number;
+  proxy: { id: number; price_year: number; value_gbp: string; prices_of_year: number; source: string; licence: string } | null;
+  deflator: { series: string; proxy_prices: unknown; outcome_year: unknown; base_year: unknown } | null;
+  gdp_per_head_uprating: unknown;
+  adjustments: { deadweight: string; displacement: string; attribution: string; additionality: string; drop_off: string; duration_years: number; pv_multiplier: string | null };
+  per_unit_gbp: { nominal: string | null; real: string | null; net: string | null; pv: string | null };
+  /** quantity x per-unit £ on the basis: exact, unrounded. */
+  value_gbp: string | null;
+}
+
+export interface SummaryResult {
+  framework: { code: string; version: string; base_price_year: number };
+  basis: Basis;
+  base_year: number;
+  price_series: string;
+  currency: 'GBP';
+  group_by: Dimension[];
+  filters: Record<string, unknown>;
+  /** Quantities are summed only within one measure: shown when the rows are by measure or one measure is asked for. */
+  quantity_shown: boolean;
+  rows: SummaryRow[];
+  totals: { value_gbp: number | null; returns: number; contract_returns: number; unvalued_returns: number };
+  definitions: Record<string, string>;
+}
+
+const LIST_LIMIT = 200;
+const CATEGORY_VALUES = ['local_economic', 'social', 'environmental'];
+const KIND_VALUES = ['local_authority', 'central_department', 'executive_agency', 'ndpb', 'nhs_body', 'housing_association', 'police', 'fire', 'other'];
+
+export const SUMMARY_DEFINITIONS: Record<string, string> = {
+  value_gbp: '£ of social value on the basis asked for (rounded to pence for display; explain=true gives the exact figure)',
+  quantity: "sum of the outcomes' quantities in the measure's canonical unit (only within one measure)",
+  returns: 'outcome returns counted (latest revision of each contract x measure x period)',
+  contract_returns: 'contract x measure x quarter cells with at least one return (a contract reporting two measures counts twice)',
+  unvalued_returns: 'returns of record_only measures (or years without a proxy value): counted, never in £',
+  demo_returns: 'returns from the demo dataset',
+  authorities: 'authorities with returns in the row',
+  population: "sum of those authorities' populations (two-tier areas count county and district residents once each)",
+  contract_value_gbp: 'awarded value of all contracts of those authorities in those sectors (any award date)',
+  value_per_contract_gbp: 'value_gbp / contract_value_gbp: £ of social value per £ of contract value',
+  value_per_head_gbp: 'value_gbp / population',
+  basis:
+    'nominal: prices of the year delivered; real: base-year prices (GDP deflator); net: real x (1 - deadweight)(1 - displacement)(1 - attribution); pv: net over the measure duration with drop-off and Green Book discounting',
+};
+
+const toList = (v: string | string[] | undefined): string[] | undefined => {
+  if (v === undefined) return undefined;
+  const list = (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
+  return list.length ? list : undefined;
+};
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const round = (v: string | null, dp: number): number | null => (v === null ? null : Number(new Dec(v).toFixed(dp)));
+
+/** First day of the quarter holding `date` (YYYY-MM-DD). */
+function quarterStart(date: string): string {
+  const [y, m] = date.split('-').map(Number);
+  return `${y}-${String(Math.floor((m - 1) / 3) * 3 + 1).padStart(2, '0')}-01`;
+}
+
+/** A period label or a year: its first and last day. */
+export function periodRange(label: string, field: string): { start: string; end: string } {
+  if (/^\d{4}$/.test(label.trim())) return { start: `${label.trim()}-01-01`, end: `${label.trim()}-12-31` };
+  const p = parsePeriod(label);
+  if (!p) {
+    throw new DomainError('invalid_parameter', `${field} must be a year (2025), a quarter (2025-Q1), a month (2025-04) or a financial year (FY2025-26)`, {
+      field,
+      value: label,
+    });
+  }
+  return p;
+}
+
+/**
+ * The measures summary: social value by any grouping of authority, place, sector, theme, measure and period, on a
+ * chosen basis and base year, read from the rollups, with normalisations per £ of contract value and per head, and
+ * on request the proxy values, adjustments, deflators and row counts behind every figure.
+ */
+@Injectable()
+export class MeasuresService {
+  private readonly valuation = new ValuationRepository();
+
+  constructor(
+    private readonly repo: MeasuresRepository,
+    private readonly catalogue: CatalogueRepository,
+    @Inject(KNEX) private readonly knex: Knex,
+  ) {}
+
+  async summary(query: SummaryQuery): Promise<SummaryResult> {
+    const groupBy = (toList(query.group_by) ?? []) as Dimension[];
+    for (const g of groupBy) {
+      if (!DIMENSION_NAMES.includes(g)) {
+        throw new DomainError('invalid_parameter', `group_by: ${g} is not one of ${DIMENSION_NAMES.join(', ')}`, { field: 'group_by', value: g });
+      }
+    }
+    if (new Set(groupBy).size !== groupBy.length) throw new DomainError('invalid_parameter', 'group_by names a dimension twice', { field: 'group_by' });
+    const basis = (query.basis ?? 'real') as Basis;
+    if (!BASES.includes(basis)) throw new DomainError('invalid_parameter', `basis must be one of ${BASES.join(', ')}`, { field: 'basis', value: query.basis });
+
+    const framework = await this.framework(query.framework);
+    const baseYear = query.base_year === undefined || query.base_year === '' ? framework.base_price_year : Number(query.base_year);
+    if (!Number.isInteger(baseYear) || baseYear < 1990 || baseYear > 2100) {
+      throw new DomainError('invalid_parameter', 'base_year must be a year between 1990 and 2100', { field: 'base_year', value: query.base_year });
+    }
+
+    const filter: SummaryFilter = { frameworkId: framework.id };
+    const lists: Array<[keyof SummaryFilter, keyof SummaryQuery, ((v: string) => boolean)?, string?]> = [
+      ['authorities', 'authority'],
+      ['kinds', 'kind', (v) => KIND_VALUES.includes(v), KIND_VALUES.join(', ')],
+      ['regions', 'region'],
+      ['nations', 'nation', (v) => ['England', 'Scotland', 'Wales', 'Northern Ireland'].includes(v), 'England, Scotland, Wales, Northern Ireland'],
+      ['sectors', 'sector', (v) => /^\d{2}$/.test(v), 'two-digit CPV divisions'],
+      ['themes', 'theme'],
+      ['measures', 'measure'],
+      ['categories', 'category', (v) => CATEGORY_VALUES.includes(v), CATEGORY_VALUES.join(', ')],
+    ];
+    for (const [key, param, valid, expected] of lists) {
+      const values = toList(query[param] as string | string[] | undefined);
+      if (!values) continue;
+      if (values.length > LIST_LIMIT) throw new DomainError('invalid_parameter', `${param} takes at most ${LIST_LIMIT} values`, { field: param });
+      const bad = valid ? values.find((v) => !valid(v)) : undefined;
+      if (bad !== undefined) throw new DomainError('invalid_parameter', `${param}: ${bad} is not one of ${expected}`, { field: param, value: bad });
+      (filter as unknown as Record<string, string[]>)[key] = values;
+    }
+    if (query.from) filter.fromQuarter = quarterStart(periodRange(query.from, 'from').start);
+    if (query.to) filter.toDate = periodRange(query.to, 'to').end;
+    if (filter.fromQuarter && filter.toDate && filter.fromQuarter > filter.toDate) {
+      throw new DomainError('invalid_parameter', 'from is after to', { field: 'from' });
+    }
+
+    const inputs = await this.valuation.inputs(knexSession(this.knex));
+    const measures = inputs.measures.filter((m) => m.framework_id === framework.id);
+    const rebase = basis !== 'nominal' && baseYear !== framework.base_price_year ? this.rebaseFactors(measures, inputs, framework.base_price_year, baseYear) : null;
+    const rows = await this.repo.summary(groupBy, filter, basis, rebase);
+    const quantityShown = groupBy.includes('measure') || filter.measures?.length === 1;
+
+    const keyOf = (r: Record<string, unknown>) => {
+      const parts: string[] = [];
+      for (let i = 0; `k${i}` in r; i++) parts.push(String(r[`k${i}`]));
+      return parts.join('\u0001');
+    };
+    let explained: Map<string, ExplainItem[]> | undefined;
+    if (query.explain) explained = await this.explain(groupBy, filter, basis, baseYear, measures, inputs, keyOf);
+
+    let total = new Dec(0);
+    let anyValue = false;
+    const totals = { value_gbp: null as number | null, returns: 0, contract_returns: 0, unvalued_returns: 0 };
+    const out = rows.map((r: SummaryDbRow) => {
+      const row: SummaryRow = {};
+      for (const g of groupBy) {
+        for (const expr of DIMENSIONS[g].select as readonly string[]) {
+          const name = / as (\w+)$/.exec(expr)?.[1] ?? expr.split('.').pop()!;
+          row[name] = r[name] === undefined || r[name] === null ? null : typeof r[name] === 'number' ? (r[name] as number) : String(r[name]);
+        }
+      }
+      if (r.value_gbp !== null) {
+        total = total.plus(r.value_gbp);
+        anyValue = true;
+      }
+      totals.returns += num(r.returns);
+      totals.contract_returns += num(r.contract_returns);
+      totals.unvalued_returns += num(r.unvalued_returns);
+      row.quantity = quantityShown ? round(r.quantity, 6) : null;
+      row.value_gbp = round(r.value_gbp, 2);
+      row.returns = num(r.returns);
+      row.contract_returns = num(r.contract_returns);
+      row.unvalued_returns = num(r.unvalued_returns);
+      row.demo_returns = num(r.demo_returns);
+      row.authorities = num(r.authorities);
+      row.population = r.population === null ? null : num(r.population);
+      row.contract_value_gbp = round(r.contract_value_gbp, 2);
+      row.value_per_contract_gbp =
+        r.value_gbp !== null && r.contract_value_gbp !== null && !new Dec(r.contract_value_gbp).isZero()
+          ? Number(new Dec(r.value_gbp).div(r.contract_value_gbp).toSignificantDigits(6).toFixed())
+          : null;
+      row.value_per_head_gbp =
+        r.value_gbp !== null && r.population !== null && num(r.population) > 0
+          ? Number(new Dec(r.value_gbp).div(r.population).toFixed(4))
+          : null;
+      if (explained) row.explain = explained.get(keyOf(r)) ?? [];
+      return row;
+    });
+    totals.value_gbp = anyValue ? Number(total.toFixed(2)) : null;
+
+    return {
+      framework: { code: framework.code, version: framework.version, base_price_year: framework.base_price_year },
+      basis,
+      base_year: baseYear,
+      price_series: PRICE_SERIES,
+      currency: 'GBP',
+      group_by: groupBy,
+      filters: Object.fromEntries(Object.entries({ ...filter, frameworkId: undefined }).filter(([, v]) => v !== undefined)),
+      quantity_shown: quantityShown,
+      rows: out,
+      totals,
+      definitions: SUMMARY_DEFINITIONS,
+    };
+  }
+
+  private async framework(spec: string | undefined) {
+    if (spec !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(@[^@\s]{1,64})?$/.test(spec)) {
+      throw new DomainError('invalid_parameter', 'framework must be a code or code@version', { field: 'framework', value: spec });
+    }
+    const [code, version] = spec ? spec.split('@') : [undefined, undefined];
+    const found = code ? await this.catalogue.find(code, version) : (await this.catalogue.list()).find((f) => f.is_default);
+    if (!found) throw new DomainError('not_found', spec ? `No framework ${spec}` : 'No default framework is loaded', { framework: spec ?? null });
+    return found;
+  }
+
+  /** Per measure: P(to)/P(from), and for wellbeing measures x (G(to)/G(from))^1.3 when real GDP per head is loaded. */
+  private rebaseFactors(measures: MeasureValuationInput[], inputs: ValuationInputs, from: number, to: number) {
+    const pFrom = readIndex(inputs.prices, from);
+    const pTo = readIndex(inputs.prices, to);
+    const price = pFrom && pTo ? new Dec(pTo.value).div(pFrom.value) : new Dec(1);
+    const gFrom = readIndex(inputs.gdpPerHead, from);
+    const gTo = readIndex(inputs.gdpPerHead, to);
+    return {
+      measureIds: measures.map((m) => m.id),
+      factors: measures.map((m) => (m.valuation === 'wellbeing' && gFrom && gTo ? price.times(wellbeingUprating(gFrom, gTo)) : price).toFixed()),
+    };
+  }
+
+  private async explain(
+    groupBy: Dimension[],
+    filter: SummaryFilter,
+    basis: Basis,
+    baseYear: number,
+    measures: MeasureValuationInput[],
+    inputs: ValuationInputs,
+    keyOf: (r: Record<string, unknown>) => string,
+  ): Promise<Map<string, ExplainItem[]>> {
+    const byId = new Map(measures.map((m) => [m.id, m]));
+    const names = new Map(
+      (await this.knex('measures').whereIn('id', measures.map((m) => m.id)).select('id', 'code', 'name', 'unit')).map((m: { id: number; code: string; name: string; unit: string }) => [m.id, m]),
+    );
+    const out = new Map<string, ExplainItem[]>();
+    for (const r of await this.repo.explain(groupBy, filter, basis)) {
+      const m = byId.get(Number(r.measure_id))!;
+      const v = unitValue(m, Number(r.year), baseYear, inputs.prices, inputs.gdpPerHead);
+      const perUnit = v[basis];
+      const item: ExplainItem = {
+        measure: names.get(m.id)!.code,
+        measure_name: names.get(m.id)!.name,
+        unit: names.get(m.id)!.unit,
+        valuation: m.valuation,
+        year: Number(r.year),
+        quantity: new Dec(r.quantity).toFixed(),
+        returns: num(r.returns),
+        proxy: v.proxy
+          ? { id: v.proxy.id, price_year: v.proxy.price_year, value_gbp: v.proxy.value_gbp, prices_of_year: v.proxy_prices_year!, source: v.proxy.source, licence: v.proxy.licence }
+          : null,
+        deflator: v.deflator ? { series: PRICE_SERIES, proxy_prices: v.deflator.proxy_prices, outcome_year: v.deflator.year, base_year: v.deflator.base } : null,
+        gdp_per_head_uprating: v.gdp_per_head,
+        adjustments: {
+          deadweight: m.deadweight,
+          displacement: m.displacement,
+          attribution: m.attribution,
+          additionality: v.additionality ?? new Dec(1).minus(m.deadweight).times(new Dec(1).minus(m.displacement)).times(new Dec(1).minus(m.attribution)).toFixed(),
+          drop_off: m.drop_off,
+          duration_years: m.duration_years,
+          pv_multiplier: v.pv_multiplier,
+        },
+        per_unit_gbp: { nominal: v.nominal, real: v.real, net: v.net, pv: v.pv },
+        value_gbp: perUnit === null ? null : new Dec(r.quantity).times(perUnit).toFixed(),
+      };
+      const key = keyOf(r);
+      const list = out.get(key) ?? [];
+      list.push(item);
+      out.set(key, list);
+    }
+    return out;
+  }
+}

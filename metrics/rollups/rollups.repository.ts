@@ -1,0 +1,172 @@
+import type { Session } from '../db/session';
+
+/** The £ columns of measure_rollups and the factor each multiplies the quantity by. */
+const MONEY = [
+  ['nominal_gbp', 'nominal_per_unit'],
+  ['real_gbp', 'real_per_unit'],
+  ['net_gbp', 'net_per_unit'],
+  ['pv_gbp', 'pv_per_unit'],
+] as const;
+
+const QUARTER = `date_trunc('quarter', o.period_end)::date`;
+
+/** What a refresh did, for the batch log and the benchmark. */
+export interface RefreshCounts {
+  cells: number;
+  groups: number;
+  contracts: number;
+}
+
+/**
+ * The SQL of the rollups. The measure rollup of a cell is the sum over the latest revision of every outcome of the
+ * contracts of that authority and sector, for that measure, whose period ends in that quarter; its £ is the summed
+ * quantity times the measure's factor for the quarter's year (valuation_factors), so a cell is exact and a refresh
+ * of a cell is the same query as a full rebuild restricted to the cell.
+ */
+export class RollupsRepository {
+  /** Moves the recorded dirty keys into this refresh's temp tables (on commit drop) and returns how many there are. */
+  async takeDirty(s: Session): Promise<RefreshCounts> {
+    await s.query('drop table if exists rollup_refresh_contracts, rollup_refresh_cells, rollup_refresh_groups');
+    await s.query('create temp table rollup_refresh_contracts (contract_id bigint primary key) on commit drop');
+    await s.query(
+      `with d as (delete from rollup_dirty_contracts returning contract_id)
+       insert into rollup_refresh_contracts select distinct contract_id from d`,
+    );
+    await s.query(
+      `create temp table rollup_refresh_cells on commit drop as
+       with d as (delete from rollup_dirty_cells returning *) select distinct * from d`,
+    );
+    // a cell inside a group that is refreshed whole is not refreshed twice
+    await s.query(
+      `delete from rollup_refresh_cells c where c.measure_id is not null and exists (
+         select 1 from rollup_refresh_cells g where g.measure_id is null and g.authority_id = c.authority_id
+           and g.sector is not distinct from c.sector)`,
+    );
+    await s.query(
+      `create temp table rollup_refresh_groups on commit drop as
+       with d as (delete from rollup_dirty_groups returning *) select distinct * from d`,
+    );
+    const [c] = await s.query<Record<keyof RefreshCounts, number>>(
+      `select (select count(*) from rollup_refresh_cells) as cells, (select count(*) from rollup_refresh_groups) as groups,
+         (select count(*) from rollup_refresh_contracts) as contracts`,
+    );
+    return { cells: Number(c.cells), groups: Number(c.groups), contracts: Number(c.contracts) };
+  }
+
+  /** Every contract, for a rebuild. */
+  async takeAll(s: Session): Promise<void> {
+    await s.query('delete from rollup_dirty_cells');
+    await s.query('delete from rollup_dirty_groups');
+    await s.query('delete from rollup_dirty_contracts');
+    await s.query('drop table if exists rollup_refresh_contracts, rollup_refresh_cells, rollup_refresh_groups');
+    await s.query('create temp table rollup_refresh_contracts (contract_id bigint primary key) on commit drop');
+    await s.query('insert into rollup_refresh_contracts select id from contracts');
+  }
+
+  async dropTemp(s: Session): Promise<void> {
+    await s.query('drop table if exists rollup_refresh_contracts, rollup_refresh_cells, rollup_refresh_groups');
+  }
+
+  private insertCells(where: string): string {
+    return `insert into measure_rollups (authority_id, sector, measure_id, quarter, quantity, ${MONEY.map(([c]) => c).join(', ')},
+         outcome_count, contract_count, demo_count)
+       select a.authority_id, a.sector, a.measure_id, a.quarter, a.quantity,
+         ${MONEY.map(([, f]) => `a.quantity * f.${f}`).join(', ')}, a.outcome_count, a.contract_count, a.demo_count
+       from (
+         select c.authority_id, c.sector, o.measure_id, ${QUARTER} as quarter, sum(o.quantity_canonical) as quantity,
+           count(*) as outcome_count, count(distinct o.contract_id) as contract_count,
+           count(*) filter (where o.is_demo) as demo_count
+         from ${where}
+         group by 1, 2, 3, 4) a
+       left join valuation_factors f on f.measure_id = a.measure_id and f.year = extract(year from a.quarter)`;
+  }
+
+  /** Recomputes the measure rollup cells named in rollup_refresh_cells (a null measure: the whole authority and sector). */
+  async refreshCells(s: Session): Promise<void> {
+    await s.query(
+      `delete from measure_rollups r using rollup_refresh_cells d
+       where r.authority_id = d.authority_id and r.sector is not distinct from d.sector
+         and (d.measure_id is null or (r.measure_id = d.measure_id and r.quarter = d.quarter))`,
+    );
+    await s.query(
+      this.insertCells(
+        `rollup_refresh_cells d
+         join contracts c on c.authority_id = d.authority_id and c.sector is not distinct from d.sector
+         join outcomes o on o.contract_id = c.id and o.is_latest and o.measure_id = d.measure_id
+           and o.period_end >= d.quarter and o.period_end < d.quarter + interval '3 months'
+         where d.measure_id is not null`,
+      ),
+    );
+    await s.query(
+      this.insertCells(
+        `rollup_refresh_cells d
+         join contracts c on c.authority_id = d.authority_id and c.sector is not distinct from d.sector
+         join outcomes o on o.contract_id = c.id and o.is_latest
+         where d.measure_id is null`,
+      ),
+    );
+  }
+
+  private insertGroups(where: string): string {
+    return `insert into contract_rollups (authority_id, sector, award_quarter, contracts, awarded, awarded_value_gbp, in_scope,
+         in_scope_value_gbp, sv_evaluated, sv_evaluated_value_gbp, sv_weighted_10, sv_weighted_10_value_gbp,
+         sv_weighting_sum, sv_weighting_count, supplier_known_value_gbp, sme_value_gbp, vcse_value_gbp, demo_count)
+       select c.authority_id, c.sector, date_trunc('quarter', c.award_date)::date, count(*),
+         count(*) filter (where c.stage = 'awarded'),
+         coalesce(sum(c.value_gbp) filter (where c.stage = 'awarded'), 0),
+         count(*) filter (where c.in_scope),
+         coalesce(sum(c.value_gbp) filter (where c.in_scope), 0),
+         count(*) filter (where c.in_scope and c.sv_evaluated),
+         coalesce(sum(c.value_gbp) filter (where c.in_scope and c.sv_evaluated), 0),
+         count(*) filter (where c.in_scope and c.sv_weighting_pct >= 10),
+         coalesce(sum(c.value_gbp) filter (where c.in_scope and c.sv_weighting_pct >= 10), 0),
+         coalesce(sum(c.sv_weighting_pct) filter (where c.in_scope and c.sv_weighting_pct is not null), 0),
+         count(*) filter (where c.in_scope and c.sv_weighting_pct is not null),
+         coalesce(sum(c.value_gbp) filter (where c.stage = 'awarded' and (sup.scale is not null or sup.vcse is not null)), 0),
+         coalesce(sum(c.value_gbp) filter (where c.stage = 'awarded' and sup.scale = 'sme'), 0),
+         coalesce(sum(c.value_gbp) filter (where c.stage = 'awarded' and sup.vcse), 0),
+         count(*) filter (where c.is_demo)
+       from ${where}
+       group by 1, 2, 3`;
+  }
+
+  /** Recomputes the contract rollups of the authority and sector pairs in rollup_refresh_groups. */
+  async refreshGroups(s: Session): Promise<void> {
+    await s.query(
+      `delete from contract_rollups r using rollup_refresh_groups g
+       where r.authority_id = g.authority_id and r.sector is not distinct from g.sector`,
+    );
+    await s.query(
+      this.insertGroups(
+        `rollup_refresh_groups g
+         join contracts c on c.authority_id = g.authority_id and c.sector is not distinct from g.sector
+         left join suppliers sup on sup.id = c.supplier_id`,
+      ),
+    );
+  }
+
+  /** Both rollups from nothing. */
+  async rebuild(s: Session): Promise<void> {
+    await s.query('delete from measure_rollups');
+    await s.query('delete from contract_rollups');
+    await s.query(this.insertCells(`outcomes o join contracts c on c.id = o.contract_id where o.is_latest`));
+    await s.query(this.insertGroups(`contracts c left join suppliers sup on sup.id = c.supplier_id`));
+  }
+
+  /** The £ of every cell of these measures, from the current factors (after a proxy value or a deflator changed). */
+  async reprice(s: Session, measureIds: number[]): Promise<void> {
+    if (measureIds.length === 0) return;
+    await s.query(
+      `update measure_rollups r set ${MONEY.map(([c, f]) => `${c} = r.quantity * f.${f}`).join(', ')}
+       from valuation_factors f
+       where r.measure_id = any($1::int[]) and f.measure_id = r.measure_id and f.year = extract(year from r.quarter)`,
+      [measureIds],
+    );
+    await s.query(
+      `update measure_rollups r set ${MONEY.map(([c]) => `${c} = null`).join(', ')}
+       where r.measure_id = any($1::int[]) and not exists (
+         select 1 from valuation_factors f where f.measure_id = r.measure_id and f.year = extract(year from r.quarter))`,
+      [measureIds],
+    );
+  }
+}

@@ -1,0 +1,63 @@
+import { Logger } from '@nestjs/common';
+import type { Session } from '../db/session';
+import { ValuationRepository } from '../valuation/valuation.repository';
+import { rollupRefreshers, type RollupRefresher } from './refreshers';
+import { RollupsRepository, type RefreshCounts } from './rollups.repository';
+
+export interface RefreshResult extends RefreshCounts {
+  ms: number;
+}
+
+/**
+ * Keeps the rollups equal to the raw data. Writes to contracts, commitments and outcomes record the keys they touch
+ * (statement triggers); `refresh` runs at the end of every import batch, in its transaction, and recomputes those
+ * keys, so a committed batch and its rollups are one unit. `rebuild` recomputes everything (`npm run cli -- rollups
+ * rebuild`); `refreshFactors` revalues every measure after proxy values or deflators changed.
+ * A plain class (the CLI builds one without Nest); the app registers it as a provider.
+ */
+export class RollupsService {
+  private readonly logger = new Logger('Rollups');
+  private readonly repo = new RollupsRepository();
+  private readonly valuation = new ValuationRepository();
+
+  constructor(private readonly refreshers: RollupRefresher[] = rollupRefreshers()) {}
+
+  /** Recomputes the keys changed since the last refresh (call inside the transaction that changed them). */
+  async refresh(s: Session): Promise<RefreshResult> {
+    const started = Date.now();
+    const counts = await this.repo.takeDirty(s);
+    if (counts.cells > 0) await this.repo.refreshCells(s);
+    if (counts.groups > 0) await this.repo.refreshGroups(s);
+    if (counts.contracts > 0) for (const r of this.refreshers) await r.refresh(s, false);
+    await this.repo.dropTemp(s);
+    return { ...counts, ms: Date.now() - started };
+  }
+
+  /** Factors, both rollups and every other refresher, from nothing (inside a transaction). */
+  async rebuild(s: Session): Promise<RefreshResult> {
+    const started = Date.now();
+    await this.refreshFactors(s, { reprice: false });
+    await this.repo.takeAll(s);
+    await this.repo.rebuild(s);
+    for (const r of this.refreshers) await r.refresh(s, true);
+    await this.repo.dropTemp(s);
+    const [c] = await s.query<{ cells: number; groups: number; contracts: number }>(
+      `select (select count(*) from measure_rollups) as cells, (select count(*) from contract_rollups) as groups,
+         (select count(*) from contracts) as contracts`,
+    );
+    const result = { cells: Number(c.cells), groups: Number(c.groups), contracts: Number(c.contracts), ms: Date.now() - started };
+    this.logger.log({ msg: 'rollups rebuilt', ...result });
+    return result;
+  }
+
+  /**
+   * Recomputes every measure's £ per unit from the catalogue and the price series; where a measure's factors
+   * changed, its rollup cells are revalued. Returns the measures revalued.
+   */
+  async refreshFactors(s: Session, options: { reprice?: boolean } = {}): Promise<number[]> {
+    const inputs = await this.valuation.inputs(s);
+    const changed = await this.valuation.write(s, ValuationRepository.compute(inputs), true);
+    if (changed.length > 0 && options.reprice !== false) await this.repo.reprice(s, changed);
+    return changed;
+  }
+}

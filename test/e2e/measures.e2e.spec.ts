@@ -1,0 +1,286 @@
+import type { Knex } from 'knex';
+import { knexSession, transaction, withSession } from '../../metrics/db/session';
+import { loadDemoData } from '../../metrics/demo/demo-loader';
+import { ImportsService } from '../../metrics/imports/imports.service';
+import { RollupsService } from '../../metrics/rollups/rollups.service';
+import { Dec, unitValue, type Basis } from '../../metrics/valuation/valuation';
+import { ValuationRepository } from '../../metrics/valuation/valuation.repository';
+import { createKey } from '../support/keys';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+const BASES: Basis[] = ['nominal', 'real', 'net', 'pv'];
+
+interface Cell {
+  quantity: Decimal;
+  money: Record<Basis, Decimal | null>;
+  outcomes: number;
+  contracts: Set<string>;
+  demo: number;
+}
+type Decimal = InstanceType<typeof Dec>;
+/** Enough digits that sums of quantity x factor are exact, as in SQL numeric. */
+const Exact = Dec.clone({ precision: 1000 });
+
+/**
+ * The rollup as it should be, computed outside SQL: every latest outcome revision valued one by one with the pure
+ * valuation functions, summed per authority x sector x measure x quarter.
+ */
+async function expectedCells(knex: Knex): Promise<Map<string, Cell>> {
+  const inputs = await new ValuationRepository().inputs(knexSession(knex));
+  const measures = new Map(inputs.measures.map((m) => [m.id, m]));
+  const { rows } = await knex.raw(`
+    select c.authority_id, c.sector, o.measure_id, to_char(date_trunc('quarter', o.period_end), 'YYYY-MM-DD') as quarter,
+      o.quantity_canonical::text as quantity, o.contract_id::text as contract_id, o.is_demo
+    from outcomes o join contracts c on c.id = o.contract_id where o.is_latest`);
+  const cells = new Map<string, Cell>();
+  const units = new Map<string, ReturnType<typeof unitValue>>();
+  for (const r of rows) {
+    const key = `${r.authority_id}|${r.sector}|${r.measure_id}|${r.quarter}`;
+    const year = Number(r.quarter.slice(0, 4));
+    const m = measures.get(r.measure_id)!;
+    const ukey = `${m.id}|${year}`;
+    if (!units.has(ukey)) units.set(ukey, unitValue(m, year, m.base_price_year, inputs.prices, inputs.gdpPerHead));
+    const unit = units.get(ukey)!;
+    const cell = cells.get(key) ?? {
+      quantity: new Exact(0),
+      money: { nominal: null, real: null, net: null, pv: null },
+      outcomes: 0,
+      contracts: new Set<string>(),
+      demo: 0,
+    };
+    cell.quantity = cell.quantity.plus(r.quantity);
+    for (const b of BASES) {
+      const perUnit = unit[b];
+      if (perUnit !== null) cell.money[b] = (cell.money[b] ?? new Exact(0)).plus(new Exact(r.quantity).times(perUnit));
+    }
+    cell.outcomes += 1;
+    cell.contracts.add(r.contract_id);
+    if (r.is_demo) cell.demo += 1;
+    cells.set(key, cell);
+  }
+  return cells;
+}
+
+async function expectRollupsEqualRaw(knex: Knex): Promise<number> {
+  const expected = await expectedCells(knex);
+  const { rows } = await knex.raw(`
+    select authority_id, sector, measure_id, to_char(quarter, 'YYYY-MM-DD') as quarter, quantity::text,
+      nominal_gbp::text, real_gbp::text, net_gbp::text, pv_gbp::text, outcome_count, contract_count, demo_count
+    from measure_rollups`);
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const key = `${r.authority_id}|${r.sector}|${r.measure_id}|${r.quarter}`;
+    seen.add(key);
+    const e = expected.get(key);
+    if (!e) {
+      problems.push(`${key}: in the rollup, not in the data`);
+      continue;
+    }
+    if (!e.quantity.eq(r.quantity)) problems.push(`${key}: quantity ${r.quantity} != ${e.quantity.toFixed()}`);
+    for (const b of BASES) {
+      const got = r[`${b}_gbp`];
+      const want = e.money[b];
+      if ((got === null) !== (want === null) || (got !== null && !want!.eq(got))) problems.push(`${key}: ${b} ${got} != ${want?.toFixed()}`);
+    }
+    if (Number(r.outcome_count) !== e.outcomes) problems.push(`${key}: outcomes ${r.outcome_count} != ${e.outcomes}`);
+    if (Number(r.contract_count) !== e.contracts.size) problems.push(`${key}: contracts ${r.contract_count} != ${e.contracts.size}`);
+    if (Number(r.demo_count) !== e.demo) problems.push(`${key}: demo ${r.demo_count} != ${e.demo}`);
+  }
+  for (const key of expected.keys()) if (!seen.has(key)) problems.push(`${key}: in the data, not in the rollup`);
+  expect(problems.slice(0, 10)).toEqual([]);
+  return expected.size;
+}
+
+/** The contract rollups kept by the refreshes equal the ones a rebuild makes from nothing. */
+async function expectContractRollupsEqualRebuild(t: TestApp): Promise<void> {
+  const snapshot = async () =>
+    (
+      await t.database.db.knex.raw(
+        `select authority_id, sector, award_quarter::text, contracts, awarded, awarded_value_gbp::text, in_scope, in_scope_value_gbp::text,
+           sv_evaluated, sv_evaluated_value_gbp::text, sv_weighted_10, sv_weighted_10_value_gbp::text, sv_weighting_sum::text,
+           sv_weighting_count, supplier_known_value_gbp::text, sme_value_gbp::text, vcse_value_gbp::text, demo_count
+         from contract_rollups order by authority_id, sector nulls first, award_quarter nulls first`,
+      )
+    ).rows;
+  const kept = await snapshot();
+  await withSession(t.database.db, (s) => transaction(s, () => new RollupsService().rebuild(s)));
+  expect(await snapshot()).toEqual(kept);
+}
+
+describe('valuation and rollups', () => {
+  let t: TestApp;
+  let admin: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = await createKey(t.database.db, 'admin');
+    await loadDemoData(t.database.db.knex, t.app.get(ImportsService), { outcomes: 2500, seed: 7, reportUntil: '2026-10-01' });
+  }, 180_000);
+  afterAll(() => t.close());
+
+  const get = (path: string) => fetch(`${t.url}${path}`).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  const post = (kind: string, body: string) =>
+    fetch(`${t.url}/api/v1/imports/${kind}`, { method: 'POST', headers: { 'content-type': 'text/csv', authorization: `Bearer ${admin}` }, body }).then(
+      async (r) => ({ status: r.status, body: (await r.json()) as any }),
+    );
+
+  it('fills the rollups in the batches that import the data, equal to the raw latest revisions valued one by one', async () => {
+    const cells = await expectRollupsEqualRaw(t.database.db.knex);
+    expect(cells).toBeGreaterThan(500);
+    await expectContractRollupsEqualRebuild(t);
+    const [{ n }] = (await t.database.db.knex.raw('select count(*)::int as n from rollup_dirty_cells')).rows;
+    expect(n).toBe(0); // every key consumed by the batch that dirtied it
+  });
+
+  it('stays equal after corrections, a contract moving sector, and deletes', async () => {
+    const knex = t.database.db.knex;
+    // corrections: 40 outcomes get a new quantity (a new revision each), through the import API
+    const { rows: some } = await knex.raw(`
+      select c.reference, m.code, o.period_start::text as ps, o.period_end::text as pe, o.quantity::text, o.unit
+      from outcomes o join contracts c on c.id = o.contract_id join measures m on m.id = o.measure_id
+      where o.is_latest order by o.id limit 40`);
+    const csv = ['contract,measure,period_start,period_end,quantity,unit', ...some.map((r: any) => `${r.reference},${r.code},${r.ps},${r.pe},${new Dec(r.quantity).plus('1.5').toFixed()},${r.unit}`)].join('\n');
+    const corrected = await post('outcomes', csv);
+    expect(corrected.body.batch).toMatchObject({ status: 'committed', rows_updated: 40 });
+    await expectRollupsEqualRaw(knex);
+
+    // a contract re-sent with another CPV code moves all its outcomes to another sector
+    const { rows: [moving] } = await knex.raw(`
+      select c.reference, a.code as authority, c.title, c.sector, s.name as supplier_name, c.value_gbp::text
+      from contracts c join authorities a on a.id = c.authority_id join suppliers s on s.id = c.supplier_id
+      where c.sector <> '79' and exists (select 1 from outcomes o where o.contract_id = c.id) order by c.id limit 1`);
+    const moved = await post('contracts', `reference,authority,title,supplier_name,cpv,value_gbp\n${moving.reference},${moving.authority},${moving.title},${moving.supplier_name},79620000-6,${moving.value_gbp}`);
+    expect(moved.body.batch).toMatchObject({ status: 'committed', rows_updated: 1 });
+    await expectRollupsEqualRaw(knex);
+    await expectContractRollupsEqualRebuild(t);
+
+    // deletes: a contract (its outcomes go with it) and single outcome rows, refreshed in the same transaction
+    await withSession(t.database.db, (s) =>
+      transaction(s, async () => {
+        await s.query(`delete from contracts where id = (select contract_id from outcomes where is_latest order by id desc limit 1)`);
+        await s.query(`delete from outcomes where id in (select id from outcomes where is_latest order by id limit 5)`);
+        await new RollupsService().refresh(s);
+      }),
+    );
+    await expectRollupsEqualRaw(knex);
+    await expectContractRollupsEqualRebuild(t);
+  });
+
+  it('revalues the rollups when a price index changes', async () => {
+    const knex = t.database.db.knex;
+    const before = (await get('/api/v1/measures/summary?basis=real')).body.totals.value_gbp;
+    await knex.raw(`update deflators set index_value = index_value * 1.1 where series = 'hmt-gdp-deflator-cy' and year = 2023`);
+    const changed = await withSession(t.database.db, (s) => transaction(s, () => new RollupsService().refreshFactors(s)));
+    expect(changed.length).toBeGreaterThan(0);
+    await expectRollupsEqualRaw(knex);
+    expect((await get('/api/v1/measures/summary?basis=real')).body.totals.value_gbp).not.toBe(before);
+    await knex.raw(`update deflators set index_value = index_value / 1.1 where series = 'hmt-gdp-deflator-cy' and year = 2023`);
+    await withSession(t.database.db, (s) => transaction(s, () => new RollupsService().refreshFactors(s)));
+    await expectRollupsEqualRaw(knex);
+  });
+});
+
+describe('GET /api/v1/measures/summary', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    await loadDemoData(t.database.db.knex, t.app.get(ImportsService), { outcomes: 1500, seed: 11, reportUntil: '2026-10-01' });
+  }, 180_000);
+  afterAll(() => t.close());
+
+  const get = (path: string) => fetch(`${t.url}${path}`).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+
+  it('gives the same total whatever the grouping, equal to the raw outcomes valued one by one', async () => {
+    const cells = await expectedCells(t.database.db.knex);
+    const raw = (b: Basis) => [...cells.values()].reduce((sum, c) => sum.plus(c.money[b] ?? 0), new Dec(0));
+    for (const basis of BASES) {
+      const want = Number(raw(basis).toFixed(2));
+      for (const groupBy of ['', 'authority', 'sector,quarter', 'theme,category', 'region,fy', 'nation,kind,year']) {
+        const { status, body } = await get(`/api/v1/measures/summary?basis=${basis}&group_by=${groupBy}`);
+        expect(status).toBe(200);
+        expect(body.totals.value_gbp).toBeCloseTo(want, 1); // each row is rounded to pence for display
+        const exact = body.rows.reduce((s: Decimal, r: any) => s.plus(r.value_gbp ?? 0), new Dec(0));
+        expect(Math.abs(exact.minus(want).toNumber())).toBeLessThanOrEqual(0.005 * body.rows.length + 0.01);
+      }
+    }
+  });
+
+  it('sums quantities only within one measure, and counts returns', async () => {
+    const cells = await expectedCells(t.database.db.knex);
+    const { body } = await get('/api/v1/measures/summary?group_by=measure');
+    expect(body.quantity_shown).toBe(true);
+    const { rows: measures } = await t.database.db.knex.raw('select id, code from measures');
+    const codeOf = new Map(measures.map((m: any) => [m.id, m.code]));
+    const qty = new Map<string, Decimal>();
+    let returns = 0;
+    for (const [key, c] of cells) {
+      const code = codeOf.get(Number(key.split('|')[2])) as string;
+      qty.set(code, (qty.get(code) ?? new Dec(0)).plus(c.quantity));
+      returns += c.outcomes;
+    }
+    for (const row of body.rows) expect(row.quantity).toBeCloseTo(qty.get(row.measure)!.toNumber(), 5);
+    expect(body.totals.returns).toBe(returns);
+    const byTheme = (await get('/api/v1/measures/summary?group_by=theme')).body;
+    expect(byTheme.quantity_shown).toBe(false);
+    expect(byTheme.rows.every((r: any) => r.quantity === null)).toBe(true);
+  });
+
+  it('explains each figure: proxy values, deflators, adjustments and returns that add up to it', async () => {
+    const { body } = await get('/api/v1/measures/summary?group_by=category&basis=net&explain=true');
+    for (const row of body.rows) {
+      const sum = row.explain.reduce((s: Decimal, e: any) => s.plus(e.value_gbp ?? 0), new Dec(0));
+      expect(Number(sum.toFixed(2))).toBe(row.value_gbp ?? 0);
+      expect(row.explain.reduce((n: number, e: any) => n + e.returns, 0)).toBe(row.returns);
+    }
+    const employment = body.rows.flatMap((r: any) => r.explain).find((e: any) => e.measure === 'SVM-EMP-LOCAL-FTE' && e.year === 2023);
+    expect(employment).toMatchObject({
+      proxy: { price_year: 2023, value_gbp: '35004', licence: 'OGL-UK-3.0' },
+      deflator: { series: 'hmt-gdp-deflator-cy', outcome_year: { year: 2023, value: '96.2507' }, base_year: { year: 2024, value: '100' } },
+      adjustments: { deadweight: '0.15', additionality: '0.85' },
+      per_unit_gbp: { nominal: '35004', net: '30912.39855917930986475942512625882201376' },
+    });
+  });
+
+  it('filters, rebases and normalises', async () => {
+    const all = (await get('/api/v1/measures/summary?group_by=quarter&basis=real')).body;
+    const some = (await get('/api/v1/measures/summary?group_by=quarter&basis=real&from=2025-Q1&to=FY2025-26')).body;
+    expect(some.rows.map((r: any) => r.quarter)).toEqual(all.rows.map((r: any) => r.quarter).filter((q: string) => q >= '2025-Q1' && q <= '2026-Q1'));
+    // real 2024 prices -> 2022 prices: x 90.5005 / 100 (the open framework has no wellbeing uprating series loaded)
+    const in2022 = (await get('/api/v1/measures/summary?basis=real&base_year=2022')).body;
+    const in2024 = (await get('/api/v1/measures/summary?basis=real')).body;
+    expect(in2022.base_year).toBe(2022);
+    expect(in2022.totals.value_gbp).toBeCloseTo(in2024.totals.value_gbp * 0.905005, 0);
+    const nominal = (await get('/api/v1/measures/summary?basis=nominal&base_year=2022')).body;
+    expect(nominal.totals.value_gbp).not.toBe(in2022.totals.value_gbp);
+    const byAuthority = (await get('/api/v1/measures/summary?group_by=authority&kind=local_authority')).body;
+    const withPop = byAuthority.rows.find((r: any) => r.population > 0 && r.value_gbp > 0);
+    expect(withPop.value_per_head_gbp).toBeCloseTo(withPop.value_gbp / withPop.population, 3);
+    expect(withPop.value_per_contract_gbp).toBeCloseTo(withPop.value_gbp / withPop.contract_value_gbp, 5);
+    const one = withPop.authority;
+    const only = (await get(`/api/v1/measures/summary?group_by=authority&authority=${one}`)).body;
+    expect(only.rows).toHaveLength(1);
+    expect(only.rows[0].value_gbp).toBe(withPop.value_gbp);
+  });
+
+  it('answers bad parameters with 400 naming them, an unknown framework with 404', async () => {
+    for (const [query, field] of [
+      ['group_by=colour', 'group_by'],
+      ['group_by=measure,measure', 'group_by'],
+      ['basis=gross', 'basis'],
+      ['base_year=1066', 'base_year'],
+      ['from=2025-Q5', 'from'],
+      ['from=2026&to=2025', 'from'],
+      ['sector=8', 'sector'],
+      ['category=green', 'category'],
+      ['explain=maybe', 'explain'],
+      ['colour=red', 'colour'],
+    ]) {
+      const { status, body } = await get(`/api/v1/measures/summary?${query}`);
+      expect({ query, status, code: body.error?.code }).toEqual({ query, status: 400, code: 'invalid_parameter' });
+      expect(JSON.stringify(body.error)).toContain(field);
+    }
+    expect((await get('/api/v1/measures/summary?framework=nope')).status).toBe(404);
+  });
+});
