@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { migrator } from '../../metrics/db/migrator';
+import { knexSession } from '../../metrics/db/session';
 import { DomainError } from '../../metrics/errors';
 import type { CatalogueService } from '../../metrics/catalogue/catalogue.service';
 import { loadDemoData } from '../../metrics/demo/demo-loader';
@@ -51,6 +52,7 @@ const COMMANDS: Record<string, (ctx: AdminContext, args: Record<string, unknown>
       sender: { keyId: null, allowed: null },
       limitBytes: ctx.importLimitBytes,
     }),
+  'rollups.rebuild': (ctx) => ctx.knex.transaction((trx) => ctx.imports.rollups.rebuild(knexSession(trx))),
   'ocds.harvest': (ctx, args) => (str(args.name) ? ctx.harvest.run(str(args.name)!).then((r) => [r]) : ctx.harvest.runAll()),
   'frameworks.load': (ctx, args) =>
     ctx.catalogue.load(

@@ -176,6 +176,16 @@ export function buildCli(config: () => AppConfig): Command {
       out(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });
 
+  program
+    .command('rollups')
+    .description('the rollups every figure is read from: rebuild them from the raw data (they are kept current by each import)')
+    .argument('<action>', 'rebuild')
+    .action(async (action: string) => {
+      if (action !== 'rebuild') throw new DomainError('invalid_parameter', `Unknown rollups action ${action}: the action is rebuild`);
+      const r = (await admin(config(), { command: 'rollups.rebuild' })) as { cells: number; groups: number; contracts: number; ms: number };
+      out(`Rebuilt ${r.cells} measure cells and ${r.groups} contract groups over ${r.contracts} contracts in ${(r.ms / 1000).toFixed(1)} s.`);
+    });
+
   const ocds = program.command('ocds').description('OCDS contract data: import files, harvest publishers');
   ocds
     .command('import')
