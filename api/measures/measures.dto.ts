@@ -53,6 +53,14 @@ export class SummaryQueryDto implements SummaryQuery {
   @Max(2100)
   base_year?: number;
 
+  @ApiPropertyOptional({
+    description: "Also count outcomes recorded against other frameworks' measures that the crosswalk maps onto this framework's (quantity x the crosswalk factor, valued as this framework's measure)",
+  })
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  crosswalk?: boolean;
+
   @ApiPropertyOptional({ description: 'Add to each row the proxy values, adjustments, deflators and row counts behind its figure' })
   @IsOptional()
   @Transform(toBool)

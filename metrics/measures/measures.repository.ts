@@ -28,6 +28,8 @@ const FY_LABEL = `'FY' || (extract(year from r.quarter)::int - case when extract
 
 export interface SummaryFilter {
   frameworkId: number;
+  /** Include other frameworks' measures that the crosswalk maps onto this framework's. */
+  crosswalk?: boolean;
   authorities?: string[];
   kinds?: string[];
   regions?: string[];
@@ -95,7 +97,26 @@ export class MeasuresRepository {
     return clauses.join(' and ');
   }
 
-  private static readonly FROM = `measure_rollups r
+  /**
+   * The rollup cells on a basis, with `value` their £; with the crosswalk, also the cells of other frameworks'
+   * measures that count as one of this framework's: quantity x the crosswalk factor, valued as this framework's measure.
+   */
+  private static source(basis: string, crosswalk: boolean, bind: unknown[], frameworkId: number): string {
+    const own = `select r.authority_id, r.sector, r.measure_id, r.quarter, r.quantity, r.${basis}_gbp as value,
+        r.outcome_count, r.contract_count, r.demo_count from measure_rollups r`;
+    if (!crosswalk) return `(${own}) r`;
+    bind.push(frameworkId);
+    return `(${own}
+      union all
+      select r.authority_id, r.sector, cw.to_measure_id, r.quarter, r.quantity * cw.factor,
+        r.quantity * cw.factor * f.${basis}_per_unit, r.outcome_count, r.contract_count, r.demo_count
+      from measure_rollups r join measures ms on ms.id = r.measure_id
+      join measure_crosswalk cw on cw.from_framework_id = ms.framework_id and cw.from_measure_code = ms.code
+      join measures mt on mt.id = cw.to_measure_id and mt.framework_id = ?
+      left join valuation_factors f on f.measure_id = cw.to_measure_id and f.year = extract(year from r.quarter)) r`;
+  }
+
+  private static readonly JOINS = `
     join authorities a on a.id = r.authority_id
     join measures m on m.id = r.measure_id
     join themes t on t.id = m.theme_id
@@ -120,7 +141,8 @@ export class MeasuresRepository {
   ): Promise<SummaryDbRow[]> {
     const bind: unknown[] = [];
     const { select, group } = MeasuresRepository.dims(groupBy);
-    const money = `r.${basis}_gbp${rebase ? ' * rb.factor' : ''}`;
+    const money = `r.value${rebase ? ' * rb.factor' : ''}`;
+    const source = MeasuresRepository.source(basis, filter.crosswalk ?? false, bind, filter.frameworkId);
     const rebaseJoin = rebase ? 'join unnest(?::int[], ?::numeric[]) as rb(measure_id, factor) on rb.measure_id = r.measure_id' : '';
     if (rebase) bind.push(rebase.measureIds, rebase.factors);
     const where = this.where(filter, bind);
@@ -132,8 +154,8 @@ export class MeasuresRepository {
           r.authority_id as cell_authority_id, r.sector as cell_sector,
           sum(r.quantity) as quantity, sum(${money}) as value_gbp, sum(r.outcome_count) as returns,
           sum(r.contract_count) as contract_returns, sum(r.demo_count) as demo_returns,
-          sum(case when r.${basis}_gbp is null then r.outcome_count else 0 end) as unvalued_returns
-        from ${MeasuresRepository.FROM} ${rebaseJoin}
+          sum(case when r.value is null then r.outcome_count else 0 end) as unvalued_returns
+        from ${source} ${MeasuresRepository.JOINS} ${rebaseJoin}
         where ${where}
         group by ${[...group, 'r.authority_id', 'r.sector'].join(', ')}
       ),
@@ -176,12 +198,13 @@ export class MeasuresRepository {
   ): Promise<ExplainDbRow[]> {
     const bind: unknown[] = [];
     const { group } = MeasuresRepository.dims(groupBy);
+    const source = MeasuresRepository.source(basis, filter.crosswalk ?? false, bind, filter.frameworkId);
     const where = this.where(filter, bind);
     const keyCols = group.map((g, i) => `${g} as k${i}`);
     const sql = `
       select ${[...keyCols, 'r.measure_id', 'extract(year from r.quarter)::int as year'].join(', ')},
-        sum(r.quantity) as quantity, sum(r.${basis}_gbp) as value_gbp, sum(r.outcome_count) as returns
-      from ${MeasuresRepository.FROM}
+        sum(r.quantity) as quantity, sum(r.value) as value_gbp, sum(r.outcome_count) as returns
+      from ${source} ${MeasuresRepository.JOINS}
       where ${where}
       group by ${[...group, 'r.measure_id', 'extract(year from r.quarter)'].join(', ')}
       order by ${[...group, 'r.measure_id', 'extract(year from r.quarter)'].join(', ')}`;

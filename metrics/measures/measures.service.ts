@@ -25,6 +25,7 @@ export interface SummaryQuery {
   framework?: string;
   basis?: string;
   base_year?: number | string;
+  crosswalk?: boolean;
   explain?: boolean;
 }
 
@@ -55,6 +56,8 @@ export interface SummaryResult {
   price_series: string;
   currency: 'GBP';
   group_by: Dimension[];
+  /** Whether outcomes recorded against other frameworks' measures are counted through the crosswalk. */
+  crosswalk: boolean;
   filters: Record<string, unknown>;
   /** Quantities are summed only within one measure: shown when the rows are by measure or one measure is asked for. */
   quantity_shown: boolean;
@@ -143,7 +146,7 @@ export class MeasuresService {
       throw new DomainError('invalid_parameter', 'base_year must be a year between 1990 and 2100', { field: 'base_year', value: query.base_year });
     }
 
-    const filter: SummaryFilter = { frameworkId: framework.id };
+    const filter: SummaryFilter = { frameworkId: framework.id, crosswalk: query.crosswalk ?? false };
     const lists: Array<[keyof SummaryFilter, keyof SummaryQuery, ((v: string) => boolean)?, string?]> = [
       ['authorities', 'authority'],
       ['kinds', 'kind', (v) => KIND_VALUES.includes(v), KIND_VALUES.join(', ')],
@@ -229,7 +232,8 @@ export class MeasuresService {
       price_series: PRICE_SERIES,
       currency: 'GBP',
       group_by: groupBy,
-      filters: Object.fromEntries(Object.entries({ ...filter, frameworkId: undefined }).filter(([, v]) => v !== undefined)),
+      crosswalk: filter.crosswalk ?? false,
+      filters: Object.fromEntries(Object.entries({ ...filter, frameworkId: undefined, crosswalk: undefined }).filter(([, v]) => v !== undefined)),
       quantity_shown: quantityShown,
       rows: out,
       totals,

@@ -1,10 +1,13 @@
 import type { Knex } from 'knex';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { knexSession, transaction, withSession } from '../../metrics/db/session';
 import { loadDemoData } from '../../metrics/demo/demo-loader';
 import { ImportsService } from '../../metrics/imports/imports.service';
 import { RollupsService } from '../../metrics/rollups/rollups.service';
 import { Dec, unitValue, type Basis } from '../../metrics/valuation/valuation';
 import { ValuationRepository } from '../../metrics/valuation/valuation.repository';
+import { http } from '../support/http';
 import { createKey } from '../support/keys';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -262,6 +265,28 @@ describe('GET /api/v1/measures/summary', () => {
     const only = (await get(`/api/v1/measures/summary?group_by=authority&authority=${one}`)).body;
     expect(only.rows).toHaveLength(1);
     expect(only.rows[0].value_gbp).toBe(withPop.value_gbp);
+  });
+
+  it("counts another framework's outcomes through the crosswalk only when asked, valued as this framework's measure", async () => {
+    const admin = await createKey(t.database.db, 'admin');
+    const framework = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'frameworks', 'fictional-licensed-framework.json'), 'utf8'));
+    expect((await http(`${t.url}/api/v1/frameworks`, { key: admin, json: framework })).status).toBe(201);
+    const { rows: [contract] } = await t.database.db.knex.raw(`select reference from contracts where stage = 'awarded' and start_date <= '2024-07-01' and end_date >= '2024-09-30' order by id limit 1`);
+    const csv = `contract,framework,measure,period,quantity,unit\n${contract.reference},example-licensed,EX1,2024-Q3,4,FTE-year\n`;
+    const imported = await http(`${t.url}/api/v1/imports/outcomes`, { key: admin, body: csv, headers: { 'content-type': 'text/csv' } });
+    expect(imported.body).toMatchObject({ batch: { status: 'committed', rows_inserted: 1 } });
+    const q = '/api/v1/measures/summary?group_by=measure&measure=SVM-EMP-LOCAL-FTE&basis=nominal&from=2024-Q3&to=2024-Q3';
+    const without = (await get(q)).body;
+    const withCw = (await get(`${q}&crosswalk=true`)).body;
+    expect(without.crosswalk).toBe(false);
+    expect(withCw.crosswalk).toBe(true);
+    // 4 FTE-years (factor 1) valued at the open framework's 2024 proxy, 37430: + 149720 nominal
+    expect(withCw.rows[0].quantity).toBeCloseTo((without.rows[0]?.quantity ?? 0) + 4, 6);
+    expect(withCw.rows[0].value_gbp).toBeCloseTo((without.rows[0]?.value_gbp ?? 0) + 149720, 2);
+    // the licensed framework's own summary values it at its own proxy: 4 x 12345.67
+    const own = (await get('/api/v1/measures/summary?framework=example-licensed&basis=nominal&group_by=measure')).body;
+    expect(own.framework).toMatchObject({ code: 'example-licensed', version: '2025' });
+    expect(own.rows.find((r: any) => r.measure === 'EX1').value_gbp).toBeCloseTo(49382.68, 2);
   });
 
   it('answers bad parameters with 400 naming them, an unknown framework with 404', async () => {
