@@ -45,6 +45,41 @@ export async function up(knex: Knex): Promise<void> {
     )`,
     `create unique index measure_rollups_key_idx on measure_rollups (authority_id, sector, measure_id, quarter) nulls not distinct`,
     `create index measure_rollups_measure_quarter_idx on measure_rollups (measure_id, quarter)`,
+    // two coarser levels of the same sums, kept by the deltas of each refresh, so national and by-authority reads
+    // sum thousands of rows rather than every cell: by area (nation, region, authority kind) x sector x measure x
+    // quarter, and by authority x measure x calendar year (no checks on their counts: the row an upsert proposes is a
+    // delta, which may be negative)
+    `create table measure_rollups_area (
+      nation text,
+      region text,
+      kind text not null,
+      sector char(2),
+      measure_id integer not null references measures (id) on delete cascade,
+      quarter date not null,
+      quantity numeric not null,
+      nominal_gbp numeric,
+      real_gbp numeric,
+      net_gbp numeric,
+      pv_gbp numeric,
+      outcome_count integer not null,
+      contract_count integer not null,
+      demo_count integer not null default 0
+    )`,
+    `create unique index measure_rollups_area_key_idx on measure_rollups_area (nation, region, kind, sector, measure_id, quarter) nulls not distinct`,
+    `create table measure_rollups_authority_year (
+      authority_id integer not null references authorities (id) on delete cascade,
+      measure_id integer not null references measures (id) on delete cascade,
+      year smallint not null,
+      quantity numeric not null,
+      nominal_gbp numeric,
+      real_gbp numeric,
+      net_gbp numeric,
+      pv_gbp numeric,
+      outcome_count integer not null,
+      contract_count integer not null,
+      demo_count integer not null default 0,
+      primary key (authority_id, measure_id, year)
+    )`,
     `create table contract_rollups (
       authority_id integer not null references authorities (id) on delete cascade,
       sector char(2) references cpv_divisions (code),
@@ -144,6 +179,8 @@ export async function down(knex: Knex): Promise<void> {
     'drop table rollup_dirty_groups',
     'drop table rollup_dirty_cells',
     'drop table contract_rollups',
+    'drop table measure_rollups_authority_year',
+    'drop table measure_rollups_area',
     'drop table measure_rollups',
     'drop table valuation_factors',
   ]);

@@ -32,7 +32,12 @@ export async function prepareDatabase(
     await knex.transaction((trx) => new RollupsService().rebuild(knexSession(trx)));
     rollupsRebuilt = true;
   } else if (seeded.some((s) => s.loaded)) {
-    revalued = await knex.transaction((trx) => new RollupsService().refreshFactors(knexSession(trx)));
+    revalued = await knex.transaction(async (trx) => {
+      const rollups = new RollupsService();
+      const changed = await rollups.refreshFactors(knexSession(trx), { reprice: true });
+      if (changed.length === 0) await rollups.rebuildLevels(knexSession(trx)); // an authority's region or kind may have changed
+      return changed;
+    });
   }
   return { migrated, seeded, revalued, rollupsRebuilt };
 }

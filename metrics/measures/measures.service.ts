@@ -7,7 +7,7 @@ import { DomainError } from '../errors';
 import { parsePeriod } from '../imports/import-rows';
 import { ValuationRepository, type MeasureValuationInput, type ValuationInputs } from '../valuation/valuation.repository';
 import { BASES, Dec, PRICE_SERIES, readIndex, unitValue, wellbeingUprating, type Basis } from '../valuation/valuation';
-import { DIMENSION_NAMES, DIMENSIONS, MeasuresRepository, type Dimension, type SummaryDbRow, type SummaryFilter } from './measures.repository';
+import { AREA_DIMENSIONS, dimensionColumns, DIMENSION_NAMES, MeasuresRepository, type DenominatorRow, type Dimension, type Level, type SummaryDbRow, type SummaryFilter } from './measures.repository';
 
 /** A summary request as the API and the exports receive it (lists as arrays or comma-separated text). */
 export interface SummaryQuery {
@@ -61,6 +61,8 @@ export interface SummaryResult {
   filters: Record<string, unknown>;
   /** Quantities are summed only within one measure: shown when the rows are by measure or one measure is asked for. */
   quantity_shown: boolean;
+  /** The rollup level read: cells (authority x sector x measure x quarter), area, or authority_year. */
+  level: Level;
   rows: SummaryRow[];
   totals: { value_gbp: number | null; returns: number; contract_returns: number; unvalued_returns: number };
   definitions: Record<string, string>;
@@ -77,9 +79,9 @@ export const SUMMARY_DEFINITIONS: Record<string, string> = {
   contract_returns: 'contract x measure x quarter cells with at least one return (a contract reporting two measures counts twice)',
   unvalued_returns: 'returns of record_only measures (or years without a proxy value): counted, never in £',
   demo_returns: 'returns from the demo dataset',
-  authorities: 'authorities with returns in the row',
-  population: "sum of those authorities' populations (two-tier areas count county and district residents once each)",
-  contract_value_gbp: 'awarded value of all contracts of those authorities in those sectors (any award date)',
+  population:
+    "residents of the row's area: the authorities matching the row and the filters, each resident counted once (a county through its districts, a combined authority through its members); null for bodies without an area",
+  contract_value_gbp: "awarded value of every contract of the row's authorities in its sectors, matching the filters (any award date)",
   value_per_contract_gbp: 'value_gbp / contract_value_gbp: £ of social value per £ of contract value',
   value_per_head_gbp: 'value_gbp / population',
   basis:
@@ -174,7 +176,20 @@ export class MeasuresService {
     const inputs = await this.valuation.inputs(knexSession(this.knex));
     const measures = inputs.measures.filter((m) => m.framework_id === framework.id);
     const rebase = basis !== 'nominal' && baseYear !== framework.base_price_year ? this.rebaseFactors(measures, inputs, framework.base_price_year, baseYear) : null;
-    const rows = await this.repo.summary(groupBy, filter, basis, rebase);
+    const [{ level, rows }, population, contractValue] = await Promise.all([
+      this.repo.summary(groupBy, filter, basis, rebase),
+      this.repo.population(groupBy, filter),
+      this.repo.contractValue(groupBy, filter),
+    ]);
+    const areaDims = groupBy.filter((d) => AREA_DIMENSIONS.includes(d));
+    const valueDims = groupBy.filter((d) => AREA_DIMENSIONS.includes(d) || d === 'sector');
+    const lookup = (dims: Dimension[], list: DenominatorRow[]) => {
+      const key = (r: Record<string, unknown>) => dims.map((d) => String(r[dimensionColumns(d)[0]])).join('\u0001');
+      const map = new Map(list.map((r) => [key(r), r]));
+      return (r: Record<string, unknown>) => map.get(key(r));
+    };
+    const populationOf = lookup(areaDims, population);
+    const contractValueOf = lookup(valueDims, contractValue);
     const quantityShown = groupBy.includes('measure') || filter.measures?.length === 1;
 
     const keyOf = (r: Record<string, unknown>) => {
@@ -191,11 +206,14 @@ export class MeasuresService {
     const out = rows.map((r: SummaryDbRow) => {
       const row: SummaryRow = {};
       for (const g of groupBy) {
-        for (const expr of DIMENSIONS[g].select as readonly string[]) {
-          const name = / as (\w+)$/.exec(expr)?.[1] ?? expr.split('.').pop()!;
+        for (const name of dimensionColumns(g)) {
           row[name] = r[name] === undefined || r[name] === null ? null : typeof r[name] === 'number' ? (r[name] as number) : String(r[name]);
         }
       }
+      const pop = populationOf(r);
+      const cv = contractValueOf(r);
+      const people = pop?.value === null || pop?.value === undefined ? null : String(pop.value);
+      const contractGbp = cv?.value === null || cv?.value === undefined ? null : String(cv.value);
       if (r.value_gbp !== null) {
         total = total.plus(r.value_gbp);
         anyValue = true;
@@ -209,17 +227,14 @@ export class MeasuresService {
       row.contract_returns = num(r.contract_returns);
       row.unvalued_returns = num(r.unvalued_returns);
       row.demo_returns = num(r.demo_returns);
-      row.authorities = num(r.authorities);
-      row.population = r.population === null ? null : num(r.population);
-      row.contract_value_gbp = round(r.contract_value_gbp, 2);
+      row.population = people === null ? null : num(people);
+      row.contract_value_gbp = round(contractGbp, 2);
       row.value_per_contract_gbp =
-        r.value_gbp !== null && r.contract_value_gbp !== null && !new Dec(r.contract_value_gbp).isZero()
-          ? Number(new Dec(r.value_gbp).div(r.contract_value_gbp).toSignificantDigits(6).toFixed())
+        r.value_gbp !== null && contractGbp !== null && !new Dec(contractGbp).isZero()
+          ? Number(new Dec(r.value_gbp).div(contractGbp).toSignificantDigits(6).toFixed())
           : null;
       row.value_per_head_gbp =
-        r.value_gbp !== null && r.population !== null && num(r.population) > 0
-          ? Number(new Dec(r.value_gbp).div(r.population).toFixed(4))
-          : null;
+        r.value_gbp !== null && people !== null && num(people) > 0 ? Number(new Dec(r.value_gbp).div(people).toFixed(4)) : null;
       if (explained) row.explain = explained.get(keyOf(r)) ?? [];
       return row;
     });
@@ -235,6 +250,7 @@ export class MeasuresService {
       crosswalk: filter.crosswalk ?? false,
       filters: Object.fromEntries(Object.entries({ ...filter, frameworkId: undefined, crosswalk: undefined }).filter(([, v]) => v !== undefined)),
       quantity_shown: quantityShown,
+      level,
       rows: out,
       totals,
       definitions: SUMMARY_DEFINITIONS,

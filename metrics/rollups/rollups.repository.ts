@@ -8,7 +8,14 @@ const MONEY = [
   ['pv_gbp', 'pv_per_unit'],
 ] as const;
 
+const MONEY_COLUMNS = MONEY.map(([c]) => c).join(', ');
+
 const QUARTER = `date_trunc('quarter', o.period_end)::date`;
+
+/** The sums of a coarser level over cells or deltas `d`, grouped by `{keys}` (all of them, in the select's order). */
+const LEVEL_SUMS = `select {keys}, sum(d.quantity), ${MONEY.map(([c]) => `sum(d.${c})`).join(', ')},
+  sum(d.outcome_count), sum(d.contract_count), sum(d.demo_count)
+  from {from} group by {keys}`;
 
 /** What a refresh did, for the batch log and the benchmark. */
 export interface RefreshCounts {
@@ -67,8 +74,8 @@ export class RollupsRepository {
     await s.query('drop table if exists rollup_refresh_contracts, rollup_refresh_cells, rollup_refresh_groups');
   }
 
-  private insertCells(where: string): string {
-    return `insert into measure_rollups (authority_id, sector, measure_id, quarter, quantity, ${MONEY.map(([c]) => c).join(', ')},
+  private insertCells(where: string, returning = false): string {
+    return `insert into measure_rollups (authority_id, sector, measure_id, quarter, quantity, ${MONEY_COLUMNS},
          outcome_count, contract_count, demo_count)
        select a.authority_id, a.sector, a.measure_id, a.quarter, a.quantity,
          ${MONEY.map(([, f]) => `a.quantity * f.${f}`).join(', ')}, a.outcome_count, a.contract_count, a.demo_count
@@ -78,32 +85,88 @@ export class RollupsRepository {
            count(*) filter (where o.is_demo) as demo_count
          from ${where}
          group by 1, 2, 3, 4) a
-       left join valuation_factors f on f.measure_id = a.measure_id and f.year = extract(year from a.quarter)`;
+       left join valuation_factors f on f.measure_id = a.measure_id and f.year = extract(year from a.quarter)
+       ${returning ? `returning authority_id, sector, measure_id, quarter, quantity, ${MONEY_COLUMNS}, outcome_count, contract_count, demo_count` : ''}`;
   }
 
-  /** Recomputes the measure rollup cells named in rollup_refresh_cells (a null measure: the whole authority and sector). */
+  /**
+   * Recomputes the measure rollup cells named in rollup_refresh_cells (a null measure: the whole authority and sector),
+   * then moves the two coarser levels by the difference: every cell removed counts negatively, every cell written
+   * positively (all their columns are sums, so the levels stay the exact sums of the cells).
+   */
   async refreshCells(s: Session): Promise<void> {
+    await s.query('drop table if exists rollup_delta');
     await s.query(
-      `delete from measure_rollups r using rollup_refresh_cells d
-       where r.authority_id = d.authority_id and r.sector is not distinct from d.sector
-         and (d.measure_id is null or (r.measure_id = d.measure_id and r.quarter = d.quarter))`,
+      `create temp table rollup_delta on commit drop as
+       with gone as (
+         delete from measure_rollups r using rollup_refresh_cells d
+         where r.authority_id = d.authority_id and r.sector is not distinct from d.sector
+           and (d.measure_id is null or (r.measure_id = d.measure_id and r.quarter = d.quarter))
+         returning r.*)
+       select authority_id, sector, measure_id, quarter, -quantity as quantity, ${MONEY.map(([c]) => `-${c} as ${c}`).join(', ')},
+         -outcome_count as outcome_count, -contract_count as contract_count, -demo_count as demo_count
+       from gone`,
     );
     await s.query(
-      this.insertCells(
+      `with added as (${this.insertCells(
         `rollup_refresh_cells d
          join contracts c on c.authority_id = d.authority_id and c.sector is not distinct from d.sector
          join outcomes o on o.contract_id = c.id and o.is_latest and o.measure_id = d.measure_id
            and o.period_end >= d.quarter and o.period_end < d.quarter + interval '3 months'
          where d.measure_id is not null`,
-      ),
+        true,
+      )}) insert into rollup_delta select * from added`,
     );
     await s.query(
-      this.insertCells(
+      `with added as (${this.insertCells(
         `rollup_refresh_cells d
          join contracts c on c.authority_id = d.authority_id and c.sector is not distinct from d.sector
          join outcomes o on o.contract_id = c.id and o.is_latest
          where d.measure_id is null`,
-      ),
+        true,
+      )}) insert into rollup_delta select * from added`,
+    );
+    await this.applyDelta(s);
+  }
+
+  /** Adds rollup_delta into the area and authority-year levels, dropping the rows that no longer count anything. */
+  private async applyDelta(s: Session): Promise<void> {
+    const add = (t: string) =>
+      [
+        'quantity = t.quantity + excluded.quantity',
+        ...MONEY.map(([c]) => `${c} = case when t.${c} is null and excluded.${c} is null then null else coalesce(t.${c}, 0) + coalesce(excluded.${c}, 0) end`),
+        'outcome_count = t.outcome_count + excluded.outcome_count',
+        'contract_count = t.contract_count + excluded.contract_count',
+        'demo_count = t.demo_count + excluded.demo_count',
+      ]
+        .join(', ')
+        .replace(/\bt\./g, `${t}.`);
+    await s.query(
+      `insert into measure_rollups_area as t (nation, region, kind, sector, measure_id, quarter, quantity, ${MONEY_COLUMNS}, outcome_count, contract_count, demo_count)
+       ${LEVEL_SUMS.replaceAll('{keys}', 'a.nation, a.region, a.kind, d.sector, d.measure_id, d.quarter').replace('{from}', 'rollup_delta d join authorities a on a.id = d.authority_id')}
+       on conflict (nation, region, kind, sector, measure_id, quarter) do update set ${add('t')}`,
+    );
+    await s.query(
+      `insert into measure_rollups_authority_year as t (authority_id, measure_id, year, quantity, ${MONEY_COLUMNS}, outcome_count, contract_count, demo_count)
+       ${LEVEL_SUMS.replaceAll('{keys}', 'd.authority_id, d.measure_id, extract(year from d.quarter)::smallint').replace('{from}', 'rollup_delta d')}
+       on conflict (authority_id, measure_id, year) do update set ${add('t')}`,
+    );
+    await s.query('delete from measure_rollups_area where outcome_count = 0');
+    await s.query('delete from measure_rollups_authority_year where outcome_count = 0');
+    await s.query('drop table if exists rollup_delta');
+  }
+
+  /** The two coarser levels from the cells, from nothing (after a rebuild, a revaluation, or authorities re-seeded). */
+  async rebuildLevels(s: Session): Promise<void> {
+    await s.query('delete from measure_rollups_area');
+    await s.query('delete from measure_rollups_authority_year');
+    await s.query(
+      `insert into measure_rollups_area (nation, region, kind, sector, measure_id, quarter, quantity, ${MONEY_COLUMNS}, outcome_count, contract_count, demo_count)
+       ${LEVEL_SUMS.replaceAll('{keys}', 'a.nation, a.region, a.kind, d.sector, d.measure_id, d.quarter').replace('{from}', 'measure_rollups d join authorities a on a.id = d.authority_id')}`,
+    );
+    await s.query(
+      `insert into measure_rollups_authority_year (authority_id, measure_id, year, quantity, ${MONEY_COLUMNS}, outcome_count, contract_count, demo_count)
+       ${LEVEL_SUMS.replaceAll('{keys}', 'd.authority_id, d.measure_id, extract(year from d.quarter)::smallint').replace('{from}', 'measure_rollups d')}`,
     );
   }
 
@@ -150,6 +213,7 @@ export class RollupsRepository {
     await s.query('delete from measure_rollups');
     await s.query('delete from contract_rollups');
     await s.query(this.insertCells(`outcomes o join contracts c on c.id = o.contract_id where o.is_latest`));
+    await this.rebuildLevels(s);
     await s.query(this.insertGroups(`contracts c left join suppliers sup on sup.id = c.supplier_id`));
   }
 
@@ -168,5 +232,6 @@ export class RollupsRepository {
          select 1 from valuation_factors f where f.measure_id = r.measure_id and f.year = extract(year from r.quarter))`,
       [measureIds],
     );
+    await this.rebuildLevels(s);
   }
 }

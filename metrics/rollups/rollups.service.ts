@@ -50,6 +50,11 @@ export class RollupsService {
     return result;
   }
 
+  /** The area and authority-year levels from the cells (after authorities were re-seeded: their region or kind). */
+  async rebuildLevels(s: Session): Promise<void> {
+    await this.repo.rebuildLevels(s);
+  }
+
   /**
    * Recomputes every measure's £ per unit from the catalogue and the price series; where a measure's factors
    * changed, its rollup cells are revalued. Returns the measures revalued.

@@ -92,7 +92,28 @@ async function expectRollupsEqualRaw(knex: Knex): Promise<number> {
   }
   for (const key of expected.keys()) if (!seen.has(key)) problems.push(`${key}: in the data, not in the rollup`);
   expect(problems.slice(0, 10)).toEqual([]);
+  await expectLevelsEqualCells(knex);
   return expected.size;
+}
+
+/** The area and authority-year levels, kept by deltas, equal the sums of the cells. */
+async function expectLevelsEqualCells(knex: Knex): Promise<void> {
+  const sums = `sum(r.quantity), sum(r.nominal_gbp), sum(r.real_gbp), sum(r.net_gbp), sum(r.pv_gbp), sum(r.outcome_count)::int,
+    sum(r.contract_count)::int, sum(r.demo_count)::int`;
+  const cols = 'quantity, nominal_gbp, real_gbp, net_gbp, pv_gbp, outcome_count, contract_count, demo_count';
+  for (const [level, fromCells] of [
+    ['measure_rollups_area', `select a.nation, a.region, a.kind, r.sector, r.measure_id, r.quarter, ${sums}
+       from measure_rollups r join authorities a on a.id = r.authority_id group by 1, 2, 3, 4, 5, 6`],
+    ['measure_rollups_authority_year', `select r.authority_id, r.measure_id, extract(year from r.quarter)::smallint, ${sums}
+       from measure_rollups r group by 1, 2, 3`],
+  ]) {
+    const keys = level === 'measure_rollups_area' ? 'nation, region, kind, sector, measure_id, quarter' : 'authority_id, measure_id, year';
+    const { rows } = await knex.raw(`
+      select 'missing' as side, count(*)::int as n from (${fromCells} except select ${keys}, ${cols} from ${level}) x
+      union all
+      select 'extra', count(*)::int from (select ${keys}, ${cols} from ${level} except ${fromCells}) y`);
+    expect({ level, rows }).toEqual({ level, rows: [{ side: 'missing', n: 0 }, { side: 'extra', n: 0 }] });
+  }
 }
 
 /** The contract rollups kept by the refreshes equal the ones a rebuild makes from nothing. */
@@ -145,7 +166,7 @@ describe('valuation and rollups', () => {
       where o.is_latest order by o.id limit 40`);
     const csv = ['contract,measure,period_start,period_end,quantity,unit', ...some.map((r: any) => `${r.reference},${r.code},${r.ps},${r.pe},${new Dec(r.quantity).plus('1.5').toFixed()},${r.unit}`)].join('\n');
     const corrected = await post('outcomes', csv);
-    expect(corrected.body.batch).toMatchObject({ status: 'committed', rows_updated: 40 });
+    expect(corrected.body).toMatchObject({ batch: { status: 'committed', rows_updated: 40 } });
     await expectRollupsEqualRaw(knex);
 
     // a contract re-sent with another CPV code moves all its outcomes to another sector
@@ -257,6 +278,14 @@ describe('GET /api/v1/measures/summary', () => {
     expect(in2022.totals.value_gbp).toBeCloseTo(in2024.totals.value_gbp * 0.905005, 0);
     const nominal = (await get('/api/v1/measures/summary?basis=nominal&base_year=2022')).body;
     expect(nominal.totals.value_gbp).not.toBe(in2022.totals.value_gbp);
+    // residents counted once: England is its districts, unitaries, metropolitan and London boroughs, not also its counties
+    const england = (await get('/api/v1/measures/summary?nation=England&kind=local_authority')).body.rows[0];
+    const { rows: [lower] } = await t.database.db.knex.raw(`
+      select sum(population)::bigint as people from authorities a where nation = 'England' and kind = 'local_authority'
+        and not exists (select 1 from authorities c where c.parent_id = a.id or c.combined_authority_id = a.id)`);
+    expect(england.population).toBe(Number(lower.people));
+    expect(england.population).toBeGreaterThan(50_000_000);
+    expect(england.population).toBeLessThan(60_000_000);
     const byAuthority = (await get('/api/v1/measures/summary?group_by=authority&kind=local_authority')).body;
     const withPop = byAuthority.rows.find((r: any) => r.population > 0 && r.value_gbp > 0);
     expect(withPop.value_per_head_gbp).toBeCloseTo(withPop.value_gbp / withPop.population, 3);

@@ -36,10 +36,15 @@ const TABLES = [
   'harvest_sources',
   'valuation_factors',
   'measure_rollups',
+  'measure_rollups_area',
+  'measure_rollups_authority_year',
   'contract_rollups',
   'rollup_dirty_cells',
   'rollup_dirty_groups',
   'rollup_dirty_contracts',
+  'delivery_state', 'delivery_measures', 'delivery_contracts', 'delivery_rollups', 'delivery_value_rollups', 'indicator_contract_rollups', 'indicator_social_rollups', 'delivery_authority_rollups', 'delivery_value_authority_rollups',
+  'authority_clusters', 'peer_groups', 'peer_group_members',
+  'quality_flags', 'quality_outlier_stats', 'quality_dirty_measures',
 ];
 
 describe('migrations', () => {
