@@ -22,13 +22,14 @@ function dimensionSql(level: Level): Record<string, { select: string[]; group: s
   const A = level === 'area' ? 'r' : 'a';
   const year = level === 'authority_year' ? 'r.year' : 'extract(year from r.quarter)';
   return {
-    authority: { select: ['a.code as authority', 'a.name as authority_name'], group: ['a.code', 'a.name'] },
+    // grouped by primary keys (faster than by text); the labels depend on them
+    authority: { select: ['a.code as authority', 'a.name as authority_name'], group: ['a.id'] },
     kind: { select: [`${A}.kind as kind`], group: [`${A}.kind`] },
     region: { select: [`${A}.region as region`], group: [`${A}.region`] },
     nation: { select: [`${A}.nation as nation`], group: [`${A}.nation`] },
     sector: { select: ['r.sector as sector', 'sd.label as sector_label'], group: ['r.sector', 'sd.label'] },
-    theme: { select: ['t.code as theme', 't.name as theme_name'], group: ['t.code', 't.name'] },
-    measure: { select: ['m.code as measure', 'm.name as measure_name', 'm.unit as unit'], group: ['m.code', 'm.name', 'm.unit'] },
+    theme: { select: ['t.code as theme', 't.name as theme_name'], group: ['t.id'] },
+    measure: { select: ['m.code as measure', 'm.name as measure_name', 'm.unit as unit'], group: ['m.id'] },
     category: { select: ['m.category as category'], group: ['m.category'] },
     quarter: { select: [`to_char(r.quarter, 'YYYY-"Q"Q') as quarter`], group: ['r.quarter'] },
     year: { select: [`${year}::int as year`], group: [year] },
@@ -181,6 +182,7 @@ export class MeasuresRepository {
     return {
       select: groupBy.flatMap((d) => sql[d].select),
       group: groupBy.flatMap((d) => sql[d].group),
+      order: groupBy.map((d) => dimensionColumns(d)[0]),
     };
   }
 
@@ -196,7 +198,7 @@ export class MeasuresRepository {
   ): Promise<{ level: Level; rows: SummaryDbRow[] }> {
     const level = MeasuresRepository.levelFor(groupBy, filter);
     const bind: unknown[] = [];
-    const { select, group } = MeasuresRepository.dims(level, groupBy);
+    const { select, group, order } = MeasuresRepository.dims(level, groupBy);
     const source = MeasuresRepository.source(level, basis, filter.crosswalk ?? false, bind, filter.frameworkId);
     const rebaseJoin = rebase ? 'join unnest(?::int[], ?::numeric[]) as rb(measure_id, factor) on rb.measure_id = r.measure_id' : '';
     if (rebase) bind.push(rebase.measureIds, rebase.factors);
@@ -210,7 +212,7 @@ export class MeasuresRepository {
       ${MeasuresRepository.joins(level)}
       ${rebaseJoin}
       where ${where}
-      ${group.length ? `group by ${group.join(', ')} order by ${group.join(', ')}` : ''}`;
+      ${group.length ? `group by ${group.join(', ')} order by ${order.join(', ')}` : ''}`;
     const { rows } = await this.knex.raw(sql, bind as Knex.RawBinding[]);
     return { level, rows: rows as SummaryDbRow[] };
   }
@@ -275,6 +277,16 @@ export class MeasuresRepository {
   }
 
   /** Awarded value of the contracts of the authorities and sectors matching the filters, by the area and sector dimensions grouped by. */
+  /** The framework a summary is over: the one named (its latest version unless one is named), else the default. */
+  async framework(code?: string, version?: string): Promise<{ id: number; code: string; version: string; base_price_year: number } | undefined> {
+    const { rows } = await this.knex.raw(
+      `select id, code, version, base_price_year from frameworks
+       where ${code ? `code = ?${version ? ' and version = ?' : ''}` : 'is_default'} order by created_at desc, id desc limit 1`,
+      [code, version].filter((v) => v !== undefined) as string[],
+    );
+    return rows[0];
+  }
+
   async contractValue(groupBy: Dimension[], filter: SummaryFilter): Promise<DenominatorRow[]> {
     const dims = groupBy.filter((d) => AREA_DIMENSIONS.includes(d) || d === 'sector');
     const sql = dimensionSql('cells');

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
-import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import { KNEX } from '../db/knex.token';
 import { knexSession } from '../db/session';
 import { DomainError } from '../errors';
@@ -127,7 +126,6 @@ export class MeasuresService {
 
   constructor(
     private readonly repo: MeasuresRepository,
-    private readonly catalogue: CatalogueRepository,
     @Inject(KNEX) private readonly knex: Knex,
   ) {}
 
@@ -173,9 +171,11 @@ export class MeasuresService {
       throw new DomainError('invalid_parameter', 'from is after to', { field: 'from' });
     }
 
-    const inputs = await this.valuation.inputs(knexSession(this.knex));
-    const measures = inputs.measures.filter((m) => m.framework_id === framework.id);
-    const rebase = basis !== 'nominal' && baseYear !== framework.base_price_year ? this.rebaseFactors(measures, inputs, framework.base_price_year, baseYear) : null;
+    // the catalogue and price series: only to move values to another base year, or to explain them
+    const rebasing = basis !== 'nominal' && baseYear !== framework.base_price_year;
+    const inputs = rebasing || query.explain ? await this.valuation.inputs(knexSession(this.knex)) : null;
+    const measures = inputs ? inputs.measures.filter((m) => m.framework_id === framework.id) : [];
+    const rebase = rebasing ? this.rebaseFactors(measures, inputs!, framework.base_price_year, baseYear) : null;
     const [{ level, rows }, population, contractValue] = await Promise.all([
       this.repo.summary(groupBy, filter, basis, rebase),
       this.repo.population(groupBy, filter),
@@ -198,7 +198,7 @@ export class MeasuresService {
       return parts.join('\u0001');
     };
     let explained: Map<string, ExplainItem[]> | undefined;
-    if (query.explain) explained = await this.explain(groupBy, filter, basis, baseYear, measures, inputs, keyOf);
+    if (query.explain) explained = await this.explain(groupBy, filter, basis, baseYear, measures, inputs!, keyOf);
 
     let total = new Dec(0);
     let anyValue = false;
@@ -262,7 +262,7 @@ export class MeasuresService {
       throw new DomainError('invalid_parameter', 'framework must be a code or code@version', { field: 'framework', value: spec });
     }
     const [code, version] = spec ? spec.split('@') : [undefined, undefined];
-    const found = code ? await this.catalogue.find(code, version) : (await this.catalogue.list()).find((f) => f.is_default);
+    const found = await this.repo.framework(code, version);
     if (!found) throw new DomainError('not_found', spec ? `No framework ${spec}` : 'No default framework is loaded', { framework: spec ?? null });
     return found;
   }

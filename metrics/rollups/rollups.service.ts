@@ -25,6 +25,7 @@ export class RollupsService {
   /** Recomputes the keys changed since the last refresh (call inside the transaction that changed them). */
   async refresh(s: Session): Promise<RefreshResult> {
     const started = Date.now();
+    await this.lock(s);
     const counts = await this.repo.takeDirty(s);
     if (counts.cells > 0) await this.repo.refreshCells(s);
     if (counts.groups > 0) await this.repo.refreshGroups(s);
@@ -36,6 +37,7 @@ export class RollupsService {
   /** Factors, both rollups and every other refresher, from nothing (inside a transaction). */
   async rebuild(s: Session): Promise<RefreshResult> {
     const started = Date.now();
+    await this.lock(s);
     await this.refreshFactors(s, { reprice: false });
     await this.repo.takeAll(s);
     await this.repo.rebuild(s);
@@ -48,6 +50,15 @@ export class RollupsService {
     const result = { cells: Number(c.cells), groups: Number(c.groups), contracts: Number(c.contracts), ms: Date.now() - started };
     this.logger.log({ msg: 'rollups rebuilt', ...result });
     return result;
+  }
+
+  /**
+   * One refresh at a time, to the end of its transaction: two batches committing at once would otherwise both rewrite a
+   * cell they share from snapshots that miss each other's rows. Waiting here, the later one reads the earlier one's
+   * committed rows (READ COMMITTED takes a snapshot per statement) and recomputes the shared cells with them.
+   */
+  private async lock(s: Session): Promise<void> {
+    await s.query(`select pg_advisory_xact_lock(hashtext('svm.rollups'))`);
   }
 
   /** The area and authority-year levels from the cells (after authorities were re-seeded: their region or kind). */

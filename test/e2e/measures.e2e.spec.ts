@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { knexSession, transaction, withSession } from '../../metrics/db/session';
+import { knexSession, transaction, withSession, type Session } from '../../metrics/db/session';
 import { loadDemoData } from '../../metrics/demo/demo-loader';
 import { ImportsService } from '../../metrics/imports/imports.service';
 import { RollupsService } from '../../metrics/rollups/rollups.service';
@@ -9,9 +9,11 @@ import { Dec, unitValue, type Basis } from '../../metrics/valuation/valuation';
 import { ValuationRepository } from '../../metrics/valuation/valuation.repository';
 import { http } from '../support/http';
 import { createKey } from '../support/keys';
+import { serverUrl } from '../support/test-env';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const BASES: Basis[] = ['nominal', 'real', 'net', 'pv'];
+const t_serverOnly = () => !!serverUrl;
 
 interface Cell {
   quantity: Decimal;
@@ -189,6 +191,42 @@ describe('valuation and rollups', () => {
     );
     await expectRollupsEqualRaw(knex);
     await expectContractRollupsEqualRebuild(t);
+  });
+
+  // two refreshes of the same cell at once need two connections: PostgreSQL only (the embedded database has one)
+  (t_serverOnly() ? it : it.skip)('serialises refreshes: the later one waits and recomputes the shared cell with the earlier one\'s rows', async () => {
+    const knex = t.database.db.knex;
+    // two outcomes (rows of their own, so neither waits for the other's row lock) in one cell
+    const { rows: [pair] } = await knex.raw(`
+      select min(o.id) as a, max(o.id) as b from outcomes o join contracts c on c.id = o.contract_id where o.is_latest
+      group by c.authority_id, c.sector, o.measure_id, date_trunc('quarter', o.period_end) having count(*) > 1 limit 1`);
+    let turn = 0;
+    const bump = (s: Session) =>
+      s.query(`update outcomes set quantity = quantity + 1, quantity_canonical = quantity_canonical + 1 where id = $1`, [turn++ === 0 ? pair.a : pair.b]);
+    let releaseFirst!: () => void;
+    const firstHolds = new Promise<void>((r) => (releaseFirst = r));
+    let firstRefreshed!: () => void;
+    const firstDone = new Promise<void>((r) => (firstRefreshed = r));
+    const first = withSession(t.database.db, (s) =>
+      transaction(s, async () => {
+        await bump(s);
+        await new RollupsService().refresh(s);
+        firstRefreshed();
+        await firstHolds; // refreshed, not yet committed
+      }),
+    );
+    await firstDone;
+    const second = withSession(t.database.db, (s) =>
+      transaction(s, async () => {
+        await bump(s);
+        await new RollupsService().refresh(s);
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    releaseFirst();
+    await first;
+    await second;
+    await expectRollupsEqualRaw(knex);
   });
 
   it('revalues the rollups when a price index changes', async () => {
