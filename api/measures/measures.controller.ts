@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { MeasuresService } from '../../metrics/measures/measures.service';
 import { ApiErrors } from '../http/api-errors.decorator';
-import { SummaryQueryDto } from './measures.dto';
+import { SummaryQueryDto, SummaryResponseDto } from './measures.dto';
 
 @ApiTags('measures')
 @Controller('api/v1/measures')
@@ -15,7 +15,7 @@ export class MeasuresController {
     description:
       'Read from the rollups. £ on one basis and base year, within one framework version; quantities only within one measure. Per £ of contract value and per head. explain=true adds the proxy values, adjustments, deflators and row counts behind each figure.',
   })
-  @ApiOkResponse({ description: 'framework, basis, base_year, group_by, filters, rows, totals, definitions' })
+  @ApiOkResponse({ type: SummaryResponseDto })
   @ApiErrors(400, 404)
   summary(@Query() query: SummaryQueryDto) {
     return this.measures.summary(query);

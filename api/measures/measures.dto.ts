@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { DIMENSION_NAMES } from '../../metrics/measures/measures.repository';
@@ -66,4 +66,39 @@ export class SummaryQueryDto implements SummaryQuery {
   @Transform(toBool)
   @IsBoolean()
   explain?: boolean;
+}
+
+class SummaryFrameworkDto {
+  @ApiProperty() code!: string;
+  @ApiProperty() version!: string;
+  @ApiProperty({ description: 'Base price year of its real, net and pv figures' }) base_price_year!: number;
+}
+
+class SummaryTotalsDto {
+  @ApiProperty({ nullable: true, type: Number }) value_gbp!: number | null;
+  @ApiProperty() returns!: number;
+  @ApiProperty() contract_returns!: number;
+  @ApiProperty() unvalued_returns!: number;
+}
+
+export class SummaryResponseDto {
+  @ApiProperty({ type: SummaryFrameworkDto }) framework!: SummaryFrameworkDto;
+  @ApiProperty({ enum: BASES }) basis!: string;
+  @ApiProperty() base_year!: number;
+  @ApiProperty({ example: 'hmt-gdp-deflator-cy' }) price_series!: string;
+  @ApiProperty({ example: 'GBP' }) currency!: string;
+  @ApiProperty({ type: [String], enum: DIMENSION_NAMES }) group_by!: string[];
+  @ApiProperty() crosswalk!: boolean;
+  @ApiProperty({ description: 'The filters applied' }) filters!: Record<string, unknown>;
+  @ApiProperty({ description: 'Whether quantities are shown (only within one measure)' }) quantity_shown!: boolean;
+  @ApiProperty({ enum: ['cells', 'area', 'authority_year'], description: 'The rollup level read' }) level!: string;
+  @ApiProperty({
+    description:
+      'One object per group: the group labels (authority, authority_name, kind, region, nation, sector, sector_label, theme, theme_name, measure, measure_name, unit, category, quarter, year, fy as grouped), quantity, value_gbp, returns, contract_returns, unvalued_returns, demo_returns, population, contract_value_gbp, value_per_contract_gbp, value_per_head_gbp, and with explain=true an explain array',
+    type: 'array',
+    items: { type: 'object' },
+  })
+  rows!: Array<Record<string, unknown>>;
+  @ApiProperty({ type: SummaryTotalsDto }) totals!: SummaryTotalsDto;
+  @ApiProperty({ description: 'What each column means' }) definitions!: Record<string, string>;
 }
