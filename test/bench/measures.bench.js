@@ -35,8 +35,9 @@ const dbUrl = (name) => {
   return u.toString();
 };
 
-async function onServer(sql) {
-  const c = new Client({ connectionString: BASE });
+/** Runs one statement on a database of the server (BASE: the server's own). */
+async function onServerDb(url, sql) {
+  const c = new Client({ connectionString: url });
   await c.connect();
   try {
     return await c.query(sql);
@@ -44,6 +45,7 @@ async function onServer(sql) {
     await c.end();
   }
 }
+const onServer = (sql) => onServerDb(BASE, sql);
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 const fmt = (ms) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
@@ -207,16 +209,6 @@ async function benchSize(size) {
   } finally {
     await stopService(service);
     if (!KEEP) await onServer(`drop database if exists ${name} with (force)`);
-  }
-}
-
-async function onServerDb(url, sql) {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(sql);
-  } finally {
-    await c.end();
   }
 }
 
