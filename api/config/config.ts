@@ -3,6 +3,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { validateCronExpression } from 'cron';
 import { resolve } from 'node:path';
+import { parseRatingThresholds, type RatingThresholds } from '../../metrics/valuation/delivery';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -98,6 +99,13 @@ class Environment {
   @Min(0, { message: 'must be a whole number of milliseconds from 0 to 600000' })
   @Max(600000, { message: 'must be a whole number of milliseconds from 0 to 600000' })
   HARVEST_RETRY_BASE_MS: number = 1000;
+
+  @IsString()
+  DELIVERY_RATING_THRESHOLDS: string = '0.95,0.80,0.50';
+
+  @IsString()
+  @Matches(/^(off|(\S+\s+){4,5}\S+)$/, { message: 'must be a cron expression (5 or 6 fields) or off' })
+  DELIVERY_REBUILD_CRON: string = '41 * * * *';
 }
 
 export interface AppConfig {
@@ -128,6 +136,12 @@ export interface AppConfig {
     retries: number;
     retryBaseMs: number;
   };
+  delivery: {
+    /** Lowest delivery ratio of Good, Approaching target and Requires improvement (Procurement Act 2023 s.71). */
+    thresholds: RatingThresholds;
+    /** When to check whether the quarter rolled over (or the thresholds changed) and rebuild; `off`: never by schedule. */
+    rebuildCron: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -156,7 +170,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const cron = validateCronExpression(parsed.HARVEST_CRON.trim());
     if (!cron.valid) problems.push({ variable: 'HARVEST_CRON', message: `is not a valid cron expression: ${cron.error?.message ?? 'invalid'}`, value: raw.HARVEST_CRON });
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (!problems.some((p) => p.variable === 'DELIVERY_REBUILD_CRON') && parsed.DELIVERY_REBUILD_CRON.trim() !== 'off') {
+    const cron = validateCronExpression(parsed.DELIVERY_REBUILD_CRON.trim());
+    if (!cron.valid) problems.push({ variable: 'DELIVERY_REBUILD_CRON', message: `is not a valid cron expression: ${cron.error?.message ?? 'invalid'}`, value: raw.DELIVERY_REBUILD_CRON });
+  }
+  const thresholds = parseRatingThresholds(parsed.DELIVERY_RATING_THRESHOLDS ?? '');
+  if (typeof thresholds === 'string' && !problems.some((p) => p.variable === 'DELIVERY_RATING_THRESHOLDS')) {
+    problems.push({ variable: 'DELIVERY_RATING_THRESHOLDS', message: thresholds, value: raw.DELIVERY_RATING_THRESHOLDS });
+  }
+  if (problems.length > 0 || typeof thresholds === 'string') throw new ConfigError(problems);
   return {
     port: parsed.PORT,
     host: parsed.HOST,
@@ -177,5 +199,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retries: parsed.HARVEST_RETRIES,
       retryBaseMs: parsed.HARVEST_RETRY_BASE_MS,
     },
+    delivery: { thresholds, rebuildCron: parsed.DELIVERY_REBUILD_CRON.trim() },
   };
 }

@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { RATINGS } from '../../metrics/valuation/delivery';
 import { PageInfo } from '../http/paging.dto';
 
 export class ContractSummaryDto {
@@ -47,6 +48,35 @@ class ContractLineDto {
   @ApiProperty() revision!: number;
   @ApiProperty() is_latest!: boolean;
   @ApiProperty({ nullable: true }) batch_id!: number | null;
+  @ApiPropertyOptional({ nullable: true, example: '225872.689938', description: 'Commitments (latest revision): what should have been delivered by the as-of date, pro-rata by elapsed days of the period' })
+  expected_to_date?: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'Commitments: what the latest returns delivered within the period up to the as-of date (a return pro-rata by its days inside)' })
+  delivered_to_date?: string | null;
+  @ApiPropertyOptional({ nullable: true, example: '0.846689', description: 'Commitments: delivered / expected (null when nothing is expected yet)' })
+  delivery_ratio?: string | null;
+  @ApiPropertyOptional({ nullable: true, enum: RATINGS, description: 'Commitments: Procurement Act 2023 s.71 rating' })
+  rating?: string | null;
+}
+
+class MeasureDeliveryDto {
+  @ApiProperty({ example: 'SVM-SPEND-LOCAL' }) measure!: string;
+  @ApiProperty() commitments!: number;
+  @ApiProperty({ description: 'Sum of the latest commitments, canonical unit' }) committed!: string;
+  @ApiProperty({ description: 'Expected to date: sum of each commitment pro-rata by elapsed days of its period' }) expected!: string;
+  @ApiProperty({ description: 'Delivered to date: the latest returns, each pro-rata by elapsed days of its period' }) delivered!: string;
+  @ApiProperty({ nullable: true }) ratio!: string | null;
+  @ApiProperty({ enum: RATINGS }) rating!: string;
+  @ApiProperty({ example: 'Approaching target' }) rating_label!: string;
+}
+
+class ContractDeliveryDto {
+  @ApiProperty({ example: '2026-09-30', description: 'End of the last closed quarter (the stored figures\' as-of date)' }) as_of!: string;
+  @ApiProperty({ enum: RATINGS, description: 'The worst rating of the measures with something expected; other when none has' }) rating!: string;
+  @ApiProperty({ example: 'Good' }) rating_label!: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { good: '0.95', approaching_target: '0.8', requires_improvement: '0.5' } })
+  thresholds!: Record<string, string>;
+  @ApiProperty() method!: string;
+  @ApiProperty({ type: [MeasureDeliveryDto] }) measures!: MeasureDeliveryDto[];
 }
 
 class ContractSupplierDto {
@@ -76,4 +106,6 @@ export class ContractDetailDto extends ContractSummaryDto {
   @ApiProperty({ type: [ContractReleaseDto], description: 'The OCDS releases it was built from' }) releases!: ContractReleaseDto[];
   @ApiProperty({ type: [ContractLineDto] }) commitments!: ContractLineDto[];
   @ApiProperty({ type: [ContractLineDto] }) outcomes!: ContractLineDto[];
+  @ApiProperty({ enum: RATINGS, description: 'Overall delivery rating (delivery.rating)' }) delivery_rating!: string;
+  @ApiProperty({ type: ContractDeliveryDto, description: 'Commitment vs delivery as of the end of the last closed quarter' }) delivery!: ContractDeliveryDto;
 }

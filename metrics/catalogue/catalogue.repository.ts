@@ -44,6 +44,12 @@ export class CatalogueRepository {
     return rows;
   }
 
+  /** The framework £ totals use unless another is named. */
+  async findDefault(trx: Knex = this.knex): Promise<FrameworkSummary | undefined> {
+    const { rows } = await trx.raw(`${SUMMARY} where f.is_default`);
+    return rows[0];
+  }
+
   /** A version of a framework, or its most recently loaded one. */
   async find(code: string, version?: string, trx: Knex = this.knex): Promise<FrameworkSummary | undefined> {
     const { rows } = await trx.raw(

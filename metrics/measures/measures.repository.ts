@@ -277,16 +277,6 @@ export class MeasuresRepository {
   }
 
   /** Awarded value of the contracts of the authorities and sectors matching the filters, by the area and sector dimensions grouped by. */
-  /** The framework a summary is over: the one named (its latest version unless one is named), else the default. */
-  async framework(code?: string, version?: string): Promise<{ id: number; code: string; version: string; base_price_year: number } | undefined> {
-    const { rows } = await this.knex.raw(
-      `select id, code, version, base_price_year from frameworks
-       where ${code ? `code = ?${version ? ' and version = ?' : ''}` : 'is_default'} order by created_at desc, id desc limit 1`,
-      [code, version].filter((v) => v !== undefined) as string[],
-    );
-    return rows[0];
-  }
-
   async contractValue(groupBy: Dimension[], filter: SummaryFilter): Promise<DenominatorRow[]> {
     const dims = groupBy.filter((d) => AREA_DIMENSIONS.includes(d) || d === 'sector');
     const sql = dimensionSql('cells');

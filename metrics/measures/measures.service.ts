@@ -2,10 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { KNEX } from '../db/knex.token';
 import { knexSession } from '../db/session';
+import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import { DomainError } from '../errors';
-import { parsePeriod } from '../imports/import-rows';
+import { quarterStart } from '../valuation/delivery';
 import { ValuationRepository, type MeasureValuationInput, type ValuationInputs } from '../valuation/valuation.repository';
 import { BASES, Dec, PRICE_SERIES, readIndex, unitValue, wellbeingUprating, type Basis } from '../valuation/valuation';
+import { periodRange, resolveFramework, toList } from './query-params';
 import { AREA_DIMENSIONS, dimensionColumns, DIMENSION_NAMES, MeasuresRepository, type DenominatorRow, type Dimension, type Level, type SummaryDbRow, type SummaryFilter } from './measures.repository';
 
 /** A summary request as the API and the exports receive it (lists as arrays or comma-separated text). */
@@ -87,33 +89,8 @@ export const SUMMARY_DEFINITIONS: Record<string, string> = {
     'nominal: prices of the year delivered; real: base-year prices (GDP deflator); net: real x (1 - deadweight)(1 - displacement)(1 - attribution); pv: net over the measure duration with drop-off and Green Book discounting',
 };
 
-const toList = (v: string | string[] | undefined): string[] | undefined => {
-  if (v === undefined) return undefined;
-  const list = (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
-  return list.length ? list : undefined;
-};
-
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const round = (v: string | null, dp: number): number | null => (v === null ? null : Number(new Dec(v).toFixed(dp)));
-
-/** First day of the quarter holding `date` (YYYY-MM-DD). */
-function quarterStart(date: string): string {
-  const [y, m] = date.split('-').map(Number);
-  return `${y}-${String(Math.floor((m - 1) / 3) * 3 + 1).padStart(2, '0')}-01`;
-}
-
-/** A period label or a year: its first and last day. */
-export function periodRange(label: string, field: string): { start: string; end: string } {
-  if (/^\d{4}$/.test(label.trim())) return { start: `${label.trim()}-01-01`, end: `${label.trim()}-12-31` };
-  const p = parsePeriod(label);
-  if (!p) {
-    throw new DomainError('invalid_parameter', `${field} must be a year (2025), a quarter (2025-Q1), a month (2025-04) or a financial year (FY2025-26)`, {
-      field,
-      value: label,
-    });
-  }
-  return p;
-}
 
 /**
  * The measures summary: social value by any grouping of authority, place, sector, theme, measure and period, on a
@@ -126,6 +103,7 @@ export class MeasuresService {
 
   constructor(
     private readonly repo: MeasuresRepository,
+    private readonly catalogue: CatalogueRepository,
     @Inject(KNEX) private readonly knex: Knex,
   ) {}
 
@@ -140,7 +118,7 @@ export class MeasuresService {
     const basis = (query.basis ?? 'real') as Basis;
     if (!BASES.includes(basis)) throw new DomainError('invalid_parameter', `basis must be one of ${BASES.join(', ')}`, { field: 'basis', value: query.basis });
 
-    const framework = await this.framework(query.framework);
+    const framework = await resolveFramework(this.catalogue, query.framework);
     const baseYear = query.base_year === undefined || query.base_year === '' ? framework.base_price_year : Number(query.base_year);
     if (!Number.isInteger(baseYear) || baseYear < 1990 || baseYear > 2100) {
       throw new DomainError('invalid_parameter', 'base_year must be a year between 1990 and 2100', { field: 'base_year', value: query.base_year });
@@ -255,16 +233,6 @@ export class MeasuresService {
       totals,
       definitions: SUMMARY_DEFINITIONS,
     };
-  }
-
-  private async framework(spec: string | undefined) {
-    if (spec !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(@[^@\s]{1,64})?$/.test(spec)) {
-      throw new DomainError('invalid_parameter', 'framework must be a code or code@version', { field: 'framework', value: spec });
-    }
-    const [code, version] = spec ? spec.split('@') : [undefined, undefined];
-    const found = await this.repo.framework(code, version);
-    if (!found) throw new DomainError('not_found', spec ? `No framework ${spec}` : 'No default framework is loaded', { framework: spec ?? null });
-    return found;
   }
 
   /** Per measure: P(to)/P(from), and for wellbeing measures x (G(to)/G(from))^1.3 when real GDP per head is loaded. */

@@ -64,6 +64,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HARVEST_FROM: 'yesterday' })).toThrow(/HARVEST_FROM="yesterday" must be an ISO 8601 date/);
   });
 
+  it('reads the delivery rating thresholds (descending, in (0, 10]) and the rebuild schedule', () => {
+    expect(loadConfig({}).delivery).toEqual({
+      thresholds: { good: '0.95', approaching_target: '0.8', requires_improvement: '0.5' },
+      rebuildCron: '41 * * * *',
+    });
+    expect(loadConfig({ DELIVERY_RATING_THRESHOLDS: '1,0.9, 0.6', DELIVERY_REBUILD_CRON: 'off' }).delivery).toEqual({
+      thresholds: { good: '1', approaching_target: '0.9', requires_improvement: '0.6' },
+      rebuildCron: 'off',
+    });
+    expect(() => loadConfig({ DELIVERY_RATING_THRESHOLDS: '0.5,0.8,0.95' })).toThrow(
+      /DELIVERY_RATING_THRESHOLDS="0.5,0.8,0.95" thresholds must be strictly descending/,
+    );
+    expect(() => loadConfig({ DELIVERY_RATING_THRESHOLDS: '0.95,0.8' })).toThrow(/DELIVERY_RATING_THRESHOLDS="0.95,0.8" must be three numbers/);
+    expect(() => loadConfig({ DELIVERY_RATING_THRESHOLDS: '12,0.8,0.5' })).toThrow(/at most 10/);
+    expect(() => loadConfig({ DELIVERY_RATING_THRESHOLDS: '0.95,0.8,0' })).toThrow(/greater than 0/);
+    expect(() => loadConfig({ DELIVERY_RATING_THRESHOLDS: '95%,80%,50%' })).toThrow(/must be three decimal numbers/);
+    expect(() => loadConfig({ DELIVERY_REBUILD_CRON: '99 * * * *' })).toThrow(/DELIVERY_REBUILD_CRON="99 \* \* \* \*" is not a valid cron/);
+  });
+
   it('treats an empty DATABASE_URL as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).databaseUrl).toBeUndefined();
   });

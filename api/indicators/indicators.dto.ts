@@ -1,0 +1,81 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { INDICATOR_BASES, INDICATOR_DIMENSIONS, PERIOD_TYPES } from '../../metrics/indicators/indicators.repository';
+import type { ImplementationQuery } from '../../metrics/indicators/indicators.service';
+
+const list = (description: string) =>
+  ApiPropertyOptional({ description: `${description}; several as a comma-separated list or repeated`, type: String });
+const PERIOD = /^(\d{4}|\d{4}-Q[1-4]|\d{4}-\d{2}|FY\d{4}-\d{2})$/i;
+
+/** The groupings and filters of the implementation indicators (also taken by their export). */
+export class ImplementationQueryDto implements ImplementationQuery {
+  @list(`Group rows by any of ${INDICATOR_DIMENSIONS.join(', ')} (department: the parent department of a central body; period: see period_type)`)
+  @IsOptional()
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  group_by?: string | string[];
+
+  @ApiPropertyOptional({ enum: PERIOD_TYPES, default: 'quarter', description: 'Periods of group_by=period: calendar quarter, calendar year, or UK financial year (April-March)' })
+  @IsOptional()
+  @IsIn(PERIOD_TYPES as unknown as string[], { message: `period_type must be one of ${PERIOD_TYPES.join(', ')}` })
+  period_type?: string;
+
+  @list('Authority code (GSS, GB-GOR-...)') @IsOptional() @IsString({ each: true }) @MaxLength(10000, { each: true }) authority?: string | string[];
+  @list('Authority kind, e.g. local_authority, central_department') @IsOptional() @IsString({ each: true }) @MaxLength(500, { each: true }) kind?: string | string[];
+  @list('Region, e.g. North West') @IsOptional() @IsString({ each: true }) @MaxLength(500, { each: true }) region?: string | string[];
+  @list('Nation: England, Scotland, Wales, Northern Ireland') @IsOptional() @IsString({ each: true }) @MaxLength(200, { each: true }) nation?: string | string[];
+  @list('Department code (a central department: the department and the bodies under it)') @IsOptional() @IsString({ each: true }) @MaxLength(2000, { each: true }) department?: string | string[];
+  @list('Sector: CPV division, e.g. 85') @IsOptional() @IsString({ each: true }) @MaxLength(500, { each: true }) sector?: string | string[];
+
+  @ApiPropertyOptional({ description: 'First period: 2025, 2025-Q1, 2025-04 or FY2025-26 (contracts by award quarter; social value by the quarter of the period end)' })
+  @IsOptional()
+  @Matches(PERIOD, { message: 'from must be a year (2025), a quarter (2025-Q1), a month (2025-04) or a financial year (FY2025-26)' })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Last period, same forms as from' })
+  @IsOptional()
+  @Matches(PERIOD, { message: 'to must be a year (2025), a quarter (2025-Q1), a month (2025-04) or a financial year (FY2025-26)' })
+  to?: string;
+
+  @ApiPropertyOptional({ enum: INDICATOR_BASES, default: 'net', description: 'Basis of every £: nominal, real (base-year prices) or net (of deadweight, displacement, attribution)' })
+  @IsOptional()
+  @IsIn(INDICATOR_BASES as unknown as string[], { message: `basis must be one of ${INDICATOR_BASES.join(', ')}` })
+  basis?: string;
+
+  @ApiPropertyOptional({ description: 'Framework code or code@version; default: the default framework. £ are within one framework version' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(@[^@\s]{1,64})?$/, { message: 'framework must be a code or code@version' })
+  framework?: string;
+}
+
+class RatingThresholdsDto {
+  @ApiProperty({ example: '0.95' }) good!: string;
+  @ApiProperty({ example: '0.8' }) approaching_target!: string;
+  @ApiProperty({ example: '0.5' }) requires_improvement!: string;
+}
+
+class FrameworkRefDto {
+  @ApiProperty({ example: 'svm-open' }) code!: string;
+  @ApiProperty() version!: string;
+  @ApiProperty({ example: 2024 }) base_price_year!: number;
+}
+
+export class ImplementationResultDto {
+  @ApiProperty({ example: '2026-09-30', description: 'End of the quarter the delivery figures are as of (the last closed calendar quarter)' }) as_of!: string;
+  @ApiProperty({ type: RatingThresholdsDto }) rating_thresholds!: RatingThresholdsDto;
+  @ApiProperty({ type: FrameworkRefDto }) framework!: FrameworkRefDto;
+  @ApiProperty({ enum: INDICATOR_BASES }) basis!: string;
+  @ApiProperty({ example: 'GBP' }) currency!: string;
+  @ApiProperty({ enum: PERIOD_TYPES }) period_type!: string;
+  @ApiProperty({ type: [String], enum: INDICATOR_DIMENSIONS }) group_by!: string[];
+  @ApiProperty({ type: 'object', additionalProperties: true }) filters!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }], nullable: true } },
+    description:
+      'One flat row per group: the group columns, counts, £ (rounded to pence), and each ratio (0..1 to 6 places; mean_weighting_pct in %) with <name>_numerator and <name>_denominator',
+  })
+  rows!: Array<Record<string, string | number | null>>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'What each figure means' }) definitions!: Record<string, string>;
+}
