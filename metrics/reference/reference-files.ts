@@ -269,3 +269,56 @@ export function parseDeflators(csv: string): DeflatorRow[] {
     source: `${r.source} (${r.base}) <${r.source_url}>`,
   }));
 }
+
+/** The schemes of mySociety's local-authority-similarity clusters, in the order their files are listed. */
+export const CLUSTER_SCHEMES = ['composite', 'emissions', 'imd', 'ruc', 'physical'] as const;
+export type ClusterScheme = (typeof CLUSTER_SCHEMES)[number];
+
+export interface ClusterRow {
+  /** mySociety's 3-letter local-authority-code (authorities.local_code). */
+  local_code: string;
+  scheme: ClusterScheme;
+  label: string;
+  description: string | null;
+}
+
+/**
+ * mySociety's similarity clusters: one `local-authority-code,label` file per scheme, and `label,desc` files for the
+ * single-aspect schemes. A composite label joins the other labels ("North West; Emissions: Urban Mainstream; 1st IMD
+ * quintile; Urban"), so its description is theirs joined.
+ */
+export function parseClusters(
+  labelCsvs: Record<ClusterScheme, string>,
+  descCsvs: Partial<Record<ClusterScheme, string>>,
+): ClusterRow[] {
+  const descriptions = new Map<string, string>();
+  for (const [scheme, csv] of Object.entries(descCsvs)) {
+    for (const r of csvRows(csv ?? '')) descriptions.set(`${scheme}:${r.label}`, r.desc);
+  }
+  const partDescription = (part: string): string | undefined => {
+    if (part.startsWith('Emissions: ')) return descriptions.get(`emissions:${part.slice('Emissions: '.length)}`);
+    for (const scheme of ['physical', 'imd', 'ruc']) {
+      const d = descriptions.get(`${scheme}:${part}`);
+      if (d) return d;
+    }
+    return undefined;
+  };
+  const rows: ClusterRow[] = [];
+  for (const scheme of CLUSTER_SCHEMES) {
+    for (const r of csvRows(labelCsvs[scheme])) {
+      const label = blank(r.label);
+      const localCode = blank(r['local-authority-code']);
+      if (!label || !localCode) continue;
+      const description =
+        scheme === 'composite'
+          ? label
+              .split(';')
+              .map((p) => partDescription(p.trim()))
+              .filter((d): d is string => d !== undefined)
+              .join('; ') || null
+          : (descriptions.get(`${scheme}:${label}`) ?? null);
+      rows.push({ local_code: localCode, scheme, label, description });
+    }
+  }
+  return rows;
+}

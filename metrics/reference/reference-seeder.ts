@@ -10,9 +10,11 @@ import {
   parseCpvDivisions,
   parseDepartments,
   parseDeflators,
+  parseClusters,
   parseLocalAuthorities,
   readReferenceFile,
 } from './reference-files';
+import { PeersRepository } from '../peers/peers.repository';
 import { ReferenceRepository } from './reference.repository';
 
 export interface SeedResult {
@@ -56,6 +58,30 @@ const DATASETS: Dataset[] = [
       const data = parseLocalAuthorities(authoritiesCsv, namesCsv);
       await repo.upsertAuthorities(data, trx);
       return data.authorities.length;
+    },
+  },
+  {
+    // After the councils: rows are matched to them by mySociety's 3-letter local-authority-code (authorities.local_code)
+    name: 'peer-clusters',
+    files: [
+      'mysociety_composite_la_labels.csv',
+      'mysociety_emissions_la_labels.csv',
+      'mysociety_imd_la_labels.csv',
+      'mysociety_ruc_la_labels.csv',
+      'mysociety_physical_la_labels.csv',
+      'mysociety_emissions_label_desc.csv',
+      'mysociety_imd_label_desc.csv',
+      'mysociety_ruc_label_desc.csv',
+      'mysociety_physical_label_desc.csv',
+    ],
+    source: 'mySociety local-authority-similarity clusters (composite, emissions, imd, ruc, physical)',
+    licence: 'CC-BY-4.0 (mySociety)',
+    async load([composite, emissions, imd, ruc, physical, emissionsDesc, imdDesc, rucDesc, physicalDesc], _repo, trx) {
+      const rows = parseClusters(
+        { composite, emissions, imd, ruc, physical },
+        { emissions: emissionsDesc, imd: imdDesc, ruc: rucDesc, physical: physicalDesc },
+      );
+      return new PeersRepository(trx).replaceClusters(rows, 'mysociety-local-authority-similarity', trx);
     },
   },
   {

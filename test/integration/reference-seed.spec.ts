@@ -32,6 +32,7 @@ describe('reference data seed', () => {
       { name: 'framework:svm-open', row_count: 20, licence: 'OGL-UK-3.0 and MIT' },
       { name: 'gdp-deflators', row_count: 15, licence: 'OGL-UK-3.0 (Crown copyright)' },
       { name: 'local-authorities', row_count: 397, licence: 'CC-BY-4.0 (mySociety)' },
+      { name: 'peer-clusters', row_count: 1970, licence: 'CC-BY-4.0 (mySociety)' },
     ]);
   });
 
@@ -55,7 +56,7 @@ describe('reference data seed', () => {
     await t.db.knex('reference_datasets').update({ sha256: '0'.repeat(64) }); // as if every file had changed
 
     const result = await seedReferenceData(t.db.knex);
-    expect(result.map((r) => r.loaded)).toEqual([true, true, true, true, true]); // the framework: found unchanged
+    expect(result.map((r) => r.loaded)).toEqual([true, true, true, true, true, true]); // the framework: found unchanged
     expect(await counts()).toEqual({ ...before, names: before.names + 1 });
     expect(await t.db.knex('authorities').where({ code: 'E08000009' }).first('name')).toEqual({
       name: 'Trafford Metropolitan Borough Council',
