@@ -8,8 +8,14 @@ import { CatalogueService } from '../metrics/catalogue/catalogue.service';
 import { DATABASE } from '../metrics/db/knex.token';
 import type { Database } from '../metrics/db/database';
 import { ContractsRepository } from '../metrics/contracts/contracts.repository';
+import { EXPORTS_PROVIDERS, ExportsController, QualityController } from './exports/exports.providers';
+import { INDICATORS_PROVIDERS, IndicatorsController } from './indicators/indicators.providers';
 import { ImportsRepository } from '../metrics/imports/imports.repository';
 import { ImportsService } from '../metrics/imports/imports.service';
+import { RollupsService } from '../metrics/rollups/rollups.service';
+import { MeasuresRepository } from '../metrics/measures/measures.repository';
+import { MeasuresService } from '../metrics/measures/measures.service';
+import { MeasuresController } from './measures/measures.controller';
 import { SectorsRepository } from '../metrics/sectors/sectors.repository';
 import { HarvestRepository } from '../metrics/ocds/harvest.repository';
 import { HARVEST_OPTIONS, HarvestService, type HarvestOptions } from '../metrics/ocds/harvest.service';
@@ -38,6 +44,8 @@ import { ImportsApiService } from './imports/imports.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { KeysController } from './keys/keys.controller';
+import { PeersController } from './peers/peers.controller';
+import { PEERS_PROVIDERS } from './peers/peers.providers';
 import { SectorsController } from './sectors/sectors.controller';
 import { SectorsService } from './sectors/sectors.service';
 
@@ -68,6 +76,11 @@ export class AppModule {
         OcdsController, // before ImportsController: its POST imports/ocds must win over imports/:kind
         ImportsController,
         KeysController,
+        MeasuresController,
+        PeersController,
+        ExportsController,
+        QualityController,
+        IndicatorsController,
       ],
       providers: [
         HealthService,
@@ -79,10 +92,14 @@ export class AppModule {
         CatalogueService,
         FrameworksService,
         ImportsRepository,
+        { provide: RollupsService, useFactory: () => new RollupsService() },
+        MeasuresRepository,
+        MeasuresService,
         {
           provide: ImportsService,
-          inject: [ImportsRepository, DATABASE],
-          useFactory: (repo: ImportsRepository, db: Database) => new ImportsService(repo, db, config.importLimitBytes),
+          inject: [ImportsRepository, DATABASE, RollupsService],
+          useFactory: (repo: ImportsRepository, db: Database, rollups: RollupsService) =>
+            new ImportsService(repo, db, config.importLimitBytes, rollups),
         },
         ImportsApiService,
         OcdsRepository,
@@ -106,6 +123,9 @@ export class AppModule {
         ApiKeysService,
         AdminSocketService,
         ShutdownState,
+        ...PEERS_PROVIDERS,
+        ...EXPORTS_PROVIDERS,
+        ...INDICATORS_PROVIDERS,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
       ],
     };

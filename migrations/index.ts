@@ -6,6 +6,9 @@ import * as contracts from './20261122000400_contracts_schema';
 import * as reports from './20261122000500_reports_schema';
 import * as ocds from './20261122000600_ocds_schema';
 import * as rollups from './20261122000700_rollups_schema';
+import * as delivery from './20261122000800_delivery_schema';
+import * as peers from './20261122000900_peers_schema';
+import * as quality from './20261122001100_quality_schema';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +27,9 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261122000500_reports_schema', reports],
   ['20261122000600_ocds_schema', ocds],
   ['20261122000700_rollups_schema', rollups],
+  ['20261122000800_delivery_schema', delivery],
+  ['20261122000900_peers_schema', peers],
+  ['20261122001100_quality_schema', quality],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

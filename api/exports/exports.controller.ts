@@ -1,0 +1,91 @@
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Roles } from '../auth/roles.decorator';
+import { ApiErrors } from '../http/api-errors.decorator';
+import { ImplementationQueryDto } from '../indicators/indicators.dto';
+import { SummaryQueryDto } from '../measures/measures.dto';
+import { RowFilterDto } from './exports.dto';
+import { ExportsApiService } from './exports.service';
+
+const FORMATS = `\`.csv\` (RFC 4180, header row, CRLF; text cells starting with = + - @ tab or CR get a leading apostrophe against
+formula injection, numbers never), \`.json\` (one array, streamed), \`.ndjson\` (an object per line) or \`.arrow\` (an Arrow IPC
+stream, application/vnd.apache.arrow.stream: codes as Dictionary<Utf8, Int32>, quantities and £ as Float64, dates as
+DateDay, flags as Bool, ids as Int64; a record batch per 10,000 rows). Streamed: a transfer cut short (the connection
+closed before the end) is an incomplete file.`;
+
+const ROW_FORMAT = { name: 'format', enum: ['csv', 'json', 'ndjson', 'arrow'] };
+const PRODUCES = ['text/csv', 'application/json', 'application/x-ndjson', 'application/vnd.apache.arrow.stream'];
+const ROW_DESCRIPTION = `The latest revision of each row, with the same filters as the summary. Needs a key with role analyst or admin
+(supplier-level data). ${FORMATS}`;
+
+@ApiTags('exports')
+@Controller('api/v1/exports')
+export class ExportsController {
+  constructor(private readonly exports: ExportsApiService) {}
+
+  @Get('outcomes.:format')
+  @Roles('analyst', 'admin')
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Outcome returns: authority, measure and framework, sector, period, quantity (as sent and canonical), evidence, batch, demo flag, quality flags',
+    description: ROW_DESCRIPTION,
+  })
+  @ApiParam(ROW_FORMAT)
+  @ApiProduces(...PRODUCES)
+  @ApiResponse({ status: 200, description: 'The file, streamed' })
+  @ApiErrors(400, 401, 403, 404)
+  outcomes(@Param('format') format: string, @Query() query: RowFilterDto, @Res() res: Response) {
+    return this.exports.rows('outcomes', format, query, res);
+  }
+
+  @Get('commitments.:format')
+  @Roles('analyst', 'admin')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Commitments: what suppliers promised, per contract, measure and period', description: ROW_DESCRIPTION })
+  @ApiParam(ROW_FORMAT)
+  @ApiProduces(...PRODUCES)
+  @ApiResponse({ status: 200, description: 'The file, streamed' })
+  @ApiErrors(400, 401, 403, 404)
+  commitments(@Param('format') format: string, @Query() query: RowFilterDto, @Res() res: Response) {
+    return this.exports.rows('commitments', format, query, res);
+  }
+
+  @Get('contracts.:format')
+  @Roles('analyst', 'admin')
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Contracts with buyer, lead supplier (scheme, id, name, scale, VCSE) and their flags (in scope, social value evaluated, weighting)',
+    description: `${ROW_DESCRIPTION} from/to select by award date; measure, theme and framework select contracts with a latest commitment or outcome in them.`,
+  })
+  @ApiParam(ROW_FORMAT)
+  @ApiProduces(...PRODUCES)
+  @ApiResponse({ status: 200, description: 'The file, streamed' })
+  @ApiErrors(400, 401, 403, 404)
+  contracts(@Param('format') format: string, @Query() query: RowFilterDto, @Res() res: Response) {
+    return this.exports.rows('contracts', format, query, res);
+  }
+
+  @Get('summary.:format')
+  @ApiOperation({ summary: 'The measures summary as a file: the rows GET /api/v1/measures/summary gives for the same query (public)', description: FORMATS })
+  @ApiParam(ROW_FORMAT)
+  @ApiProduces(...PRODUCES)
+  @ApiResponse({ status: 200, description: 'The file' })
+  @ApiErrors(400, 404)
+  summary(@Param('format') format: string, @Query() query: SummaryQueryDto, @Res() res: Response) {
+    return this.exports.summary(format, query, res);
+  }
+
+  @Get('indicators.:format')
+  @ApiOperation({
+    summary: 'The implementation indicators as a file: the rows GET /api/v1/indicators/implementation gives for the same query (public)',
+    description: FORMATS,
+  })
+  @ApiParam(ROW_FORMAT)
+  @ApiProduces(...PRODUCES)
+  @ApiResponse({ status: 200, description: 'The file' })
+  @ApiErrors(400, 404)
+  indicators(@Param('format') format: string, @Query() query: ImplementationQueryDto, @Res() res: Response) {
+    return this.exports.indicators(format, query, res);
+  }
+}
