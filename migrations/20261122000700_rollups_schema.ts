@@ -39,13 +39,14 @@ export async function up(knex: Knex): Promise<void> {
       real_gbp numeric,
       net_gbp numeric,
       pv_gbp numeric,
-      outcome_count integer not null check (outcome_count > 0),
-      contract_count integer not null check (contract_count > 0),
-      demo_count integer not null default 0 check (demo_count >= 0)
+      outcome_count integer not null,
+      contract_count integer not null,
+      demo_count integer not null default 0
     )`,
     `create unique index measure_rollups_key_idx on measure_rollups (authority_id, sector, measure_id, quarter) nulls not distinct`,
     `create index measure_rollups_measure_quarter_idx on measure_rollups (measure_id, quarter)`,
-    // two coarser levels of the same sums, kept by the deltas of each refresh, so national and by-authority reads
+    // the cells are kept by differences too, so their counts have no checks: the row an upsert proposes is a delta.
+    // Two coarser levels of the same sums, kept by the deltas of each refresh, so national and by-authority reads
     // sum thousands of rows rather than every cell: by area (nation, region, authority kind) x sector x measure x
     // quarter, and by authority x measure x calendar year (no checks on their counts: the row an upsert proposes is a
     // delta, which may be negative)
@@ -101,22 +102,36 @@ export async function up(knex: Knex): Promise<void> {
       demo_count integer not null default 0
     )`,
     `create unique index contract_rollups_key_idx on contract_rollups (authority_id, sector, award_quarter) nulls not distinct`,
-    // measure_id null: every measure and quarter of the authority and sector (a contract moved or was deleted)
-    `create table rollup_dirty_cells (authority_id integer not null, sector char(2), measure_id integer, quarter date)`,
+    // every cell of an authority and sector, recomputed whole (a contract of theirs moved or was deleted)
+    `create table rollup_dirty_cells (authority_id integer not null, sector char(2))`,
+    // each latest outcome revision that appeared (+1) or stopped being the latest (-1), with the contract's authority
+    // and sector at that moment: the cells move by these differences
+    `create table rollup_dirty_outcomes (
+      authority_id integer not null,
+      sector char(2),
+      contract_id bigint not null,
+      measure_id integer not null,
+      quarter date not null,
+      quantity numeric not null,
+      sign smallint not null check (sign in (-1, 1)),
+      is_demo boolean not null
+    )`,
     `create table rollup_dirty_groups (authority_id integer not null, sector char(2))`,
     `create table rollup_dirty_contracts (contract_id bigint not null)`,
     `create function rollup_mark_outcomes() returns trigger language plpgsql as $$
      begin
        if tg_op in ('INSERT', 'UPDATE') then
-         insert into rollup_dirty_cells (authority_id, sector, measure_id, quarter)
-           select distinct c.authority_id, c.sector, o.measure_id, date_trunc('quarter', o.period_end)::date
-           from rollup_new o join contracts c on c.id = o.contract_id;
+         insert into rollup_dirty_outcomes
+           select c.authority_id, c.sector, o.contract_id, o.measure_id, date_trunc('quarter', o.period_end)::date,
+             o.quantity_canonical, 1, o.is_demo
+           from rollup_new o join contracts c on c.id = o.contract_id where o.is_latest;
          insert into rollup_dirty_contracts (contract_id) select distinct contract_id from rollup_new;
        end if;
        if tg_op in ('DELETE', 'UPDATE') then
-         insert into rollup_dirty_cells (authority_id, sector, measure_id, quarter)
-           select distinct c.authority_id, c.sector, o.measure_id, date_trunc('quarter', o.period_end)::date
-           from rollup_old o join contracts c on c.id = o.contract_id;
+         insert into rollup_dirty_outcomes
+           select c.authority_id, c.sector, o.contract_id, o.measure_id, date_trunc('quarter', o.period_end)::date,
+             o.quantity_canonical, -1, o.is_demo
+           from rollup_old o join contracts c on c.id = o.contract_id where o.is_latest;
          insert into rollup_dirty_contracts (contract_id) select distinct contract_id from rollup_old;
        end if;
        return null;
@@ -177,6 +192,7 @@ export async function down(knex: Knex): Promise<void> {
     'drop function rollup_mark_outcomes()',
     'drop table rollup_dirty_contracts',
     'drop table rollup_dirty_groups',
+    'drop table rollup_dirty_outcomes',
     'drop table rollup_dirty_cells',
     'drop table contract_rollups',
     'drop table measure_rollups_authority_year',

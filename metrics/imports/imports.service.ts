@@ -5,7 +5,7 @@ import type { Database } from '../db/database';
 import { DATABASE } from '../db/knex.token';
 import { transaction, withSession } from '../db/session';
 import { DomainError } from '../errors';
-import { RollupsService } from '../rollups/rollups.service';
+import { RollupsService, type RefreshResult } from '../rollups/rollups.service';
 import { checkRow, IMPORT_KINDS, stageLine, type ImportKind } from './import-rows';
 import { ImportsRepository, STAGE_TABLE, stageColumns, type BatchCounts, type BatchRecord } from './imports.repository';
 import { arrowRows, ByteMeter, csvRows, formatOf, jsonRows, type SourceRow } from './row-sources';
@@ -162,6 +162,7 @@ export class ImportsService {
     const batch = progress.batch;
     const started = Date.now();
     const timings: Record<string, number> = {};
+    let refresh: RefreshResult | undefined;
     let meter: ByteMeter | undefined;
     try {
       let rows: AsyncIterable<SourceRow>;
@@ -210,7 +211,7 @@ export class ImportsService {
             Object.assign(counts, await this.imports.merge(s, kind, batch.id, req.isDemo ?? false));
           }
           timings.merged = Date.now() - started;
-          await this.rollups.refresh(s);
+          refresh = await this.rollups.refresh(s);
           timings.rollups = Date.now() - started;
           const file = meter
             ? { sha256: meter.sha256(), bytes: meter.bytes }
@@ -229,6 +230,7 @@ export class ImportsService {
         rejected: done.rows_rejected,
         ms: Date.now() - started,
         phases_ms: timings,
+        rollups: refresh,
       });
       return { batch: done, replayed: false };
     } catch (err) {

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { Session } from '../db/session';
 import { ValuationRepository } from '../valuation/valuation.repository';
 import { rollupRefreshers, type RollupRefresher } from './refreshers';
@@ -6,6 +5,8 @@ import { RollupsRepository, type RefreshCounts } from './rollups.repository';
 
 export interface RefreshResult extends RefreshCounts {
   ms: number;
+  /** Milliseconds of each step: cells, groups and each refresher by name. */
+  steps?: Record<string, number>;
 }
 
 /**
@@ -16,7 +17,6 @@ export interface RefreshResult extends RefreshCounts {
  * A plain class (the CLI builds one without Nest); the app registers it as a provider.
  */
 export class RollupsService {
-  private readonly logger = new Logger('Rollups');
   private readonly repo = new RollupsRepository();
   private readonly valuation = new ValuationRepository();
 
@@ -27,11 +27,17 @@ export class RollupsService {
     const started = Date.now();
     await this.lock(s);
     const counts = await this.repo.takeDirty(s);
-    if (counts.cells > 0) await this.repo.refreshCells(s);
-    if (counts.groups > 0) await this.repo.refreshGroups(s);
-    if (counts.contracts > 0) for (const r of this.refreshers) await r.refresh(s, false);
+    const steps: Record<string, number> = {};
+    const step = async (name: string, fn: () => Promise<void>) => {
+      const t0 = Date.now();
+      await fn();
+      steps[name] = Date.now() - t0;
+    };
+    if (counts.cells > 0) await step('cells', () => this.repo.refreshCells(s));
+    if (counts.groups > 0) await step('groups', () => this.repo.refreshGroups(s));
+    if (counts.contracts > 0) for (const r of this.refreshers) await step(r.name, () => r.refresh(s, false));
     await this.repo.dropTemp(s);
-    return { ...counts, ms: Date.now() - started };
+    return { ...counts, ms: Date.now() - started, steps };
   }
 
   /** Factors, both rollups and every other refresher, from nothing (inside a transaction). */
@@ -47,9 +53,7 @@ export class RollupsService {
       `select (select count(*) from measure_rollups) as cells, (select count(*) from contract_rollups) as groups,
          (select count(*) from contracts) as contracts`,
     );
-    const result = { cells: Number(c.cells), groups: Number(c.groups), contracts: Number(c.contracts), ms: Date.now() - started };
-    this.logger.log({ msg: 'rollups rebuilt', ...result });
-    return result;
+    return { cells: Number(c.cells), groups: Number(c.groups), contracts: Number(c.contracts), ms: Date.now() - started };
   }
 
   /**

@@ -155,8 +155,8 @@ describe('valuation and rollups', () => {
     const cells = await expectRollupsEqualRaw(t.database.db.knex);
     expect(cells).toBeGreaterThan(500);
     await expectContractRollupsEqualRebuild(t);
-    const [{ n }] = (await t.database.db.knex.raw('select count(*)::int as n from rollup_dirty_cells')).rows;
-    expect(n).toBe(0); // every key consumed by the batch that dirtied it
+    const [{ n }] = (await t.database.db.knex.raw('select (select count(*) from rollup_dirty_cells) + (select count(*) from rollup_dirty_outcomes) as n')).rows;
+    expect(Number(n)).toBe(0); // every key consumed by the batch that dirtied it
   });
 
   it('stays equal after corrections, a contract moving sector, and deletes', async () => {
@@ -191,6 +191,33 @@ describe('valuation and rollups', () => {
     );
     await expectRollupsEqualRaw(knex);
     await expectContractRollupsEqualRebuild(t);
+
+    // monthly returns: three outcomes of one contract in one cell count one contract, until the last one goes
+    const { rows: [monthly] } = await knex.raw(`
+      select c.id, c.reference from contracts c where c.stage = 'awarded' and c.start_date <= '2025-01-01' and c.end_date >= '2025-03-31'
+        and not exists (select 1 from outcomes o join measures m on m.id = o.measure_id where o.contract_id = c.id and m.code = 'SVM-VOLUNTEER-HOURS')
+      order by c.id limit 1`);
+    const months = await post('outcomes', `contract,measure,period,quantity,unit\n${['2025-01', '2025-02', '2025-03'].map((m, i) => `${monthly.reference},SVM-VOLUNTEER-HOURS,${m},${10 + i},hour`).join('\n')}`);
+    expect(months.body.batch).toMatchObject({ status: 'committed', rows_inserted: 3 });
+    const cell = async () =>
+      (await knex.raw(`select outcome_count, contract_count, quantity::text from measure_rollups r join measures m on m.id = r.measure_id
+        where m.code = 'SVM-VOLUNTEER-HOURS' and r.quarter = '2025-01-01' and r.authority_id = (select authority_id from contracts where id = ?)
+          and coalesce(r.sector, '') = (select coalesce(sector, '') from contracts where id = ?)`, [monthly.id, monthly.id])).rows[0];
+    const before = await cell();
+    expect(before.contract_count).toBeGreaterThanOrEqual(1);
+    for (const cut of [1, 2]) {
+      await withSession(t.database.db, (s) =>
+        transaction(s, async () => {
+          await s.query(`delete from outcomes where id in (select id from outcomes where contract_id = $1 and is_latest and measure_id = (select id from measures where code = 'SVM-VOLUNTEER-HOURS' and framework_id = (select id from frameworks where is_default)) order by id limit $2)`, [monthly.id, cut]);
+          await new RollupsService().refresh(s);
+        }),
+      );
+      await expectRollupsEqualRaw(knex);
+    }
+    const after = await cell();
+    const { rows: left } = await knex.raw(`select count(*)::int as n from outcomes o join measures m on m.id = o.measure_id where o.contract_id = ? and m.code = 'SVM-VOLUNTEER-HOURS'`, [monthly.id]);
+    // the cell goes when the contract was its only one; otherwise it counts one contract fewer
+    expect({ left: left[0].n, after }).toEqual({ left: 0, after: before.contract_count === 1 ? undefined : expect.objectContaining({ contract_count: before.contract_count - 1 }) });
   });
 
   // two refreshes of the same cell at once need two connections: PostgreSQL only (the embedded database has one)

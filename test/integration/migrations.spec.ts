@@ -40,6 +40,7 @@ const TABLES = [
   'measure_rollups_authority_year',
   'contract_rollups',
   'rollup_dirty_cells',
+  'rollup_dirty_outcomes',
   'rollup_dirty_groups',
   'rollup_dirty_contracts',
   'delivery_state', 'delivery_measures', 'delivery_contracts', 'delivery_rollups', 'delivery_value_rollups', 'indicator_contract_rollups', 'indicator_social_rollups', 'delivery_authority_rollups', 'delivery_value_authority_rollups',
