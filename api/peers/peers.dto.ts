@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { QUARTER } from '../../metrics/benchmarks/benchmarks.service';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { FEATURE_NAMES, type FeatureName } from '../../metrics/peers/peer-features';
 import { DEFAULT_K, MAX_K, PEER_METHODS, PEER_SCOPES, type PeerMethod, type PeerQuery, type PeerScope } from '../../metrics/peers/peers.service';
 import { CLUSTER_SCHEMES, type ClusterScheme } from '../../metrics/reference/reference-files';
@@ -62,14 +61,16 @@ export class BenchmarkQueryDto extends PeerOptions {
   @IsIn(PEER_METHODS)
   peers?: PeerMethod;
 
-  @ApiPropertyOptional({ example: '2025-Q1', description: 'first quarter of the period' })
+  @ApiPropertyOptional({ example: '2025-Q1', description: 'first period: 2025, 2025-Q1, 2025-04 or FY2025-26' })
   @IsOptional()
-  @Matches(QUARTER, { message: 'from must be a quarter like 2025-Q1' })
+  @IsString()
+  @MaxLength(20)
   from?: string;
 
-  @ApiPropertyOptional({ example: '2025-Q4', description: 'last quarter of the period' })
+  @ApiPropertyOptional({ example: '2025-Q4', description: 'last period, same forms as from' })
   @IsOptional()
-  @Matches(QUARTER, { message: 'to must be a quarter like 2025-Q4' })
+  @IsString()
+  @MaxLength(20)
   to?: string;
 }
 

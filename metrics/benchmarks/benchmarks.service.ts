@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '../errors';
+import { periodRange } from '../measures/query-params';
 import { PeersService, type PeerQuery, type PeerSet } from '../peers/peers.service';
 import { INDICATORS_SOURCE, type IndicatorsSource } from './indicators-source';
 import { benchmark, type IndicatorBenchmark } from './statistics';
 
 export interface BenchmarkQuery {
   peers: PeerQuery;
-  /** First quarter, e.g. 2025-Q1. */
+  /** First period: 2025, 2025-Q1, 2025-04 or FY2025-26. */
   from?: string;
-  /** Last quarter, e.g. 2025-Q4. */
+  /** Last period, the same forms. */
   to?: string;
 }
 
@@ -19,8 +20,6 @@ export interface BenchmarkResult {
   definitions: Record<string, string>;
   indicators: Array<{ indicator: string } & IndicatorBenchmark>;
 }
-
-export const QUARTER = /^\d{4}-Q[1-4]$/;
 
 const DEFINITIONS = {
   quartiles: 'Peer quartiles and median by linear interpolation between order statistics (type 7, as R and d3.quantile), over the peers with a value; the authority is not among its peers',
@@ -41,13 +40,10 @@ export class BenchmarksService {
   ) {}
 
   async benchmark(code: string, query: BenchmarkQuery): Promise<BenchmarkResult> {
-    for (const field of ['from', 'to'] as const) {
-      const v = query[field];
-      if (v !== undefined && !QUARTER.test(v)) {
-        throw new DomainError('invalid_parameter', `${field} must be a quarter like 2025-Q1`, [{ field, message: `${field} must be a quarter like 2025-Q1` }]);
-      }
-    }
-    if (query.from && query.to && query.from > query.to) {
+    // the forms every period parameter takes; checked here so that a bad one is a 400 before any work
+    const from = query.from ? periodRange(query.from, 'from') : undefined;
+    const to = query.to ? periodRange(query.to, 'to') : undefined;
+    if (from && to && from.start > to.end) {
       throw new DomainError('invalid_parameter', 'from must not be after to', [{ field: 'from', message: 'from must not be after to' }]);
     }
     const { authorityId, peerIds, set } = await this.peers.resolve(code, query.peers);

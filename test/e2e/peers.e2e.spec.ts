@@ -204,9 +204,11 @@ describe('peer groups and benchmarks over HTTP', () => {
       expect(bySubtype.body.peer_group).toMatchObject({ method: 'same_subtype', count: 35 });
       const byCluster = await http(`${t.url}/api/v1/benchmarks/E08000009?peers=cluster&scheme=ruc`);
       expect(byCluster.body.peer_group.cluster).toMatchObject({ scheme: 'ruc', label: 'Urban' });
-      const badFrom = await http(`${t.url}/api/v1/benchmarks/E08000009?from=2025Q1`);
+      const badFrom = await http(`${t.url}/api/v1/benchmarks/E08000009?from=2025-Q5`);
       expect(badFrom.status).toBe(400);
-      expect(badFrom.body.error.details.map((d: any) => d.field)).toContain('from');
+      expect(badFrom.body.error.details).toMatchObject({ field: 'from', value: '2025-Q5' });
+      // the period forms of the other endpoints: years, quarters, months, financial years
+      expect((await http(`${t.url}/api/v1/benchmarks/E08000009?from=FY2024-25&to=2025`)).status).toBe(200);
       expect((await http(`${t.url}/api/v1/benchmarks/E08000009?from=2025-Q4&to=2025-Q1`)).status).toBe(400);
       expect((await http(`${t.url}/api/v1/benchmarks/E08000009?peers=nearest&k=0`)).status).toBe(400);
       expect((await http(`${t.url}/api/v1/benchmarks/E99999999`)).status).toBe(404);
