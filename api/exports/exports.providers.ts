@@ -3,10 +3,11 @@ import { ExportsService } from '../../metrics/exports/exports.service';
 import { QualityRepository } from '../../metrics/quality/quality.repository';
 import { QualityService } from '../../metrics/quality/quality.service';
 import { QualityController } from '../quality/quality.controller';
+import { QualityScheduler } from '../quality/quality.scheduler';
 import { ExportsController } from './exports.controller';
 import { ExportsApiService } from './exports.service';
 
 export { ExportsController, QualityController };
 
 /** The providers of the open data exports and the data quality checks (registered in the composition root). */
-export const EXPORTS_PROVIDERS = [ExportsRepository, ExportsService, ExportsApiService, QualityRepository, QualityService];
+export const EXPORTS_PROVIDERS = [ExportsRepository, ExportsService, ExportsApiService, QualityRepository, QualityService, QualityScheduler];

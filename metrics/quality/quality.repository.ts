@@ -20,8 +20,11 @@ export class QualityRepository {
     @Inject(DATABASE) private readonly db: Database,
   ) {}
 
-  /** Recomputes outlier flags of measures changed since they were last computed (cheap when nothing changed). */
-  async ensureOutliersFresh(): Promise<number[]> {
+  /**
+   * Recomputes outlier flags of measures changed since they were last computed (cheap when nothing changed). Readers
+   * call it before reading the flags and wait for a recompute under way; the background job passes `wait: false`.
+   */
+  async ensureOutliersFresh(options: { wait?: boolean } = {}): Promise<number[]> {
     const { rows } = await this.knex.raw(
       `select exists (select 1 from quality_dirty_measures) or exists (
          select 1 from quality_outlier_stats st
@@ -29,7 +32,7 @@ export class QualityRepository {
          where st.factors_hash is distinct from h.hash) as stale`,
     );
     if (!rows[0].stale) return [];
-    return withSession(this.db, (s) => transaction(s, () => refreshOutliers(s)));
+    return withSession(this.db, (s) => transaction(s, () => refreshOutliers(s, options)));
   }
 
   private flagsBase(filter: RowFilter, checks: readonly OutcomeCheck[]) {

@@ -40,6 +40,15 @@ export class QualityService {
     private readonly exports: ExportsRepository,
   ) {}
 
+  /**
+   * The background recompute of outlier flags (api/quality/quality.scheduler.ts): measures an import batch changed
+   * are recomputed off the request path, so readers normally find nothing to do. Skips when another instance (or a
+   * reader) is already at it. Returns the measures recomputed.
+   */
+  async refreshStaleOutliers(): Promise<number[]> {
+    return this.quality.ensureOutliersFresh({ wait: false });
+  }
+
   async list(query: QualityQuery) {
     const filter = await this.exports.resolve(query);
     const requested = (Array.isArray(query.check) ? query.check : query.check ? [query.check] : []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);

@@ -1,7 +1,10 @@
 import { http } from '../support/http';
 import { createKey } from '../support/keys';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { transaction, withSession } from '../../metrics/db/session';
 import { isOutlier, medianAbsoluteDeviation, modifiedZ } from '../../metrics/quality/outliers';
+import { QualityRefresher } from '../../metrics/quality/quality.refresher';
+import { QualityService } from '../../metrics/quality/quality.service';
 
 const CSV = { 'content-type': 'text/csv' };
 
@@ -193,4 +196,73 @@ describe('data quality', () => {
     const again = await quality('&check=duplicate_evidence');
     expect(again.body.data.map((f: any) => f.contract_reference).sort()).toEqual(['GAPPY', 'NOCOMMIT']);
   });
+
+  it('re-checks the outcomes of a contract whose dates or value change', async () => {
+    const contract = (ref: string, value: number, start: string, end: string) =>
+      `reference,authority,title,supplier_name,cpv,value_gbp,start_date,end_date\n${ref},E08000009,${ref} contract,Supplier ${ref},85312000,${value},${start},${end}\n`;
+    // SHORT now runs to March 2025: its FY2024-25 return is inside
+    await post('contracts', contract('SHORT', 200000, '2024-04-01', '2025-03-31'));
+    expect((await quality('&check=outside_contract')).body.counts).toEqual({ outside_contract: 0 });
+    // OUT-3 is worth £10,000 rather than £1,000,000: its 4 hires are 400 per £1m. In hires per £1m the measure is now
+    // 2 3 3 4 4 5 5 5 6 400 (OUT-9 sent 5): median 4.5, deviations .5 .5 .5 .5 .5 1.5 1.5 1.5 2.5 395.5, MAD 1;
+    // z = 0.6745 x 395.5 / 1 = 266.8: an outlier, found for the change of the contract's value alone
+    await post('contracts', contract('OUT-3', 10000, '2024-01-01', '2025-12-31'));
+    const r = await quality('&check=outlier');
+    expect(r.body.data.map((f: any) => f.contract_reference)).toEqual(['OUT-3']);
+  });
+
+  it('keeps, batch by batch, the same flags a rebuild computes from all the data', async () => {
+    const flags = () =>
+      t.database.db.knex.raw(
+        `select flag, outcome_id, contract_id, measure_id, evidence_key, detail::text as detail from quality_flags
+         where flag <> 'outlier' order by flag, outcome_id`,
+      );
+    // one more batch: a correction, a new claim on DUP-A's old evidence, a return past a contract's end
+    await post(
+      'outcomes',
+      [
+        'contract,measure,period,quantity,unit,evidence_ref',
+        'DUP-C,SVM-HIRE-VETERAN,2024-Q2,2,person,INV-001',
+        'DUP-B,SVM-HIRE-VETERAN,2024-Q2,1,person,inv-001',
+        'GAPPY,SVM-HIRE-VETERAN,FY2024-25,1,person,GAPPY/fy',
+      ].join('\n'),
+    );
+    const kept = (await flags()).rows;
+    expect(kept.filter((f: any) => f.evidence_key === 'inv-001')).toHaveLength(3);
+    expect(kept.filter((f: any) => f.flag === 'outside_contract')).toHaveLength(1);
+    await withSession(t.database.db, (s) => transaction(s, () => new QualityRefresher().refresh(s, true)));
+    expect((await flags()).rows).toEqual(kept);
+  });
+
+  it('recomputes stale outliers in the background job, so readers find nothing to do', async () => {
+    await post('outcomes', 'contract,measure,period,quantity,unit,evidence_ref\nOUT-9,SVM-HIRE-LTU,2024-Q2,6,person,OUT-9/hr\n');
+    const service = t.app.get(QualityService);
+    const recomputed = await service.refreshStaleOutliers();
+    expect(recomputed.length).toBeGreaterThan(0);
+    expect(await service.refreshStaleOutliers()).toEqual([]);
+    const stats = (await quality('&check=outlier')).body.outlier_stats;
+    expect(stats.find((x: any) => x.measure_code === 'SVM-HIRE-LTU')).toMatchObject({ n: 10 });
+  });
+});
+
+describe('data quality job on a schedule', () => {
+  it('runs on QUALITY_OUTLIER_CRON and leaves no measure to recompute', async () => {
+    const t = await startTestApp({ QUALITY_OUTLIER_CRON: '* * * * * *' });
+    try {
+      const admin = await createKey(t.database.db, 'admin');
+      const post = (kind: string, body: string) =>
+        fetch(`${t.url}/api/v1/imports/${kind}`, { method: 'POST', headers: { ...CSV, authorization: `Bearer ${admin}` }, body });
+      await post('contracts', CONTRACTS);
+      expect((await post('outcomes', OUTCOMES)).status).toBe(201);
+      // nothing reads the flags here: only the job computes the outlier
+      const count = async (table: string, where: Record<string, string> = {}) =>
+        Number((await t.database.db.knex(table).where(where).count({ n: '*' }))[0].n);
+      const deadline = Date.now() + 10_000;
+      while ((await count('quality_flags', { flag: 'outlier' })) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(await count('quality_flags', { flag: 'outlier' })).toBe(1);
+      expect(await count('quality_dirty_measures')).toBe(0);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
 });
