@@ -27,6 +27,7 @@ import { DeliveryRefresher, deliveryState } from './delivery.refresher';
 import {
   DIMENSION_COLUMNS,
   INDICATOR_BASES,
+  INDICATOR_COLUMNS,
   INDICATOR_DIMENSIONS,
   IndicatorsRepository,
   PERIOD_TYPES,
@@ -99,7 +100,6 @@ const RATIOS = {
   social_share: ['£ of social value in the social category', '£ of social value delivered'],
   environmental_share: ['£ of environmental social value delivered', '£ of social value delivered'],
 } as const;
-type RatioName = keyof typeof RATIOS;
 
 export const INDICATOR_DEFINITIONS: Record<string, string> = {
   period:
@@ -137,14 +137,15 @@ const invalid = (field: string, message: string, value?: unknown) =>
   new DomainError('invalid_parameter', `${field} ${message}`, [{ field, message: `${field} ${message}`, value }]);
 
 const dec = (v: unknown) => new Dec(v === null || v === undefined ? 0 : String(v));
-const gbp = (v: Dec) => Number(v.toDecimalPlaces(2, Dec.ROUND_HALF_UP).toFixed());
-const ratio = (n: Dec, d: Dec): number | null => (d.isZero() ? null : Number(n.div(d).toDecimalPlaces(6, Dec.ROUND_HALF_UP).toFixed()));
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const TWO_MILLION = new Dec(2_000_000);
+/** n / d rounded half up (away from 0) to 6 places, exactly (as the SQL of the indicators does); none when d is 0. */
+const ratio = (n: Dec, d: Dec): number | null => {
+  if (d.isZero()) return null;
+  const q = n.abs().times(TWO_MILLION).plus(d.abs()).divToInt(d.abs().times(2));
+  return (n.isNeg() !== d.isNeg() ? -1 : 1) * Number(q.toFixed()) / 1e6;
+};
 
-/** Plain figures of one group: exact sums, before rounding. */
-interface Figures {
-  count: Record<string, number>;
-  money: Record<string, Dec>;
-}
 
 /**
  * The monitoring view of the Act: coverage, weighting, commitment and delivery, reporting compliance, SME and VCSE
@@ -179,7 +180,7 @@ export class IndicatorsService implements IndicatorsSource {
     const state = await this.repo.state();
 
     const groups = await this.figures(groupBy, periodType, filter, framework.id, basis);
-    const rows = [...groups.values()].map(({ labels, figures }) => ({ ...labels, ...this.row(figures) }));
+    const rows = [...groups.values()].map(({ labels, values }) => this.row(values, labels));
     rows.sort((a, b) => {
       for (const g of groupBy) {
         for (const c of DIMENSION_COLUMNS[g].slice(0, 1)) {
@@ -218,14 +219,14 @@ export class IndicatorsService implements IndicatorsSource {
     const groups = await this.figures(['authority'], 'quarter', f, framework.id, 'net');
     const populations = await this.repo.populations([...groups.values()].map((g) => String(g.labels.authority)));
     const out = new Map<string, Record<string, number | null>>();
-    for (const { labels, figures } of groups.values()) {
+    for (const { labels, values: figures } of groups.values()) {
       const row = this.row(figures);
       const values: Record<string, number | null> = {};
       for (const name of Object.keys(RATIOS)) values[name] = row[name] as number | null;
       const population = populations.get(String(labels.authority)) ?? null;
-      const money = (n: string) => figures.money[n] ?? new Dec(0); // no social value rows yet: nothing delivered
-      values.sv_net_gbp_per_contract_gbp = ratio(money('sv_net_gbp'), money('awarded_value_gbp'));
-      values.sv_net_gbp_per_head = population ? ratio(money('sv_net_gbp'), new Dec(population)) : null;
+      const svNet = dec(figures.exact_sv_net_gbp); // no social value rows yet: nothing delivered
+      values.sv_net_gbp_per_contract_gbp = ratio(svNet, dec(figures.exact_awarded_value_gbp));
+      values.sv_net_gbp_per_head = population ? ratio(svNet, new Dec(population)) : null;
       out.set(String(labels.authority), values);
     }
     return out;
@@ -348,12 +349,12 @@ export class IndicatorsService implements IndicatorsSource {
     return filter;
   }
 
-  /** The four sources of each group, merged by the group's key. */
+  /** The four sources of each group (each has at most one row per group), merged by the group's key. */
   private async figures(groupBy: IndicatorDimension[], periodType: PeriodType, filter: IndicatorFilter, frameworkId: number, basis: IndicatorBasis) {
     const sources = await this.repo.sources(groupBy, periodType, filter, frameworkId, basis);
     const width = groupBy.reduce((n, g) => n + DIMENSION_COLUMNS[g].length, 0);
-    const groups = new Map<string, { labels: IndicatorRow; figures: Figures }>();
-    const add = (rows: DbRow[], counts: string[], money: string[]) => {
+    const groups = new Map<string, { labels: IndicatorRow; values: DbRow }>();
+    for (const rows of Object.values(sources)) {
       for (const r of rows) {
         const key = Array.from({ length: width }, (_, i) => (r[`g${i}`] === null ? '\u0000' : String(r[`g${i}`]))).join('\u0001');
         let group = groups.get(key);
@@ -361,65 +362,28 @@ export class IndicatorsService implements IndicatorsSource {
           const labels: IndicatorRow = {};
           let i = 0;
           for (const g of groupBy) for (const c of DIMENSION_COLUMNS[g]) labels[c] = r[`g${i++}`] === null ? null : String(r[`g${i - 1}`]);
-          group = { labels, figures: { count: {}, money: {} } };
+          group = { labels, values: {} };
           groups.set(key, group);
         }
-        for (const c of counts) group.figures.count[c] = (group.figures.count[c] ?? 0) + Number(r[c] ?? 0);
-        for (const c of money) group.figures.money[c] = (group.figures.money[c] ?? new Dec(0)).plus(dec(r[c]));
+        Object.assign(group.values, r);
       }
-    };
-    add(
-      sources.contracts,
-      ['contracts', 'awarded', 'in_scope', 'sv_evaluated', 'sv_weighted_10', 'sv_weighting_count', 'demo_count'],
-      ['awarded_value_gbp', 'in_scope_value_gbp', 'sv_evaluated_value_gbp', 'sv_weighted_10_value_gbp', 'sv_weighting_sum', 'supplier_known_value_gbp', 'sme_value_gbp', 'vcse_value_gbp'],
-    );
-    add(
-      sources.delivery.map(({ contracts, ...r }) => ({ ...r, contracts_with_commitments: contracts })),
-      ['contracts_with_commitments', 'rating_good', 'rating_approaching_target', 'rating_requires_improvement', 'rating_inadequate', 'rating_other', 'active', 'active_returned'],
-      [],
-    );
-    add(sources.values, ['valued_contracts'], ['contract_value_gbp', 'committed_gbp', 'expected_gbp', 'delivered_gbp']);
-    add(sources.social, [], ['local_economic_gbp', 'social_gbp', 'environmental_gbp', 'sv_net_gbp']);
+    }
     return groups;
   }
 
-  /** The indicators of one group, flat: each ratio with its numerator and denominator. */
-  private row(f: Figures): IndicatorRow {
-    const c = (n: string) => f.count[n] ?? 0;
-    const m = (n: string) => f.money[n] ?? new Dec(0);
-    const row: IndicatorRow = {
-      contracts: c('contracts'),
-      awarded_contracts: c('awarded'),
-      awarded_value_gbp: gbp(m('awarded_value_gbp')),
-      in_scope_contracts: c('in_scope'),
-      in_scope_value_gbp: gbp(m('in_scope_value_gbp')),
-      demo_contracts: c('demo_count'),
-    };
-    const put = (name: RatioName, n: Dec, d: Dec, money: boolean) => {
-      row[name] = ratio(n, d);
-      row[`${name}_numerator`] = money ? gbp(n) : Number(n.toFixed());
-      row[`${name}_denominator`] = money ? gbp(d) : Number(d.toFixed());
-    };
-    put('sv_evaluated_share', new Dec(c('sv_evaluated')), new Dec(c('in_scope')), false);
-    put('sv_evaluated_value_share', m('sv_evaluated_value_gbp'), m('in_scope_value_gbp'), true);
-    put('sv_weighted_10_share', new Dec(c('sv_weighted_10')), new Dec(c('in_scope')), false);
-    put('sv_weighted_10_value_share', m('sv_weighted_10_value_gbp'), m('in_scope_value_gbp'), true);
-    put('mean_weighting_pct', m('sv_weighting_sum'), new Dec(c('sv_weighting_count')), false);
-    put('commitment_intensity', m('committed_gbp'), m('contract_value_gbp'), true);
-    put('delivery_ratio', m('delivered_gbp'), m('expected_gbp'), true);
-    row.contracts_with_commitments = c('contracts_with_commitments');
-    for (const r of RATINGS) row[`rating_${r}`] = c(`rating_${r}`);
-    put('reporting_compliance', new Dec(c('active_returned')), new Dec(c('active')), false);
-    put('sme_value_share', m('sme_value_gbp'), m('supplier_known_value_gbp'), true);
-    put('vcse_value_share', m('vcse_value_gbp'), m('supplier_known_value_gbp'), true);
-    const sv = m('local_economic_gbp').plus(m('social_gbp')).plus(m('environmental_gbp'));
-    row.sv_gbp = gbp(sv);
-    row.local_economic_gbp = gbp(m('local_economic_gbp'));
-    row.social_gbp = gbp(m('social_gbp'));
-    row.environmental_gbp = gbp(m('environmental_gbp'));
-    put('local_economic_share', m('local_economic_gbp'), sv, true);
-    put('social_share', m('social_gbp'), sv, true);
-    put('environmental_share', m('environmental_gbp'), sv, true);
+  /**
+   * The indicators of one group, flat after its labels: each ratio with its numerator and denominator (computed
+   * exactly by the SQL; a source without a row for the group counts 0 and gives no ratio).
+   */
+  private row(values: DbRow, labels: IndicatorRow = {}): IndicatorRow {
+    const row: IndicatorRow = { ...labels };
+    for (const c of INDICATOR_COLUMNS) {
+      if (c.kind === 'ratio') {
+        row[c.name] = num(values[c.name]);
+        row[`${c.name}_numerator`] = num(values[`${c.name}_numerator`]) ?? 0;
+        row[`${c.name}_denominator`] = num(values[`${c.name}_denominator`]) ?? 0;
+      } else row[c.name] = num(values[c.name]) ?? 0;
+    }
     return row;
   }
 }

@@ -170,4 +170,62 @@ describe('delivery refresher', () => {
     await expectCompactsEqualSources();
     expect(incremental.rollups.reduce((n, r) => n + r.contracts, 0)).toBe(7);
   });
+
+  it('keeps the same figures through removed commitments and returns, changed values and stages, returns of the as-of quarter', async () => {
+    await rebuild();
+    const contractId = async (reference: string) => (await knex('contracts').where({ reference }).first('id')).id as number;
+    /** After a refresh: the pure functions' figures, the compacts, a contract's flags, and what a rebuild stores. */
+    const expectConsistent = async () => {
+      await refresh();
+      expect(await stored()).toEqual(await expectedFromPure());
+      await expectCompactsEqualSources();
+      const flags = await knex.raw(`
+        select d.contract_id, d.active, d.returned, d.measures,
+          coalesce(c.stage = 'awarded' and c.start_date <= ? and (c.end_date is null or c.end_date >= ?), false) as active_now,
+          exists (select 1 from outcomes o where o.contract_id = c.id and o.is_latest and o.period_start <= ? and o.period_end >= ?) as returned_now,
+          (select count(*)::int from delivery_measures m where m.contract_id = c.id) as measures_now
+        from delivery_contracts d join contracts c on c.id = d.contract_id`, [AS_OF, quarterStart(AS_OF), AS_OF, quarterStart(AS_OF)]);
+      for (const f of flags.rows) expect([f.contract_id, f.active, f.returned, f.measures]).toEqual([f.contract_id, f.active_now, f.returned_now, f.measures_now]);
+      const incremental = await snapshot();
+      await rebuild();
+      expect(await snapshot()).toEqual(incremental);
+    };
+
+    // one commitment of a contract with several measures goes; then every commitment of another contract
+    const three = await contractId('DLV-5');
+    await knex('commitments').where({ contract_id: three, measure_id: measures[1] }).delete();
+    await expectConsistent();
+    await knex('commitments').where({ contract_id: await contractId('DLV-3') }).delete();
+    await expectConsistent();
+    expect(await knex('delivery_contracts').where({ contract_id: await contractId('DLV-3') }).first()).toBeUndefined();
+
+    // a contract's value becomes unknown, another is cancelled (no longer active), a third moves award quarter
+    await knex('contracts').where({ reference: 'DLV-1' }).update({ value_gbp: null });
+    await knex('contracts').where({ reference: 'DLV-6' }).update({ stage: 'cancelled' });
+    await knex('contracts').where({ reference: 'DLV-5' }).update({ award_date: '2019-05-01', value_gbp: '1.00' });
+    await expectConsistent();
+
+    // the returns of the as-of quarter of a contract go; another return is changed in place; one is corrected
+    const returned = await knex('delivery_contracts').where({ returned: true }).first('contract_id');
+    await knex('outcomes').where({ contract_id: returned.contract_id }).where('period_end', '>=', quarterStart(AS_OF)).where('period_start', '<=', AS_OF).delete();
+    await knex('outcomes').where({ contract_id: await contractId('DLV-1'), is_latest: true }).orderBy('id').limit(1)
+      .update({ quantity_canonical: knex.raw('quantity_canonical + 17.5') });
+    const old = await knex('outcomes').where({ contract_id: await contractId('DLV-6'), is_latest: true }).orderBy('period_start', 'desc').first();
+    await knex('outcomes').where('id', old.id).update({ is_latest: false });
+    await knex('outcomes').insert({ contract_id: old.contract_id, measure_id: old.measure_id, period_start: old.period_start, period_end: old.period_end,
+      quantity: '0', unit: 'x', quantity_canonical: '0', revision: 2 });
+    await expectConsistent();
+    expect(await knex('delivery_contracts').where({ contract_id: returned.contract_id }).first('returned')).toEqual({ returned: false });
+
+    // a commitment comes back; a contract with none gets one; an outcome of a measure without a commitment changes
+    await knex('commitments').insert({ contract_id: three, measure_id: measures[1], period_start: '2025-01-01', period_end: '2025-12-31',
+      target_quantity: '10', unit: 'x', target_canonical: '10' });
+    await knex('commitments').insert({ contract_id: await contractId('DLV-3'), measure_id: measures[0], period_start: '2024-01-01', period_end: '2024-12-31',
+      target_quantity: '100', unit: 'x', target_canonical: '100' });
+    await knex('outcomes').insert({ contract_id: await contractId('DLV-0'), measure_id: measures[2], period_start: '2025-04-01', period_end: '2025-06-30',
+      quantity: '3', unit: 'x', quantity_canonical: '3' });
+    await expectConsistent();
+    const dirty = await knex.raw('select (select count(*) from delivery_dirty_outcomes) + (select count(*) from delivery_dirty_commitments) + (select count(*) from delivery_dirty_contracts) as n');
+    expect(Number(dirty.rows[0].n)).toBe(0); // every change consumed
+  });
 });
