@@ -106,6 +106,10 @@ class Environment {
   @IsString()
   @Matches(/^(off|(\S+\s+){4,5}\S+)$/, { message: 'must be a cron expression (5 or 6 fields) or off' })
   DELIVERY_REBUILD_CRON: string = '41 * * * *';
+
+  @IsString()
+  @Matches(/^(off|(\S+\s+){4,5}\S+)$/, { message: 'must be a cron expression (5 or 6 fields) or off' })
+  QUALITY_OUTLIER_CRON: string = '* * * * *';
 }
 
 export interface AppConfig {
@@ -142,6 +146,10 @@ export interface AppConfig {
     /** When to check whether the quarter rolled over (or the thresholds changed) and rebuild; `off`: never by schedule. */
     rebuildCron: string;
   };
+  quality: {
+    /** When to recompute the outlier flags of measures changed by import batches in the background; `off`: never. */
+    outlierCron: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -166,13 +174,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     message: Object.values(e.constraints ?? {})[0] ?? 'is invalid',
     value: raw[e.property],
   }));
-  if (!problems.some((p) => p.variable === 'HARVEST_CRON') && parsed.HARVEST_CRON.trim() !== 'off') {
-    const cron = validateCronExpression(parsed.HARVEST_CRON.trim());
-    if (!cron.valid) problems.push({ variable: 'HARVEST_CRON', message: `is not a valid cron expression: ${cron.error?.message ?? 'invalid'}`, value: raw.HARVEST_CRON });
-  }
-  if (!problems.some((p) => p.variable === 'DELIVERY_REBUILD_CRON') && parsed.DELIVERY_REBUILD_CRON.trim() !== 'off') {
-    const cron = validateCronExpression(parsed.DELIVERY_REBUILD_CRON.trim());
-    if (!cron.valid) problems.push({ variable: 'DELIVERY_REBUILD_CRON', message: `is not a valid cron expression: ${cron.error?.message ?? 'invalid'}`, value: raw.DELIVERY_REBUILD_CRON });
+  for (const variable of ['HARVEST_CRON', 'DELIVERY_REBUILD_CRON', 'QUALITY_OUTLIER_CRON'] as const) {
+    if (problems.some((p) => p.variable === variable) || parsed[variable].trim() === 'off') continue;
+    const cron = validateCronExpression(parsed[variable].trim());
+    if (!cron.valid) problems.push({ variable, message: `is not a valid cron expression: ${cron.error?.message ?? 'invalid'}`, value: raw[variable] });
   }
   const thresholds = parseRatingThresholds(parsed.DELIVERY_RATING_THRESHOLDS ?? '');
   if (typeof thresholds === 'string' && !problems.some((p) => p.variable === 'DELIVERY_RATING_THRESHOLDS')) {
@@ -200,5 +205,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retryBaseMs: parsed.HARVEST_RETRY_BASE_MS,
     },
     delivery: { thresholds, rebuildCron: parsed.DELIVERY_REBUILD_CRON.trim() },
+    quality: { outlierCron: parsed.QUALITY_OUTLIER_CRON.trim() },
   };
 }

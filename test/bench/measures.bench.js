@@ -150,7 +150,7 @@ async function benchSize(size) {
   console.log(`\n== ${size.toLocaleString('en-GB')} outcome rows (database ${name}) ==`);
   const t0 = Date.now();
   const demo = spawnSync(process.execPath, [join(ROOT, 'dist/api/cli/cli.js'), 'demo', '--outcomes', String(size), '--seed', '2026'], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn', IMPORT_LIMIT: '8gb' }, // 10M outcome rows are about 1.1 GB of CSV
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });

@@ -43,9 +43,9 @@ const TABLES = [
   'rollup_dirty_outcomes',
   'rollup_dirty_groups',
   'rollup_dirty_contracts',
-  'delivery_state', 'delivery_measures', 'delivery_contracts', 'delivery_rollups', 'delivery_value_rollups', 'indicator_contract_rollups', 'indicator_social_rollups', 'delivery_authority_rollups', 'delivery_value_authority_rollups',
+  'delivery_state', 'delivery_measures', 'delivery_contracts', 'delivery_rollups', 'delivery_value_rollups', 'indicator_contract_rollups', 'indicator_social_rollups', 'delivery_authority_rollups', 'delivery_value_authority_rollups', 'delivery_dirty_outcomes', 'delivery_dirty_commitments', 'delivery_dirty_contracts',
   'authority_clusters', 'peer_groups', 'peer_group_members',
-  'quality_flags', 'quality_outlier_stats', 'quality_dirty_measures',
+  'quality_flags', 'quality_outlier_stats', 'quality_dirty_measures', 'quality_dirty_outcomes', 'quality_dirty_contracts',
 ];
 
 describe('migrations', () => {
