@@ -10,9 +10,10 @@ export interface RefreshResult extends RefreshCounts {
 }
 
 /**
- * Keeps the rollups equal to the raw data. Writes to contracts, commitments and outcomes record the keys they touch
- * (statement triggers); `refresh` runs at the end of every import batch, in its transaction, and recomputes those
- * keys, so a committed batch and its rollups are one unit. `rebuild` recomputes everything (`npm run cli -- rollups
+ * Keeps the rollups equal to the raw data. Writes to contracts, commitments and outcomes record what they changed
+ * (statement triggers); `refresh` runs at the end of every import batch, in its transaction, and moves the rollups by
+ * those changes (recomputing whole only the authority-sector groups whose contracts moved or went), so a committed
+ * batch and its rollups are one unit. `rebuild` recomputes everything (`npm run cli -- rollups
  * rebuild`); `refreshFactors` revalues every measure after proxy values or deflators changed.
  * A plain class (the CLI builds one without Nest); the app registers it as a provider.
  */
@@ -22,7 +23,7 @@ export class RollupsService {
 
   constructor(private readonly refreshers: RollupRefresher[] = rollupRefreshers()) {}
 
-  /** Recomputes the keys changed since the last refresh (call inside the transaction that changed them). */
+  /** Brings everything up to date with the changes since the last refresh (call inside the transaction that made them). */
   async refresh(s: Session): Promise<RefreshResult> {
     const started = Date.now();
     await this.lock(s);
