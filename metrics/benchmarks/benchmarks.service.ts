@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError } from '../errors';
-import { periodRange } from '../measures/query-params';
+import { invalidParameter, periodRange } from '../measures/query-params';
 import { PeersService, type PeerQuery, type PeerSet } from '../peers/peers.service';
 import { INDICATORS_SOURCE, type IndicatorsSource } from './indicators-source';
 import { benchmark, type IndicatorBenchmark } from './statistics';
@@ -44,7 +43,7 @@ export class BenchmarksService {
     const from = query.from ? periodRange(query.from, 'from') : undefined;
     const to = query.to ? periodRange(query.to, 'to') : undefined;
     if (from && to && from.start > to.end) {
-      throw new DomainError('invalid_parameter', 'from must not be after to', [{ field: 'from', message: 'from must not be after to' }]);
+      throw invalidParameter('from', 'from must not be after to');
     }
     const { authorityId, peerIds, set } = await this.peers.resolve(code, query.peers);
     const values = await this.indicators.byAuthority({ from: query.from, to: query.to, authorityIds: [authorityId, ...peerIds] });

@@ -1,5 +1,4 @@
-import { DomainError } from '../errors';
-import { periodRange } from '../measures/query-params';
+import { invalidParameter, periodRange } from '../measures/query-params';
 
 /** The filters of the row-level exports and of the quality listing, as the client sends them (codes). */
 export interface RowFilterQuery {
@@ -43,7 +42,7 @@ export function periodFilter(from?: string, to?: string): { fromDate?: string; t
   const fromDate = from ? periodRange(from, 'from').start : undefined;
   const toDate = to ? periodRange(to, 'to').end : undefined;
   if (fromDate && toDate && fromDate > toDate) {
-    throw new DomainError('invalid_parameter', `from (${from}) is after to (${to})`, { field: 'from', value: from });
+    throw invalidParameter('from', `from (${from}) is after to (${to})`, from);
   }
   return { fromDate, toDate };
 }

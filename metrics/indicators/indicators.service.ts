@@ -5,7 +5,7 @@ import type { Database } from '../db/database';
 import { DATABASE } from '../db/knex.token';
 import { transaction, withSession } from '../db/session';
 import { DomainError } from '../errors';
-import { periodRange, resolveFramework, toList } from '../measures/query-params';
+import { invalidParameter, periodRange, resolveFramework, toList } from '../measures/query-params';
 import {
   deliveredInWindow,
   deliveryRatio,
@@ -133,8 +133,7 @@ export const INDICATOR_DEFINITIONS: Record<string, string> = {
   numerator_denominator: 'every ratio comes with <name>_numerator and <name>_denominator; shares are 0..1 (6 decimal places), £ rounded to pence for display',
 };
 
-const invalid = (field: string, message: string, value?: unknown) =>
-  new DomainError('invalid_parameter', `${field} ${message}`, [{ field, message: `${field} ${message}`, value }]);
+const invalid = (field: string, message: string, value?: unknown) => invalidParameter(field, `${field} ${message}`, value);
 
 const dec = (v: unknown) => new Dec(v === null || v === undefined ? 0 : String(v));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));

@@ -3,11 +3,10 @@ import type { Knex } from 'knex';
 import { KNEX } from '../db/knex.token';
 import { knexSession } from '../db/session';
 import { CatalogueRepository } from '../catalogue/catalogue.repository';
-import { DomainError } from '../errors';
 import { quarterStart } from '../valuation/delivery';
 import { ValuationRepository, type MeasureValuationInput, type ValuationInputs } from '../valuation/valuation.repository';
 import { BASES, Dec, PRICE_SERIES, readIndex, unitValue, wellbeingUprating, type Basis } from '../valuation/valuation';
-import { periodRange, resolveFramework, toList } from './query-params';
+import { invalidParameter, periodRange, resolveFramework, toList } from './query-params';
 import { AREA_DIMENSIONS, dimensionColumns, DIMENSION_NAMES, MeasuresRepository, type DenominatorRow, type Dimension, type Level, type SummaryDbRow, type SummaryFilter } from './measures.repository';
 
 /** A summary request as the API and the exports receive it (lists as arrays or comma-separated text). */
@@ -111,17 +110,17 @@ export class MeasuresService {
     const groupBy = (toList(query.group_by) ?? []) as Dimension[];
     for (const g of groupBy) {
       if (!DIMENSION_NAMES.includes(g)) {
-        throw new DomainError('invalid_parameter', `group_by: ${g} is not one of ${DIMENSION_NAMES.join(', ')}`, { field: 'group_by', value: g });
+        throw invalidParameter('group_by', `group_by: ${g} is not one of ${DIMENSION_NAMES.join(', ')}`, g);
       }
     }
-    if (new Set(groupBy).size !== groupBy.length) throw new DomainError('invalid_parameter', 'group_by names a dimension twice', { field: 'group_by' });
+    if (new Set(groupBy).size !== groupBy.length) throw invalidParameter('group_by', 'group_by names a dimension twice');
     const basis = (query.basis ?? 'real') as Basis;
-    if (!BASES.includes(basis)) throw new DomainError('invalid_parameter', `basis must be one of ${BASES.join(', ')}`, { field: 'basis', value: query.basis });
+    if (!BASES.includes(basis)) throw invalidParameter('basis', `basis must be one of ${BASES.join(', ')}`, query.basis);
 
     const framework = await resolveFramework(this.catalogue, query.framework);
     const baseYear = query.base_year === undefined || query.base_year === '' ? framework.base_price_year : Number(query.base_year);
     if (!Number.isInteger(baseYear) || baseYear < 1990 || baseYear > 2100) {
-      throw new DomainError('invalid_parameter', 'base_year must be a year between 1990 and 2100', { field: 'base_year', value: query.base_year });
+      throw invalidParameter('base_year', 'base_year must be a year between 1990 and 2100', query.base_year);
     }
 
     const filter: SummaryFilter = { frameworkId: framework.id, crosswalk: query.crosswalk ?? false };
@@ -138,15 +137,15 @@ export class MeasuresService {
     for (const [key, param, valid, expected] of lists) {
       const values = toList(query[param] as string | string[] | undefined);
       if (!values) continue;
-      if (values.length > LIST_LIMIT) throw new DomainError('invalid_parameter', `${param} takes at most ${LIST_LIMIT} values`, { field: param });
+      if (values.length > LIST_LIMIT) throw invalidParameter(param, `${param} takes at most ${LIST_LIMIT} values`);
       const bad = valid ? values.find((v) => !valid(v)) : undefined;
-      if (bad !== undefined) throw new DomainError('invalid_parameter', `${param}: ${bad} is not one of ${expected}`, { field: param, value: bad });
+      if (bad !== undefined) throw invalidParameter(param, `${param}: ${bad} is not one of ${expected}`, bad);
       (filter as unknown as Record<string, string[]>)[key] = values;
     }
     if (query.from) filter.fromQuarter = quarterStart(periodRange(query.from, 'from').start);
     if (query.to) filter.toDate = periodRange(query.to, 'to').end;
     if (filter.fromQuarter && filter.toDate && filter.fromQuarter > filter.toDate) {
-      throw new DomainError('invalid_parameter', 'from is after to', { field: 'from' });
+      throw invalidParameter('from', 'from is after to');
     }
 
     // the catalogue and price series: only to move values to another base year, or to explain them

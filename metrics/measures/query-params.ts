@@ -7,6 +7,11 @@ import { parsePeriod } from '../imports/import-rows';
  * repeated), periods, and the framework a £ figure is within.
  */
 
+/** A bad query parameter: 400, its details in the shape the validation pipe gives (a list naming each field). */
+export function invalidParameter(field: string, message: string, value?: unknown): DomainError {
+  return new DomainError('invalid_parameter', message, [{ field, message, ...(value !== undefined ? { value } : {}) }]);
+}
+
 /** `a,b` or `?x=a&x=b` into a list; nothing into undefined. */
 export function toList(v: string | string[] | undefined): string[] | undefined {
   if (v === undefined) return undefined;
@@ -19,10 +24,7 @@ export function periodRange(label: string, field: string): { start: string; end:
   if (/^\d{4}$/.test(label.trim())) return { start: `${label.trim()}-01-01`, end: `${label.trim()}-12-31` };
   const p = parsePeriod(label);
   if (!p) {
-    throw new DomainError('invalid_parameter', `${field} must be a year (2025), a quarter (2025-Q1), a month (2025-04) or a financial year (FY2025-26)`, {
-      field,
-      value: label,
-    });
+    throw invalidParameter(field, `${field} must be a year (2025), a quarter (2025-Q1), a month (2025-04) or a financial year (FY2025-26)`, label);
   }
   return p;
 }
@@ -33,7 +35,7 @@ export const FRAMEWORK_SPEC = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(@[^@\s]{1,64})?$
 /** The framework named (its latest version unless one is named), else the default one; 404 when there is none. */
 export async function resolveFramework(catalogue: CatalogueRepository, spec: string | undefined): Promise<FrameworkSummary> {
   if (spec !== undefined && !FRAMEWORK_SPEC.test(spec)) {
-    throw new DomainError('invalid_parameter', 'framework must be a code or code@version', { field: 'framework', value: spec });
+    throw invalidParameter('framework', 'framework must be a code or code@version', spec);
   }
   const [code, version] = spec ? spec.split('@') : [undefined, undefined];
   const found = code ? await catalogue.find(code, version) : await catalogue.findDefault();
