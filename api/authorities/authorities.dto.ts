@@ -1,18 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AUTHORITY_KINDS, NATIONS } from '../../metrics/authorities/authority-kinds';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { PageInfo, PageQuery } from '../http/paging.dto';
-
-export const AUTHORITY_KINDS = [
-  'local_authority',
-  'central_department',
-  'executive_agency',
-  'ndpb',
-  'nhs_body',
-  'housing_association',
-  'police',
-  'fire',
-  'other',
-] as const;
 
 export class AuthorityQuery extends PageQuery {
   @ApiPropertyOptional({ enum: AUTHORITY_KINDS })
@@ -26,7 +15,7 @@ export class AuthorityQuery extends PageQuery {
   @MaxLength(100)
   subtype?: string;
 
-  @ApiPropertyOptional({ enum: ['England', 'Scotland', 'Wales', 'Northern Ireland'] })
+  @ApiPropertyOptional({ enum: NATIONS })
   @IsOptional()
   @IsString()
   @MaxLength(50)

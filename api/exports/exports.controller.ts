@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Roles } from '../auth/roles.decorator';
@@ -14,10 +14,22 @@ stream, application/vnd.apache.arrow.stream: codes as Dictionary<Utf8, Int32>, q
 DateDay, flags as Bool, ids as Int64; a record batch per 10,000 rows). Streamed: a transfer cut short (the connection
 closed before the end) is an incomplete file.`;
 
-const ROW_FORMAT = { name: 'format', enum: ['csv', 'json', 'ndjson', 'arrow'] };
+const ROW_FORMAT = { name: 'format', enum: ['csv', 'json', 'ndjson', 'arrow', 'arrows'] };
 const PRODUCES = ['text/csv', 'application/json', 'application/x-ndjson', 'application/vnd.apache.arrow.stream'];
-const ROW_DESCRIPTION = `The latest revision of each row, with the same filters as the summary. Needs a key with role analyst or admin
+const ROW_DESCRIPTION = `The latest revision of each row, filtered by authority (several, comma-separated or repeated), kind, region, nation (case-insensitive), sector, measure, theme, framework (code or code@version; measure and theme codes are looked up in it) and from/to. Needs a key with role analyst or admin
 (supplier-level data). ${FORMATS}`;
+
+/** What every row-level export route declares: an analyst or admin key, its formats, its errors. */
+const RowExport = (summary: string, more?: string) =>
+  applyDecorators(
+    Roles('analyst', 'admin'),
+    ApiBearerAuth(),
+    ApiOperation({ summary, description: more ? `${ROW_DESCRIPTION} ${more}` : ROW_DESCRIPTION }),
+    ApiParam(ROW_FORMAT),
+    ApiProduces(...PRODUCES),
+    ApiResponse({ status: 200, description: 'The file, streamed' }),
+    ApiErrors(400, 401, 403, 404),
+  );
 
 @ApiTags('exports')
 @Controller('api/v1/exports')
@@ -25,43 +37,22 @@ export class ExportsController {
   constructor(private readonly exports: ExportsApiService) {}
 
   @Get('outcomes.:format')
-  @Roles('analyst', 'admin')
-  @ApiBearerAuth()
-  @ApiOperation({
-    summary: 'Outcome returns: authority, measure and framework, sector, period, quantity (as sent and canonical), evidence, batch, demo flag, quality flags',
-    description: ROW_DESCRIPTION,
-  })
-  @ApiParam(ROW_FORMAT)
-  @ApiProduces(...PRODUCES)
-  @ApiResponse({ status: 200, description: 'The file, streamed' })
-  @ApiErrors(400, 401, 403, 404)
+  @RowExport('Outcome returns: authority, measure and framework, sector, period, quantity (as sent and canonical), evidence, batch, demo flag, quality flags')
   outcomes(@Param('format') format: string, @Query() query: RowFilterDto, @Res() res: Response) {
     return this.exports.rows('outcomes', format, query, res);
   }
 
   @Get('commitments.:format')
-  @Roles('analyst', 'admin')
-  @ApiBearerAuth()
-  @ApiOperation({ summary: 'Commitments: what suppliers promised, per contract, measure and period', description: ROW_DESCRIPTION })
-  @ApiParam(ROW_FORMAT)
-  @ApiProduces(...PRODUCES)
-  @ApiResponse({ status: 200, description: 'The file, streamed' })
-  @ApiErrors(400, 401, 403, 404)
+  @RowExport('Commitments: what suppliers promised, per contract, measure and period')
   commitments(@Param('format') format: string, @Query() query: RowFilterDto, @Res() res: Response) {
     return this.exports.rows('commitments', format, query, res);
   }
 
   @Get('contracts.:format')
-  @Roles('analyst', 'admin')
-  @ApiBearerAuth()
-  @ApiOperation({
-    summary: 'Contracts with buyer, lead supplier (scheme, id, name, scale, VCSE) and their flags (in scope, social value evaluated, weighting)',
-    description: `${ROW_DESCRIPTION} from/to select by award date; measure, theme and framework select contracts with a latest commitment or outcome in them.`,
-  })
-  @ApiParam(ROW_FORMAT)
-  @ApiProduces(...PRODUCES)
-  @ApiResponse({ status: 200, description: 'The file, streamed' })
-  @ApiErrors(400, 401, 403, 404)
+  @RowExport(
+    'Contracts with buyer, lead supplier (scheme, id, name, scale, VCSE) and their flags (in scope, social value evaluated, weighting)',
+    'from/to select by award date; measure, theme and framework select contracts with a latest commitment or outcome in them.',
+  )
   contracts(@Param('format') format: string, @Query() query: RowFilterDto, @Res() res: Response) {
     return this.exports.rows('contracts', format, query, res);
   }

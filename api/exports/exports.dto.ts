@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { FRAMEWORK_SPEC } from '../../metrics/measures/query-params';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { AUTHORITY_KINDS } from '../../metrics/exports/exports.repository';
-import type { RowFilterQuery } from '../../metrics/exports/export-filter';
+import { AUTHORITY_KINDS } from '../../metrics/authorities/authority-kinds';
+import type { RowFilterQuery } from '../../metrics/measures/row-filter';
 
 const PERIOD = 'a year 2025, a quarter 2025-Q1, a month 2025-04 or a financial year FY2025-26';
 
@@ -13,7 +14,7 @@ export class RowFilterDto implements RowFilterQuery {
   @MaxLength(2000, { each: true })
   authority?: string | string[];
 
-  @ApiPropertyOptional({ enum: AUTHORITY_KINDS, description: 'Authority kind' }) @IsOptional() @IsIn(AUTHORITY_KINDS as string[]) kind?: string;
+  @ApiPropertyOptional({ enum: AUTHORITY_KINDS, description: 'Authority kind' }) @IsOptional() @IsIn(AUTHORITY_KINDS) kind?: string;
   @ApiPropertyOptional({ description: 'Region, e.g. North West' }) @IsOptional() @IsString() @MaxLength(100) region?: string;
   @ApiPropertyOptional({ description: 'Nation: England, Scotland, Wales, Northern Ireland' }) @IsOptional() @IsString() @MaxLength(100) nation?: string;
   @ApiPropertyOptional({ description: 'Sector: CPV division, e.g. 85' })
@@ -24,7 +25,7 @@ export class RowFilterDto implements RowFilterQuery {
   @ApiPropertyOptional({ description: 'Theme code of the framework, e.g. T2' }) @IsOptional() @IsString() @MaxLength(100) theme?: string;
   @ApiPropertyOptional({ description: 'Framework code or code@version' })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(@[^@\s]{1,64})?$/, { message: 'framework must be a code or code@version' })
+  @Matches(FRAMEWORK_SPEC, { message: 'framework must be a code or code@version' })
   framework?: string;
   @ApiPropertyOptional({ description: `First period (${PERIOD}): outcomes and commitments by their period end, contracts by award date` })
   @IsOptional()

@@ -1,4 +1,5 @@
 import { ExportsRepository } from '../../metrics/exports/exports.repository';
+import { RowFilterRepository } from '../../metrics/measures/row-filter';
 import { ExportsService } from '../../metrics/exports/exports.service';
 import { QualityRepository } from '../../metrics/quality/quality.repository';
 import { QualityService } from '../../metrics/quality/quality.service';
@@ -10,4 +11,4 @@ import { ExportsApiService } from './exports.service';
 export { ExportsController, QualityController };
 
 /** The providers of the open data exports and the data quality checks (registered in the composition root). */
-export const EXPORTS_PROVIDERS = [ExportsRepository, ExportsService, ExportsApiService, QualityRepository, QualityService, QualityScheduler];
+export const EXPORTS_PROVIDERS = [RowFilterRepository, ExportsRepository, ExportsService, ExportsApiService, QualityRepository, QualityService, QualityScheduler];

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { DomainError } from '../../metrics/errors';
-import type { RowFilterQuery } from '../../metrics/exports/export-filter';
+import type { RowFilterQuery } from '../../metrics/measures/row-filter';
 import { CONTENT_TYPES, EXPORT_FORMATS, exportWriter, type ExportFormat } from '../../metrics/exports/export-writers';
 import type { RowDataset } from '../../metrics/exports/exports.repository';
 import { ExportsService, type PreparedExport } from '../../metrics/exports/exports.service';
@@ -87,12 +87,15 @@ export class ExportsApiService {
         await write(writer.chunk(first.value));
         rows += first.value.length;
       }
-      for await (const chunk of prepared.chunks) {
-        if (gone) break; // leaving the loop ends the generator: no further query
-        await write(writer.chunk(chunk));
-        rows += chunk.length;
+      // the client is looked for before each page is read: one that left costs no further query
+      while (!gone) {
+        const next = await prepared.chunks.next();
+        if (next.done) break;
+        await write(writer.chunk(next.value));
+        rows += next.value.length;
       }
       if (gone) {
+        await prepared.chunks.return?.(undefined);
         this.logger.log({ msg: 'export abandoned by the client', dataset: name, format, rows });
         return;
       }

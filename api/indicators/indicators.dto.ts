@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { FRAMEWORK_SPEC } from '../../metrics/measures/query-params';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { INDICATOR_BASES, INDICATOR_DIMENSIONS, PERIOD_TYPES } from '../../metrics/indicators/indicators.repository';
 import type { ImplementationQuery } from '../../metrics/indicators/indicators.service';
@@ -45,7 +46,7 @@ export class ImplementationQueryDto implements ImplementationQuery {
   @ApiPropertyOptional({ description: 'Framework code or code@version; default: the default framework. £ are within one framework version' })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(@[^@\s]{1,64})?$/, { message: 'framework must be a code or code@version' })
+  @Matches(FRAMEWORK_SPEC, { message: 'framework must be a code or code@version' })
   framework?: string;
 }
 

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { FRAMEWORK_SPEC } from '../../metrics/measures/query-params';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { DIMENSION_NAMES } from '../../metrics/measures/measures.repository';
@@ -37,7 +38,7 @@ export class SummaryQueryDto implements SummaryQuery {
   @ApiPropertyOptional({ description: 'Framework code or code@version; default: the default framework. £ totals are within one framework version' })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(@[^@\s]{1,64})?$/, { message: 'framework must be a code or code@version' })
+  @Matches(FRAMEWORK_SPEC, { message: 'framework must be a code or code@version' })
   framework?: string;
 
   @ApiPropertyOptional({ enum: BASES, default: 'real', description: 'nominal, real (base-year prices), net (of deadweight, displacement, attribution) or pv (present value)' })

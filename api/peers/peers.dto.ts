@@ -3,10 +3,11 @@ import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { FEATURE_NAMES, type FeatureName } from '../../metrics/peers/peer-features';
 import { DEFAULT_K, MAX_K, PEER_METHODS, PEER_SCOPES, type PeerMethod, type PeerQuery, type PeerScope } from '../../metrics/peers/peers.service';
+import { toList } from '../../metrics/measures/query-params';
 import { CLUSTER_SCHEMES, type ClusterScheme } from '../../metrics/reference/reference-files';
 
-const commaList = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+/** `a,b` or repeated into a list, as every list parameter is read. */
+const commaList = ({ value }: { value: unknown }) => (typeof value === 'string' || Array.isArray(value) ? (toList(value as string | string[]) ?? []) : value);
 
 /** How the peers are chosen, besides the method (shared by the peers and the benchmarks routes). */
 class PeerOptions {

@@ -31,13 +31,19 @@ export async function prepareDatabase(
   if (migrated.includes(ROLLUPS_MIGRATION)) {
     await knex.transaction((trx) => new RollupsService().rebuild(knexSession(trx)));
     rollupsRebuilt = true;
-  } else if (seeded.some((s) => s.loaded)) {
-    revalued = await knex.transaction(async (trx) => {
-      const rollups = new RollupsService();
-      const changed = await rollups.refreshFactors(knexSession(trx), { reprice: true });
-      if (changed.length === 0) await rollups.rebuildLevels(knexSession(trx)); // an authority's region or kind may have changed
-      return changed;
-    });
+  } else {
+    const loaded = (test: (name: string) => boolean) => seeded.some((s) => s.loaded && test(s.dataset));
+    const prices = loaded((name) => name === 'gdp-deflators' || name.startsWith('framework:'));
+    const places = loaded((name) => name === 'local-authorities' || name === 'central-government');
+    if (prices || places) {
+      revalued = await knex.transaction(async (trx) => {
+        const rollups = new RollupsService();
+        // a revaluation rebuilds the coarser levels itself; otherwise an authority's region or kind may have moved
+        const changed = prices ? await rollups.refreshFactors(knexSession(trx)) : [];
+        if (places && changed.length === 0) await rollups.rebuildLevels(knexSession(trx));
+        return changed;
+      });
+    }
   }
   return { migrated, seeded, revalued, rollupsRebuilt };
 }

@@ -15,8 +15,6 @@ export interface Session {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** COPY CSV text (chunks of whole lines, no header) into `table (columns)`. */
   copyCsv(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void>;
-  /** The server process id of this connection (to tell later whether the work it did is still running). */
-  backendPid(): Promise<number>;
 }
 
 /** How much CSV text PGlite takes per COPY from its in-memory /dev/blob. */
@@ -30,9 +28,6 @@ function pgSession(client: Client): Session {
     async copyCsv(table, columns, chunks) {
       const stream = client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin with (format csv)`));
       await pipeline(Readable.from(chunks), stream as unknown as Writable);
-    },
-    async backendPid() {
-      return (await client.query('select pg_backend_pid() as pid')).rows[0].pid;
     },
   };
 }
@@ -56,9 +51,6 @@ function pgliteSession(pglite: PGlite): Session {
         }
       }
       if (buffer.length > 0) await copy(table, columns, buffer);
-    },
-    async backendPid() {
-      return (await pglite.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
     },
   };
 }
@@ -104,9 +96,6 @@ export function knexSession(knex: Knex): Session {
     },
     async copyCsv() {
       throw new Error('COPY needs a session of its own (withSession)');
-    },
-    async backendPid() {
-      return (await knex.raw('select pg_backend_pid() as pid')).rows[0].pid;
     },
   };
 }

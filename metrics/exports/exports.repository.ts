@@ -1,52 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { KNEX } from '../db/knex.token';
-import { DomainError } from '../errors';
 import type { ExportColumn, ExportRow } from './export-writers';
-import { periodFilter, type RowFilter, type RowFilterQuery } from './export-filter';
+import { applyRowFilter, type FilterTarget, type RowFilter } from '../measures/row-filter';
 
 export const ROW_DATASETS = ['outcomes', 'commitments', 'contracts'] as const;
 export type RowDataset = (typeof ROW_DATASETS)[number];
-
-/** Table aliases a row filter applies to: contracts `c`, authorities `a`, measures `m` (outcomes and commitments). */
-interface FilterTarget {
-  /** The date column compared with from/to (the period's end; a contract's award date) */
-  date: string;
-  /** Measures are filtered on `m`; for contracts, through their latest commitments and outcomes */
-  measureOn: 'm' | 'contract';
-}
-
-/**
- * Applies a resolved row filter to a query joining contracts `c` and authorities `a` (and measures `m`).
- * The same SQL serves the exports and the quality listing, so both select the same rows.
- */
-export function applyRowFilter(q: Knex.QueryBuilder, f: RowFilter, target: FilterTarget, knex: Knex): Knex.QueryBuilder {
-  if (f.authorityIds) q.whereIn('c.authority_id', f.authorityIds);
-  if (f.kind) q.where('a.kind', f.kind);
-  if (f.region) q.whereRaw('lower(a.region) = lower(?)', [f.region]);
-  if (f.nation) q.whereRaw('lower(a.nation) = lower(?)', [f.nation]);
-  if (f.sector) q.where('c.sector', f.sector);
-  const measureFilter = (m: Knex.QueryBuilder, alias: string) => {
-    if (f.measureIds) m.whereIn(`${alias}.id`, f.measureIds);
-    if (f.themeIds) m.whereIn(`${alias}.theme_id`, f.themeIds);
-    if (f.frameworkIds) m.whereIn(`${alias}.framework_id`, f.frameworkIds);
-  };
-  if (f.measureIds || f.themeIds || f.frameworkIds) {
-    if (target.measureOn === 'm') measureFilter(q, 'm');
-    else {
-      const ids = knex('measures as fm').select('fm.id');
-      measureFilter(ids, 'fm');
-      q.where((w) =>
-        w
-          .whereExists(knex('commitments as fk').whereRaw('fk.contract_id = c.id and fk.is_latest').whereIn('fk.measure_id', ids.clone()))
-          .orWhereExists(knex('outcomes as fo').whereRaw('fo.contract_id = c.id and fo.is_latest').whereIn('fo.measure_id', ids.clone())),
-      );
-    }
-  }
-  if (f.fromDate) q.where(target.date, '>=', f.fromDate);
-  if (f.toDate) q.where(target.date, '<=', f.toDate);
-  return q;
-}
 
 const FLAGS_OF_OUTCOME = `(select string_agg(qf.flag, ';' order by qf.flag) from quality_flags qf where qf.outcome_id = o.id) as quality_flags`;
 
@@ -233,61 +192,11 @@ export const DATASETS: Record<RowDataset, DatasetDefinition> = {
   },
 };
 
-const KINDS = ['local_authority', 'central_department', 'executive_agency', 'ndpb', 'nhs_body', 'housing_association', 'police', 'fire', 'other'];
-export const AUTHORITY_KINDS: readonly string[] = KINDS;
 
 /** The row-level exports' SQL: filter codes resolved once, then the table read in keyset chunks. */
 @Injectable()
 export class ExportsRepository {
   constructor(@Inject(KNEX) private readonly knex: Knex) {}
-
-  /** Codes into ids: an unknown authority, sector, framework, theme or measure is a 404 naming it. */
-  async resolve(query: RowFilterQuery): Promise<RowFilter> {
-    const knex = this.knex;
-    const filter: RowFilter = { ...periodFilter(query.from, query.to) };
-    const notFound = (field: string, value: string) => new DomainError('not_found', `No ${field} ${value}`, { field, value });
-    const authorities = (Array.isArray(query.authority) ? query.authority : query.authority ? [query.authority] : [])
-      .flatMap((a) => a.split(','))
-      .map((a) => a.trim())
-      .filter(Boolean);
-    if (authorities.length > 0) {
-      const codes = [...new Set(authorities)];
-      const rows: Array<{ id: number; code: string }> = await knex('authorities').whereIn('code', codes).select('id', 'code');
-      const missing = codes.find((c) => !rows.some((r) => r.code === c));
-      if (missing) throw notFound('authority', missing);
-      filter.authorityIds = rows.map((r) => r.id);
-    }
-    if (query.kind) filter.kind = query.kind;
-    if (query.region) filter.region = query.region;
-    if (query.nation) filter.nation = query.nation;
-    if (query.sector) {
-      if (!(await knex('cpv_divisions').where('code', query.sector).first())) throw notFound('sector', query.sector);
-      filter.sector = query.sector;
-    }
-    if (query.framework) {
-      const [code, version] = query.framework.split('@');
-      const q = knex('frameworks').where('code', code);
-      if (version) q.where('version', version);
-      const ids: number[] = (await q.select('id')).map((r: { id: number }) => r.id);
-      if (ids.length === 0) throw notFound('framework', query.framework);
-      filter.frameworkIds = ids;
-    }
-    if (query.theme) {
-      const q = knex('themes').where('code', query.theme);
-      if (filter.frameworkIds) q.whereIn('framework_id', filter.frameworkIds);
-      const ids: number[] = (await q.select('id')).map((r: { id: number }) => r.id);
-      if (ids.length === 0) throw notFound('theme', query.theme);
-      filter.themeIds = ids;
-    }
-    if (query.measure) {
-      const q = knex('measures').where('code', query.measure);
-      if (filter.frameworkIds) q.whereIn('framework_id', filter.frameworkIds);
-      const ids: number[] = (await q.select('id')).map((r: { id: number }) => r.id);
-      if (ids.length === 0) throw notFound('measure', query.measure);
-      filter.measureIds = ids;
-    }
-    return filter;
-  }
 
   /**
    * One chunk of a dataset: rows with key > `after`, in key order, at most `limit`; `key` of each row in `_key`.

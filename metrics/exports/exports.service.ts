@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { IndicatorsService, type ImplementationQuery } from '../indicators/indicators.service';
 import { MeasuresService, type SummaryQuery } from '../measures/measures.service';
 import { QualityRepository } from '../quality/quality.repository';
-import type { RowFilterQuery } from './export-filter';
+import { RowFilterRepository, type RowFilterQuery } from '../measures/row-filter';
 import { inferColumns, type ColumnType, type ExportColumn, type ExportRow } from './export-writers';
 import { DATASETS, ExportsRepository, type RowDataset } from './exports.repository';
 
@@ -55,6 +55,7 @@ export class ExportsService {
 
   constructor(
     private readonly repo: ExportsRepository,
+    private readonly filters: RowFilterRepository,
     private readonly quality: QualityRepository,
     private readonly measures: MeasuresService,
     private readonly implementation: IndicatorsService,
@@ -63,7 +64,7 @@ export class ExportsService {
   /** Resolves the filters (400/404 before anything is streamed) and returns the chunks to stream. */
   async rows(dataset: RowDataset, query: RowFilterQuery): Promise<PreparedExport> {
     const chunkRows = this.chunkRows;
-    const filter = await this.repo.resolve(query);
+    const filter = await this.filters.resolve(query);
     if (dataset === 'outcomes') await this.quality.ensureOutliersFresh();
     const repo = this.repo;
     async function* chunks(): AsyncGenerator<ExportRow[], void, undefined> {

@@ -145,10 +145,6 @@ export class IndicatorsRepository {
     return deliveryState(knexSession(this.knex));
   }
 
-  async frameworkExists(id: number): Promise<boolean> {
-    return !!(await this.knex('frameworks').where({ id }).first('id'));
-  }
-
   /** Codes of those that are not authorities, and of those that are not central departments. */
   async unknownCodes(authorities: string[], departments: string[]): Promise<{ authorities: string[]; departments: string[] }> {
     const found = await this.knex('authorities').whereIn('code', [...authorities, ...departments]).select('code', 'kind');

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AUTHORITY_KINDS, NATIONS } from '../authorities/authority-kinds';
 import type { IndicatorsFilter, IndicatorsSource } from '../benchmarks/indicators-source';
 import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import type { Database } from '../db/database';
@@ -77,8 +78,6 @@ export interface ImplementationResult {
   definitions: Record<string, string>;
 }
 
-const KINDS = ['local_authority', 'central_department', 'executive_agency', 'ndpb', 'nhs_body', 'housing_association', 'police', 'fire', 'other'];
-const NATIONS = ['England', 'Scotland', 'Wales', 'Northern Ireland'];
 const LIST_LIMIT = 500;
 
 /** Ratios: numerator / denominator, each in the row as <name>_numerator and <name>_denominator. */
@@ -241,13 +240,15 @@ export class IndicatorsService implements IndicatorsSource {
     const asOf = state.as_of ?? state.target;
     const thresholds = state.thresholds;
     const latest = outcomes.filter((o) => o.is_latest);
+    // a measure is its code within its framework version (the same code in two versions is two measures)
+    const keyOf = (l: { measure: string; framework?: string; framework_version?: string }) => `${l.framework ?? ''}@${l.framework_version ?? ''}:${l.measure}`;
     const perCommitment = new Map<number, { expected_to_date: string; delivered_to_date: string; ratio: string | null; rating: Rating }>();
     for (const c of commitments) {
       if (!c.is_latest) continue;
       const expected = expectedToDate(c.target_canonical, { start: c.period_start, end: c.period_end }, asOf);
       const window = { start: c.period_start, end: c.period_end < asOf ? c.period_end : asOf };
       const delivered = latest
-        .filter((o) => o.measure === c.measure)
+        .filter((o) => keyOf(o) === keyOf(c))
         .reduce((s, o) => s.plus(deliveredInWindow(o.quantity_canonical, { start: o.period_start, end: o.period_end }, window)), new Dec(0));
       const r = deliveryRatio(delivered, expected);
       perCommitment.set(c.id, {
@@ -257,15 +258,18 @@ export class IndicatorsService implements IndicatorsSource {
         rating: deliveryRating(delivered, expected, thresholds),
       });
     }
-    const measures = [...new Set(commitments.filter((c) => c.is_latest).map((c) => c.measure))].sort().map((m) =>
-      measureDelivery(
-        m,
-        commitments.filter((c) => c.is_latest && c.measure === m),
-        latest.filter((o) => o.measure === m),
+    const keys = new Map(commitments.filter((c) => c.is_latest).map((c) => [keyOf(c), c]));
+    const measures = [...keys.keys()].sort().map((k) => ({
+      framework: keys.get(k)!.framework ?? null,
+      framework_version: keys.get(k)!.framework_version ?? null,
+      ...measureDelivery(
+        keys.get(k)!.measure,
+        commitments.filter((c) => c.is_latest && keyOf(c) === k),
+        latest.filter((o) => keyOf(o) === k),
         asOf,
         thresholds,
       ),
-    );
+    }));
     const rating = overallRating(measures.map((m) => m.rating));
     return {
       perCommitment,
@@ -321,9 +325,9 @@ export class IndicatorsService implements IndicatorsSource {
     const filter: IndicatorFilter = {};
     const lists: Array<[keyof IndicatorFilter, keyof ImplementationQuery, ((v: string) => boolean)?, string?]> = [
       ['authorities', 'authority'],
-      ['kinds', 'kind', (v) => KINDS.includes(v), KINDS.join(', ')],
+      ['kinds', 'kind', (v) => (AUTHORITY_KINDS as readonly string[]).includes(v), AUTHORITY_KINDS.join(', ')],
       ['regions', 'region'],
-      ['nations', 'nation', (v) => NATIONS.includes(v), NATIONS.join(', ')],
+      ['nations', 'nation', (v) => (NATIONS as readonly string[]).includes(v), NATIONS.join(', ')],
       ['departments', 'department'],
       ['sectors', 'sector', (v) => /^\d{2}$/.test(v), 'two-digit CPV divisions'],
     ];

@@ -87,7 +87,6 @@ export interface ExplainDbRow {
 export interface DenominatorRow {
   [column: string]: unknown;
   value: string | null;
-  authorities?: number | string;
 }
 
 type Basis = 'nominal' | 'real' | 'net' | 'pv';
@@ -268,7 +267,7 @@ export class MeasuresRepository {
       : `and not exists (select 1 from authorities c where (c.parent_id = a.id or c.combined_authority_id = a.id) and c.population is not null
            and ${MeasuresRepository.areaWhere(filter, bind, 'c')})`;
     const { rows } = await this.knex.raw(
-      `select ${[...select, 'sum(a.population) as value', 'count(*) as authorities'].join(', ')}
+      `select ${[...select, 'sum(a.population) as value'].join(', ')}
        from authorities a where a.population is not null and ${where} ${inner}
        ${group.length ? `group by ${group.join(', ')}` : ''}`,
       bind as Knex.RawBinding[],

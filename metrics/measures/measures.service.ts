@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AUTHORITY_KINDS, NATIONS } from '../authorities/authority-kinds';
 import type { Knex } from 'knex';
 import { KNEX } from '../db/knex.token';
 import { knexSession } from '../db/session';
 import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import { quarterStart } from '../valuation/delivery';
 import { ValuationRepository, type MeasureValuationInput, type ValuationInputs } from '../valuation/valuation.repository';
-import { BASES, Dec, PRICE_SERIES, readIndex, unitValue, wellbeingUprating, type Basis } from '../valuation/valuation';
+import { additionality, BASES, Dec, PRICE_SERIES, readIndex, rebaseFactor, unitValue, wellbeingUprating, type Basis } from '../valuation/valuation';
 import { invalidParameter, periodRange, resolveFramework, toList } from './query-params';
 import { AREA_DIMENSIONS, dimensionColumns, DIMENSION_NAMES, MeasuresRepository, type DenominatorRow, type Dimension, type Level, type SummaryDbRow, type SummaryFilter } from './measures.repository';
 
@@ -70,7 +71,6 @@ export interface SummaryResult {
 
 const LIST_LIMIT = 200;
 const CATEGORY_VALUES = ['local_economic', 'social', 'environmental'];
-const KIND_VALUES = ['local_authority', 'central_department', 'executive_agency', 'ndpb', 'nhs_body', 'housing_association', 'police', 'fire', 'other'];
 
 export const SUMMARY_DEFINITIONS: Record<string, string> = {
   value_gbp: '£ of social value on the basis asked for (rounded to pence for display; explain=true gives the exact figure)',
@@ -126,9 +126,9 @@ export class MeasuresService {
     const filter: SummaryFilter = { frameworkId: framework.id, crosswalk: query.crosswalk ?? false };
     const lists: Array<[keyof SummaryFilter, keyof SummaryQuery, ((v: string) => boolean)?, string?]> = [
       ['authorities', 'authority'],
-      ['kinds', 'kind', (v) => KIND_VALUES.includes(v), KIND_VALUES.join(', ')],
+      ['kinds', 'kind', (v) => (AUTHORITY_KINDS as readonly string[]).includes(v), AUTHORITY_KINDS.join(', ')],
       ['regions', 'region'],
-      ['nations', 'nation', (v) => ['England', 'Scotland', 'Wales', 'Northern Ireland'].includes(v), 'England, Scotland, Wales, Northern Ireland'],
+      ['nations', 'nation', (v) => (NATIONS as readonly string[]).includes(v), NATIONS.join(', ')],
       ['sectors', 'sector', (v) => /^\d{2}$/.test(v), 'two-digit CPV divisions'],
       ['themes', 'theme'],
       ['measures', 'measure'],
@@ -236,9 +236,7 @@ export class MeasuresService {
 
   /** Per measure: P(to)/P(from), and for wellbeing measures x (G(to)/G(from))^1.3 when real GDP per head is loaded. */
   private rebaseFactors(measures: MeasureValuationInput[], inputs: ValuationInputs, from: number, to: number) {
-    const pFrom = readIndex(inputs.prices, from);
-    const pTo = readIndex(inputs.prices, to);
-    const price = pFrom && pTo ? new Dec(pTo.value).div(pFrom.value) : new Dec(1);
+    const price = rebaseFactor(inputs.prices, from, to);
     const gFrom = readIndex(inputs.gdpPerHead, from);
     const gTo = readIndex(inputs.gdpPerHead, to);
     return {
@@ -282,7 +280,7 @@ export class MeasuresService {
           deadweight: m.deadweight,
           displacement: m.displacement,
           attribution: m.attribution,
-          additionality: v.additionality ?? new Dec(1).minus(m.deadweight).times(new Dec(1).minus(m.displacement)).times(new Dec(1).minus(m.attribution)).toFixed(),
+          additionality: v.additionality ?? additionality(m.deadweight, m.displacement, m.attribution).toFixed(),
           drop_off: m.drop_off,
           duration_years: m.duration_years,
           pv_multiplier: v.pv_multiplier,

@@ -21,13 +21,19 @@ export function toList(v: string | string[] | undefined): string[] | undefined {
 
 /** A period label or a year: its first and last day. */
 export function periodRange(label: string, field: string): { start: string; end: string } {
-  if (/^\d{4}$/.test(label.trim())) return { start: `${label.trim()}-01-01`, end: `${label.trim()}-12-31` };
-  const p = parsePeriod(label);
+  const p = /^\d{4}$/.test(label.trim()) ? { start: `${label.trim()}-01-01`, end: `${label.trim()}-12-31` } : parsePeriod(label);
   if (!p) {
     throw invalidParameter(field, `${field} must be a year (2025), a quarter (2025-Q1), a month (2025-04) or a financial year (FY2025-26)`, label);
   }
+  const year = Number(p.start.slice(0, 4));
+  if (year < PERIOD_YEARS.from || year > PERIOD_YEARS.to) {
+    throw invalidParameter(field, `${field} must be a period between ${PERIOD_YEARS.from} and ${PERIOD_YEARS.to}`, label);
+  }
   return p;
 }
+
+/** The years a period parameter may name (the catalogue's price years are 1990-2100). */
+export const PERIOD_YEARS = { from: 1990, to: 2100 } as const;
 
 /** `code` or `code@version`. */
 export const FRAMEWORK_SPEC = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(@[^@\s]{1,64})?$/;

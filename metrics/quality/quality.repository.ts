@@ -3,8 +3,7 @@ import type { Knex } from 'knex';
 import type { Database } from '../db/database';
 import { DATABASE, KNEX } from '../db/knex.token';
 import { transaction, withSession } from '../db/session';
-import { applyRowFilter } from '../exports/exports.repository';
-import type { RowFilter } from '../exports/export-filter';
+import { applyRowFilter, type RowFilter } from '../measures/row-filter';
 import { FACTOR_HASHES, refreshOutliers } from './quality.refresher';
 
 export const OUTCOME_CHECKS = ['outlier', 'duplicate_evidence', 'outside_contract'] as const;

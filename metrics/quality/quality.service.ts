@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { lastClosedQuarterEnd } from '../valuation/delivery';
 import { DomainError } from '../errors';
-import type { RowFilterQuery } from '../exports/export-filter';
-import { ExportsRepository } from '../exports/exports.repository';
+import { RowFilterRepository, type RowFilterQuery } from '../measures/row-filter';
 import { OUTCOME_CHECKS, QUALITY_CHECKS, QualityRepository, type OutcomeCheck, type QualityCheck } from './quality.repository';
 import { MODIFIED_Z_FACTOR, OUTLIER_THRESHOLD } from './outliers';
 
@@ -12,16 +12,6 @@ export interface QualityQuery extends RowFilterQuery {
   as_of?: string;
   limit: number;
   offset: number;
-}
-
-/** The last day of the calendar quarter before the one holding `day` ('2025-05-10' -> '2025-03-31'). */
-export function lastClosedQuarterEnd(day: string): string {
-  const [y, m] = day.split('-').map(Number);
-  const q = Math.floor((m - 1) / 3); // 0-based quarter of the day
-  if (q === 0) return `${y - 1}-12-31`;
-  const endMonth = q * 3;
-  const endDay = new Date(Date.UTC(y, endMonth, 0)).getUTCDate();
-  return `${y}-${String(endMonth).padStart(2, '0')}-${endDay}`;
 }
 
 export const QUALITY_RULES = {
@@ -37,7 +27,7 @@ export const QUALITY_RULES = {
 export class QualityService {
   constructor(
     private readonly quality: QualityRepository,
-    private readonly exports: ExportsRepository,
+    private readonly filters: RowFilterRepository,
   ) {}
 
   /**
@@ -50,7 +40,7 @@ export class QualityService {
   }
 
   async list(query: QualityQuery) {
-    const filter = await this.exports.resolve(query);
+    const filter = await this.filters.resolve(query);
     const requested = (Array.isArray(query.check) ? query.check : query.check ? [query.check] : []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
     const unknown = requested.find((c) => !(QUALITY_CHECKS as readonly string[]).includes(c));
     if (unknown) {

@@ -90,15 +90,14 @@ export function overlapDays(p: Period, window: Period): number {
 
 const round = (d: Dec): Dec => d.toDecimalPlaces(QUANTITY_SCALE, Dec.ROUND_HALF_UP);
 
-/** What a commitment should have delivered by the end of `asOf`: target x elapsed days / days, to 6 places. */
-export function expectedToDate(target: Decimal.Value, period: Period, asOf: string): Dec {
-  return round(new Dec(target).times(elapsedDays(period, asOf)).div(periodDays(period)));
-}
-
-/** What a return counts as delivered by the end of `asOf`: quantity x elapsed days / days, to 6 places. */
-export function deliveredToDate(quantity: Decimal.Value, period: Period, asOf: string): Dec {
+/**
+ * A quantity of a period counted to the end of `asOf`, pro-rata by days: quantity x elapsed days / days, to 6 places.
+ * What a commitment should have delivered by then (expected to date), and what a return counts as delivered.
+ */
+export function expectedToDate(quantity: Decimal.Value, period: Period, asOf: string): Dec {
   return round(new Dec(quantity).times(elapsedDays(period, asOf)).div(periodDays(period)));
 }
+export const deliveredToDate = expectedToDate;
 
 /**
  * The part of a return that falls in a window (a commitment's period up to the as-of date), pro-rata by days:
@@ -153,6 +152,9 @@ export function quarterStart(date: string): string {
 
 export interface CommitmentLine {
   measure: string;
+  /** The measure's framework and version: a code names a measure only within one framework version. */
+  framework?: string;
+  framework_version?: string;
   period_start: string;
   period_end: string;
   target_canonical: string;
@@ -160,6 +162,8 @@ export interface CommitmentLine {
 
 export interface OutcomeLine {
   measure: string;
+  framework?: string;
+  framework_version?: string;
   period_start: string;
   period_end: string;
   quantity_canonical: string;

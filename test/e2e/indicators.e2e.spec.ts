@@ -186,6 +186,7 @@ describe('implementation indicators and commitment vs delivery', () => {
       ['?period_type=month', 'period_type'],
       ['?basis=pv', 'basis'],
       ['?from=2025-13', 'from'],
+      ['?from=0000', 'from'],
       ['?to=yesterday', 'to'],
       ['?from=2025&to=2024', 'from'],
       ['?kind=council', 'kind'],
@@ -216,7 +217,7 @@ describe('implementation indicators and commitment vs delivery', () => {
     expect(line('SVM-HIRE-LTU', '2025-04-01')).toMatchObject({ expected_to_date: '0.99726', delivered_to_date: '0.5', delivery_ratio: '0.501374', rating: 'requires_improvement' });
     // by measure: hires 4 + 0.99726 = 4.99726 expected, 4.5 delivered: 0.900493 (4.5 / 4.99726), approaching target
     expect(r.body.delivery.measures).toEqual([
-      expect.objectContaining({ measure: 'SVM-HIRE-LTU', commitments: 2, committed: '8', expected: '4.99726', delivered: '4.5', ratio: '0.900493', rating: 'approaching_target' }),
+      expect.objectContaining({ framework: 'svm-open', measure: 'SVM-HIRE-LTU', commitments: 2, committed: '8', expected: '4.99726', delivered: '4.5', ratio: '0.900493', rating: 'approaching_target' }),
       expect.objectContaining({ measure: 'SVM-SPEND-LOCAL', committed: '730000', expected: '456000', delivered: '450000', ratio: '0.986842', rating: 'good' }),
     ]);
     // the stored figures are the same

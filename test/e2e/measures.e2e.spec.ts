@@ -390,6 +390,8 @@ describe('GET /api/v1/measures/summary', () => {
       ['basis=gross', 'basis'],
       ['base_year=1066', 'base_year'],
       ['from=2025-Q5', 'from'],
+      ['from=0000', 'from'],
+      ['to=9999-Q1', 'to'],
       ['from=2026&to=2025', 'from'],
       ['sector=8', 'sector'],
       ['category=green', 'category'],
