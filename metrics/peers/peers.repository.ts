@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import type { AuthoritySummary } from '../authorities/authorities.repository';
 import { KNEX } from '../db/knex.token';
-import type { ClusterRow, ClusterScheme } from '../reference/reference-files';
+import type { ClusterScheme } from '../reference/reference-files';
 
 export type PeerAuthority = { id: number } & Pick<
   AuthoritySummary,
@@ -150,18 +150,4 @@ export class PeersRepository {
     return (await trx('peer_groups').where({ name }).delete().returning('id')).length > 0;
   }
 
-  /** Replaces every cluster row with the dataset's (rows for local codes no council has are skipped); the count stored. */
-  async replaceClusters(rows: readonly ClusterRow[], source: string, trx: Knex): Promise<number> {
-    await trx.raw('delete from authority_clusters');
-    const result = await trx.raw(
-      `insert into authority_clusters (authority_id, scheme, label, description, source)
-       select a.id, r.scheme, r.label, r.description, ?
-       from jsonb_to_recordset(?::jsonb) as r(local_code text, scheme text, label text, description text)
-       join authorities a on a.local_code = r.local_code and a.kind = 'local_authority'
-       on conflict (authority_id, scheme) do nothing
-       returning authority_id`,
-      [source, JSON.stringify(rows)],
-    );
-    return result.rows.length;
-  }
 }

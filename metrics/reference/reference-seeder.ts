@@ -14,7 +14,6 @@ import {
   parseLocalAuthorities,
   readReferenceFile,
 } from './reference-files';
-import { PeersRepository } from '../peers/peers.repository';
 import { ReferenceRepository } from './reference.repository';
 
 export interface SeedResult {
@@ -76,12 +75,12 @@ const DATASETS: Dataset[] = [
     ],
     source: 'mySociety local-authority-similarity clusters (composite, emissions, imd, ruc, physical)',
     licence: 'CC-BY-4.0 (mySociety)',
-    async load([composite, emissions, imd, ruc, physical, emissionsDesc, imdDesc, rucDesc, physicalDesc], _repo, trx) {
+    async load([composite, emissions, imd, ruc, physical, emissionsDesc, imdDesc, rucDesc, physicalDesc], repo, trx) {
       const rows = parseClusters(
         { composite, emissions, imd, ruc, physical },
         { emissions: emissionsDesc, imd: imdDesc, ruc: rucDesc, physical: physicalDesc },
       );
-      return new PeersRepository(trx).replaceClusters(rows, 'mysociety-local-authority-similarity', trx);
+      return repo.replaceClusters(rows, 'mysociety-local-authority-similarity', trx);
     },
   },
   {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AuthoritiesDataset, CpvCodeRow, CpvDivisionRow, DeflatorRow } from './reference-files';
+import type { AuthoritiesDataset, ClusterRow, CpvCodeRow, CpvDivisionRow, DeflatorRow } from './reference-files';
 
 /**
  * Bulk writes of reference data. Each statement takes its rows as one JSON document (jsonb_to_recordset), so a
@@ -101,5 +101,20 @@ export class ReferenceRepository {
        on conflict (series, year) do update set index_value = excluded.index_value, source = excluded.source`,
       [JSON.stringify(rows)],
     );
+  }
+
+  /** Replaces every cluster row with the dataset's (rows for local codes no council has are skipped); the count stored. */
+  async replaceClusters(rows: readonly ClusterRow[], source: string, trx: Knex): Promise<number> {
+    await trx.raw('delete from authority_clusters');
+    const result = await trx.raw(
+      `insert into authority_clusters (authority_id, scheme, label, description, source)
+       select a.id, r.scheme, r.label, r.description, ?
+       from jsonb_to_recordset(?::jsonb) as r(local_code text, scheme text, label text, description text)
+       join authorities a on a.local_code = r.local_code and a.kind = 'local_authority'
+       on conflict (authority_id, scheme) do nothing
+       returning authority_id`,
+      [source, JSON.stringify(rows)],
+    );
+    return result.rows.length;
   }
 }
