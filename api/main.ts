@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type AppConfig } from './config/config';
-import { DataDirBusyError } from '../metrics/db/data-dir-lock';
+import { DataDirBusyError } from '../metrics/platform/data-dir-lock';
 
 /** Starts the service: validated config, database migrated and seeded, HTTP listening, graceful stop on signals. */
 async function main(): Promise<void> {

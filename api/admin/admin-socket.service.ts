@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Server } from 'node:net';
-import type { Database } from '../../metrics/db/database';
-import { CatalogueService } from '../../metrics/catalogue/catalogue.service';
-import { ImportsService } from '../../metrics/imports/imports.service';
-import { HarvestService } from '../../metrics/ocds/harvest.service';
-import { OcdsImportService } from '../../metrics/ocds/ocds-import.service';
+import type { Database } from '../../metrics/platform/database';
+import { CatalogueService } from '../../metrics/reference/catalogue/catalogue.service';
+import { ImportsService } from '../../metrics/ingest/imports/imports.service';
+import { HarvestService } from '../../metrics/ingest/ocds/harvest.service';
+import { OcdsImportService } from '../../metrics/ingest/ocds/ocds-import.service';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';

@@ -3,7 +3,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DomainError, ERROR_CODES, type ErrorCode } from '../../metrics/errors';
+import { DomainError, ERROR_CODES, type ErrorCode } from '../../metrics/platform/errors';
 
 /**
  * The embedded database can be open in one process only. While the service holds it, one-off commands (API keys...)

@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { DomainError } from '../../metrics/errors';
+import { DomainError } from '../../metrics/platform/errors';
 import { ApiKeysService } from './api-keys.service';
 import type { Principal, Role } from './principal';
 import { ROLES_KEY } from './roles.decorator';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
-import { KNEX } from '../../metrics/db/knex.token';
+import { KNEX } from '../../metrics/platform/tokens';
 import type { Role } from './principal';
 
 export interface ApiKeyRecord {

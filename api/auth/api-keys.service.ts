@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { AuthoritiesRepository } from '../../metrics/authorities/authorities.repository';
-import { DomainError } from '../../metrics/errors';
+import { AuthoritiesRepository } from '../../metrics/reference/authorities/authorities.repository';
+import { DomainError } from '../../metrics/platform/errors';
 import { ApiKeysRepository, type ApiKeyRecord } from './api-keys.repository';
 import { ROLES, type Principal, type Role } from './principal';
 

@@ -1,4 +1,4 @@
-import { DomainError } from '../../metrics/errors';
+import { DomainError } from '../../metrics/platform/errors';
 
 export const ROLES = ['admin', 'submitter', 'analyst'] as const;
 export type Role = (typeof ROLES)[number];

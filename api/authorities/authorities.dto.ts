@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { AUTHORITY_KINDS, NATIONS } from '../../metrics/authorities/authority-kinds';
+import { AUTHORITY_KINDS, NATIONS } from '../../metrics/reference/authorities/authority-kinds';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { PageInfo, PageQuery } from '../http/paging.dto';
 

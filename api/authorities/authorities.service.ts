@@ -3,9 +3,9 @@ import {
   AuthoritiesRepository,
   type AuthorityDetail,
   type AuthorityFilter,
-} from '../../metrics/authorities/authorities.repository';
-import { normaliseName } from '../../metrics/authorities/normalise-name';
-import { DomainError } from '../../metrics/errors';
+} from '../../metrics/reference/authorities/authorities.repository';
+import { normaliseName } from '../../metrics/reference/authorities/normalise-name';
+import { DomainError } from '../../metrics/platform/errors';
 import { assertMayWriteFor, type Principal } from '../auth/principal';
 import { page, type Page } from '../http/paging.dto';
 import type { AuthoritySummaryDto } from './authorities.dto';

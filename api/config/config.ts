@@ -3,7 +3,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { validateCronExpression } from 'cron';
 import { resolve } from 'node:path';
-import { parseRatingThresholds, type RatingThresholds } from '../../metrics/valuation/delivery';
+import { parseRatingThresholds, type RatingThresholds } from '../../metrics/derive/valuation/delivery';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { RATINGS } from '../../metrics/valuation/delivery';
+import { RATINGS } from '../../metrics/derive/valuation/delivery';
 import { PageInfo } from '../http/paging.dto';
 
 export class ContractSummaryDto {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ContractsRepository, type ContractFilter } from '../../metrics/contracts/contracts.repository';
-import { DomainError } from '../../metrics/errors';
-import { IndicatorsService } from '../../metrics/indicators/indicators.service';
+import { ContractsRepository, type ContractFilter } from '../../metrics/read/contracts/contracts.repository';
+import { DomainError } from '../../metrics/platform/errors';
+import { IndicatorsService } from '../../metrics/read/indicators/indicators.service';
 import { page } from '../http/paging.dto';
 
 @Injectable()

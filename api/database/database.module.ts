@@ -1,9 +1,9 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Knex } from 'knex';
-import { openDatabase, type Database } from '../../metrics/db/database';
-import { DATABASE, KNEX } from '../../metrics/db/knex.token';
-import { prepareDatabase } from '../../metrics/db/prepare';
-import { ImportsRepository } from '../../metrics/imports/imports.repository';
+import { openDatabase, type Database } from '../../metrics/platform/database';
+import { DATABASE, KNEX } from '../../metrics/platform/tokens';
+import { prepareDatabase } from '../../metrics/ingest/prepare';
+import { ImportsRepository } from '../../metrics/ingest/imports/imports.repository';
 import { adminSocketPath } from '../admin/admin-socket';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';

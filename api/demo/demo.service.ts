@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Knex } from 'knex';
-import { KNEX } from '../../metrics/db/knex.token';
-import { loadDemoData } from '../../metrics/demo/demo-loader';
-import { ImportsService } from '../../metrics/imports/imports.service';
+import { KNEX } from '../../metrics/platform/tokens';
+import { loadDemoData } from '../../metrics/ingest/demo/demo-loader';
+import { ImportsService } from '../../metrics/ingest/imports/imports.service';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { DomainError, type ErrorCode } from '../../metrics/errors';
+import { DomainError, type ErrorCode } from '../../metrics/platform/errors';
 import { codeForStatus, HTTP_STATUS } from './error-codes';
 
 export interface ErrorBody {

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../metrics/errors';
+import type { ErrorCode } from '../../metrics/platform/errors';
 
 /** The HTTP status of each domain error code: the one mapping, used by the exception filter. */
 export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {

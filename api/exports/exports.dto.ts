@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { FRAMEWORK_SPEC } from '../../metrics/measures/query-params';
+import { FRAMEWORK_SPEC } from '../../metrics/read/query-params';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { AUTHORITY_KINDS } from '../../metrics/authorities/authority-kinds';
-import type { RowFilterQuery } from '../../metrics/measures/row-filter';
+import { AUTHORITY_KINDS } from '../../metrics/reference/authorities/authority-kinds';
+import type { RowFilterQuery } from '../../metrics/read/row-filter';
 
 const PERIOD = 'a year 2025, a quarter 2025-Q1, a month 2025-04 or a financial year FY2025-26';
 

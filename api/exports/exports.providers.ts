@@ -1,8 +1,8 @@
-import { ExportsRepository } from '../../metrics/exports/exports.repository';
-import { RowFilterRepository } from '../../metrics/measures/row-filter';
-import { ExportsService } from '../../metrics/exports/exports.service';
-import { QualityRepository } from '../../metrics/quality/quality.repository';
-import { QualityService } from '../../metrics/quality/quality.service';
+import { ExportsRepository } from '../../metrics/read/exports/exports.repository';
+import { RowFilterRepository } from '../../metrics/read/row-filter';
+import { ExportsService } from '../../metrics/read/exports/exports.service';
+import { QualityRepository } from '../../metrics/read/quality/quality.repository';
+import { QualityService } from '../../metrics/read/quality/quality.service';
 import { QualityController } from '../quality/quality.controller';
 import { QualityScheduler } from '../quality/quality.scheduler';
 import { ExportsController } from './exports.controller';

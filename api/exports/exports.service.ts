@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { DomainError } from '../../metrics/errors';
-import type { RowFilterQuery } from '../../metrics/measures/row-filter';
-import { CONTENT_TYPES, EXPORT_FORMATS, exportWriter, type ExportFormat } from '../../metrics/exports/export-writers';
-import type { RowDataset } from '../../metrics/exports/exports.repository';
-import { ExportsService, type PreparedExport } from '../../metrics/exports/exports.service';
-import type { ImplementationQuery } from '../../metrics/indicators/indicators.service';
-import type { SummaryQuery } from '../../metrics/measures/measures.service';
+import { DomainError } from '../../metrics/platform/errors';
+import type { RowFilterQuery } from '../../metrics/read/row-filter';
+import { CONTENT_TYPES, EXPORT_FORMATS, exportWriter, type ExportFormat } from '../../metrics/read/exports/export-writers';
+import type { RowDataset } from '../../metrics/read/exports/exports.repository';
+import { ExportsService, type PreparedExport } from '../../metrics/read/exports/exports.service';
+import type { ImplementationQuery } from '../../metrics/read/indicators/indicators.service';
+import type { SummaryQuery } from '../../metrics/read/measures/measures.service';
 
 const EXTENSIONS: Record<string, ExportFormat> = { csv: 'csv', json: 'json', ndjson: 'ndjson', arrow: 'arrow', arrows: 'arrow' };
 

@@ -13,7 +13,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { FRAMEWORK_CSV_COLUMNS } from '../../metrics/catalogue/framework-definition';
+import { FRAMEWORK_CSV_COLUMNS } from '../../metrics/reference/catalogue/framework-definition';
 import { Roles } from '../auth/roles.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { FrameworksService } from './frameworks.service';

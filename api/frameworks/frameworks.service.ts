@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { CatalogueService, type LoadResult } from '../../metrics/catalogue/catalogue.service';
-import { frameworkFromCsv, frameworkFromJson, type FrameworkDef } from '../../metrics/catalogue/framework-definition';
-import { DomainError } from '../../metrics/errors';
+import { CatalogueService, type LoadResult } from '../../metrics/reference/catalogue/catalogue.service';
+import { frameworkFromCsv, frameworkFromJson, type FrameworkDef } from '../../metrics/reference/catalogue/framework-definition';
+import { DomainError } from '../../metrics/platform/errors';
 
 export type FrameworkFormat = 'json' | 'csv';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Database } from '../../metrics/db/database';
-import { migrator } from '../../metrics/db/migrator';
-import { DomainError } from '../../metrics/errors';
+import type { Database } from '../../metrics/platform/database';
+import { migrator } from '../../metrics/platform/migrator';
+import { DomainError } from '../../metrics/platform/errors';
 import { DATABASE } from '../database/database.module';
 
 const CHECK_TIMEOUT_MS = 3000;

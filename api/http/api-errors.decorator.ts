@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
-import { ERROR_CODES } from '../../metrics/errors';
+import { ERROR_CODES } from '../../metrics/platform/errors';
 
 class ErrorDetailDto {
   @ApiProperty({ enum: ERROR_CODES }) code!: string;

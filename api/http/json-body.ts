@@ -1,6 +1,6 @@
 import { json, text, type Request, type RequestHandler } from 'express';
 import { createHash } from 'node:crypto';
-import { DomainError } from '../../metrics/errors';
+import { DomainError } from '../../metrics/platform/errors';
 
 interface BodyParserError extends Error {
   type?: string;

@@ -13,8 +13,8 @@ import {
 } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Response } from 'express';
-import { IMPORT_COLUMNS, IMPORT_KINDS } from '../../metrics/imports/import-rows';
-import { CONTENT_TYPES } from '../../metrics/imports/row-sources';
+import { IMPORT_COLUMNS, IMPORT_KINDS } from '../../metrics/ingest/imports/import-rows';
+import { CONTENT_TYPES } from '../../metrics/ingest/imports/row-sources';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { Roles } from '../auth/roles.decorator';

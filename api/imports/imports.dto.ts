@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IMPORT_KINDS } from '../../metrics/imports/import-rows';
+import { IMPORT_KINDS } from '../../metrics/ingest/imports/import-rows';
 import { PageInfo } from '../http/paging.dto';
 
 class BatchProgressDto {

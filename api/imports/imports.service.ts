@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { DomainError } from '../../metrics/errors';
-import { ImportsRepository, type BatchRecord, type RejectionRecord } from '../../metrics/imports/imports.repository';
-import { ImportsService as ImportRunner, type Progress } from '../../metrics/imports/imports.service';
-import { OcdsImportService } from '../../metrics/ocds/ocds-import.service';
+import { DomainError } from '../../metrics/platform/errors';
+import { ImportsRepository, type BatchRecord, type RejectionRecord } from '../../metrics/ingest/imports/imports.repository';
+import { ImportsService as ImportRunner, type Progress } from '../../metrics/ingest/imports/imports.service';
+import { OcdsImportService } from '../../metrics/ingest/ocds/ocds-import.service';
 import type { Principal } from '../auth/principal';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';

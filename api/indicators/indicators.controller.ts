@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { IndicatorsService } from '../../metrics/indicators/indicators.service';
+import { IndicatorsService } from '../../metrics/read/indicators/indicators.service';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ImplementationQueryDto, ImplementationResultDto } from './indicators.dto';
 

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { FRAMEWORK_SPEC } from '../../metrics/measures/query-params';
+import { FRAMEWORK_SPEC } from '../../metrics/read/query-params';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { INDICATOR_BASES, INDICATOR_DIMENSIONS, PERIOD_TYPES } from '../../metrics/indicators/indicators.repository';
-import type { ImplementationQuery } from '../../metrics/indicators/indicators.service';
+import { INDICATOR_BASES, INDICATOR_DIMENSIONS, PERIOD_TYPES } from '../../metrics/read/indicators/indicators.repository';
+import type { ImplementationQuery } from '../../metrics/read/indicators/indicators.service';
 
 const list = (description: string) =>
   ApiPropertyOptional({ description: `${description}; several as a comma-separated list or repeated`, type: String });

@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
-import { IndicatorsRepository } from '../../metrics/indicators/indicators.repository';
-import { DELIVERY_OPTIONS, IndicatorsService, type DeliveryOptions } from '../../metrics/indicators/indicators.service';
+import { IndicatorsRepository } from '../../metrics/read/indicators/indicators.repository';
+import { DELIVERY_OPTIONS, IndicatorsService, type DeliveryOptions } from '../../metrics/read/indicators/indicators.service';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { IndicatorsController } from './indicators.controller';

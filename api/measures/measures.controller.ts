@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { MeasuresService } from '../../metrics/measures/measures.service';
+import { MeasuresService } from '../../metrics/read/measures/measures.service';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { SummaryQueryDto, SummaryResponseDto } from './measures.dto';
 

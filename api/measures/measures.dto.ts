@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { FRAMEWORK_SPEC } from '../../metrics/measures/query-params';
+import { FRAMEWORK_SPEC } from '../../metrics/read/query-params';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { DIMENSION_NAMES } from '../../metrics/measures/measures.repository';
-import type { SummaryQuery } from '../../metrics/measures/measures.service';
-import { BASES } from '../../metrics/valuation/valuation';
+import { DIMENSION_NAMES } from '../../metrics/read/measures/measures.repository';
+import type { SummaryQuery } from '../../metrics/read/measures/measures.service';
+import { BASES } from '../../metrics/derive/valuation/valuation';
 
 const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 const list = (description: string) =>

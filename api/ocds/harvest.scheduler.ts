@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import type { Database } from '../../metrics/db/database';
-import { DATABASE } from '../../metrics/db/knex.token';
-import { HarvestRepository } from '../../metrics/ocds/harvest.repository';
-import { HarvestService } from '../../metrics/ocds/harvest.service';
+import type { Database } from '../../metrics/platform/database';
+import { DATABASE } from '../../metrics/platform/tokens';
+import { HarvestRepository } from '../../metrics/ingest/ocds/harvest.repository';
+import { HarvestService } from '../../metrics/ingest/ocds/harvest.service';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 

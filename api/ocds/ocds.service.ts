@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Database } from '../../metrics/db/database';
-import { DATABASE } from '../../metrics/db/knex.token';
-import { transaction, withSession } from '../../metrics/db/session';
-import { RollupsService } from '../../metrics/rollups/rollups.service';
-import { DomainError } from '../../metrics/errors';
-import { HarvestRepository, type HarvestSource } from '../../metrics/ocds/harvest.repository';
-import { HarvestService } from '../../metrics/ocds/harvest.service';
-import { OcdsRepository, type MetricMapping } from '../../metrics/ocds/ocds.repository';
+import type { Database } from '../../metrics/platform/database';
+import { DATABASE } from '../../metrics/platform/tokens';
+import { transaction, withSession } from '../../metrics/platform/session';
+import { RollupsService } from '../../metrics/derive/rollups/rollups.service';
+import { DomainError } from '../../metrics/platform/errors';
+import { HarvestRepository, type HarvestSource } from '../../metrics/ingest/ocds/harvest.repository';
+import { HarvestService } from '../../metrics/ingest/ocds/harvest.service';
+import { OcdsRepository, type MetricMapping } from '../../metrics/ingest/ocds/ocds.repository';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { BenchmarksService } from '../../metrics/benchmarks/benchmarks.service';
-import { PeerGroupsService } from '../../metrics/peers/peer-groups.service';
-import { PeersService } from '../../metrics/peers/peers.service';
+import { BenchmarksService } from '../../metrics/read/benchmarks/benchmarks.service';
+import { PeerGroupsService } from '../../metrics/read/peers/peer-groups.service';
+import { PeersService } from '../../metrics/read/peers/peers.service';
 import { Roles } from '../auth/roles.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { BenchmarkDto, BenchmarkQueryDto, PeerGroupInput, PeerSetDto, PeersQuery, peerQuery } from './peers.dto';

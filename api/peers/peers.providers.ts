@@ -1,10 +1,10 @@
 import type { Provider } from '@nestjs/common';
-import { BenchmarksService } from '../../metrics/benchmarks/benchmarks.service';
-import { INDICATORS_SOURCE } from '../../metrics/benchmarks/indicators-source';
-import { IndicatorsService } from '../../metrics/indicators/indicators.service';
-import { PeerGroupsService } from '../../metrics/peers/peer-groups.service';
-import { PeersRepository } from '../../metrics/peers/peers.repository';
-import { PeersService } from '../../metrics/peers/peers.service';
+import { BenchmarksService } from '../../metrics/read/benchmarks/benchmarks.service';
+import { INDICATORS_SOURCE } from '../../metrics/read/benchmarks/indicators-source';
+import { IndicatorsService } from '../../metrics/read/indicators/indicators.service';
+import { PeerGroupsService } from '../../metrics/read/peers/peer-groups.service';
+import { PeersRepository } from '../../metrics/read/peers/peers.repository';
+import { PeersService } from '../../metrics/read/peers/peers.service';
 
 /**
  * The providers of peer groups and benchmarks, registered in AppModule. Benchmarks read each authority's indicators

@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { QualityService } from '../../metrics/quality/quality.service';
+import { QualityService } from '../../metrics/read/quality/quality.service';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { QualityQueryDto, QualityReportDto } from './quality.dto';
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import type { QualityQuery } from '../../metrics/quality/quality.service';
-import { QUALITY_CHECKS } from '../../metrics/quality/quality.repository';
+import type { QualityQuery } from '../../metrics/read/quality/quality.service';
+import { QUALITY_CHECKS } from '../../metrics/read/quality/quality.repository';
 import { RowFilterDto } from '../exports/exports.dto';
 import { PageInfo, PageQuery } from '../http/paging.dto';
 

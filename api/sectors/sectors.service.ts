@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { SectorsRepository, type CpvFilter } from '../../metrics/sectors/sectors.repository';
-import { DomainError } from '../../metrics/errors';
+import { SectorsRepository, type CpvFilter } from '../../metrics/reference/sectors/sectors.repository';
+import { DomainError } from '../../metrics/platform/errors';
 import { page } from '../http/paging.dto';
 
 @Injectable()

@@ -2,8 +2,8 @@ import { parse } from 'csv-parse/sync';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { normaliseName } from '../authorities/normalise-name';
-import { projectRoot } from '../project-root';
+import { normaliseName } from './authorities/normalise-name';
+import { projectRoot } from '../platform/project-root';
 
 /** The reference data the product ships, under metrics/reference/data (origins and licences in NOTICE.md there). */
 export const REFERENCE_DATA_DIR = join(projectRoot(), 'metrics', 'reference', 'data');

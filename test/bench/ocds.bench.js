@@ -56,8 +56,8 @@ async function writePackage(path) {
 }
 
 async function floors(path) {
-  const { readOcds } = require(join(ROOT, 'dist/metrics/ocds/ocds-source.js'));
-  const { mapRelease } = require(join(ROOT, 'dist/metrics/ocds/ocds-map.js'));
+  const { readOcds } = require(join(ROOT, 'dist/metrics/ingest/ocds/ocds-source.js'));
+  const { mapRelease } = require(join(ROOT, 'dist/metrics/ingest/ocds/ocds-map.js'));
   let t = performance.now();
   let n = 0;
   for await (const _ of readOcds(createReadStream(path))) n += 1;

@@ -1,4 +1,4 @@
-import { AuthoritiesRepository } from '../../metrics/authorities/authorities.repository';
+import { AuthoritiesRepository } from '../../metrics/reference/authorities/authorities.repository';
 import { ApiKeysRepository } from '../../api/auth/api-keys.repository';
 import { ApiKeysService } from '../../api/auth/api-keys.service';
 import { http } from '../support/http';

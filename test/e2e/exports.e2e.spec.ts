@@ -1,8 +1,8 @@
 import { tableFromIPC, Type } from 'apache-arrow';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExportsRepository } from '../../metrics/exports/exports.repository';
-import { EXPORT_CHUNK_ROWS, ExportsService } from '../../metrics/exports/exports.service';
+import { ExportsRepository } from '../../metrics/read/exports/exports.repository';
+import { EXPORT_CHUNK_ROWS, ExportsService } from '../../metrics/read/exports/exports.service';
 import { http } from '../support/http';
 import { createKey } from '../support/keys';
 import { startTestApp, type TestApp } from '../support/test-app';

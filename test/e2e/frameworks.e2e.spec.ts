@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { frameworkFromJson } from '../../metrics/catalogue/framework-definition';
-import { projectRoot } from '../../metrics/project-root';
+import { frameworkFromJson } from '../../metrics/reference/catalogue/framework-definition';
+import { projectRoot } from '../../metrics/platform/project-root';
 import { http } from '../support/http';
 import { createKey } from '../support/keys';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -33,7 +33,7 @@ describe('the measures catalogue over HTTP', () => {
     expect(list.body).toEqual([
       expect.objectContaining({ code: 'svm-open', version: '2026.1', is_default: true, measure_count: 20, base_price_year: 2024 }),
     ]);
-    const file = JSON.parse(readFileSync(join(projectRoot(), 'metrics/catalogue/data/svm-open-framework.json'), 'utf8'));
+    const file = JSON.parse(readFileSync(join(projectRoot(), 'metrics/reference/catalogue/data/svm-open-framework.json'), 'utf8'));
     const got = await http(`${t.url}/api/v1/frameworks/svm-open`);
     const { is_default, content_sha256, ...definition } = got.body;
     expect(is_default).toBe(true);

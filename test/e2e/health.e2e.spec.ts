@@ -1,4 +1,4 @@
-import { migrator } from '../../metrics/db/migrator';
+import { migrator } from '../../metrics/platform/migrator';
 import { http } from '../support/http';
 import { startTestApp, type TestApp } from '../support/test-app';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImportsRepository } from '../../metrics/imports/imports.repository';
+import { ImportsRepository } from '../../metrics/ingest/imports/imports.repository';
 import { http } from '../support/http';
 import { createKey } from '../support/keys';
 import { startTestApp, type TestApp } from '../support/test-app';

@@ -1,6 +1,6 @@
-import { CatalogueRepository } from '../../metrics/catalogue/catalogue.repository';
-import { IndicatorsRepository } from '../../metrics/indicators/indicators.repository';
-import { IndicatorsService } from '../../metrics/indicators/indicators.service';
+import { CatalogueRepository } from '../../metrics/reference/catalogue/catalogue.repository';
+import { IndicatorsRepository } from '../../metrics/read/indicators/indicators.repository';
+import { IndicatorsService } from '../../metrics/read/indicators/indicators.service';
 import { http } from '../support/http';
 import { createKey } from '../support/keys';
 import { startTestApp, type TestApp } from '../support/test-app';

@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { knexSession, transaction, withSession, type Session } from '../../metrics/db/session';
-import { loadDemoData } from '../../metrics/demo/demo-loader';
-import { ImportsService } from '../../metrics/imports/imports.service';
-import { RollupsService } from '../../metrics/rollups/rollups.service';
-import { Dec, unitValue, type Basis } from '../../metrics/valuation/valuation';
-import { ValuationRepository } from '../../metrics/valuation/valuation.repository';
+import { knexSession, transaction, withSession, type Session } from '../../metrics/platform/session';
+import { loadDemoData } from '../../metrics/ingest/demo/demo-loader';
+import { ImportsService } from '../../metrics/ingest/imports/imports.service';
+import { RollupsService } from '../../metrics/derive/rollups/rollups.service';
+import { Dec, unitValue, type Basis } from '../../metrics/derive/valuation/valuation';
+import { ValuationRepository } from '../../metrics/derive/valuation/valuation.repository';
 import { http } from '../support/http';
 import { createKey } from '../support/keys';
 import { serverUrl } from '../support/test-env';

@@ -1,4 +1,4 @@
-import { INDICATORS_SOURCE, type IndicatorsSource } from '../../metrics/benchmarks/indicators-source';
+import { INDICATORS_SOURCE, type IndicatorsSource } from '../../metrics/read/benchmarks/indicators-source';
 import { http } from '../support/http';
 import { createKey } from '../support/keys';
 import { startTestApp, type TestApp } from '../support/test-app';

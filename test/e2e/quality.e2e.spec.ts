@@ -1,10 +1,10 @@
 import { http } from '../support/http';
 import { createKey } from '../support/keys';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { transaction, withSession } from '../../metrics/db/session';
-import { isOutlier, medianAbsoluteDeviation, modifiedZ } from '../../metrics/quality/outliers';
-import { QualityRefresher } from '../../metrics/quality/quality.refresher';
-import { QualityService } from '../../metrics/quality/quality.service';
+import { transaction, withSession } from '../../metrics/platform/session';
+import { isOutlier, medianAbsoluteDeviation, modifiedZ } from '../../metrics/derive/quality/outliers';
+import { QualityRefresher } from '../../metrics/derive/quality/quality.refresher';
+import { QualityService } from '../../metrics/read/quality/quality.service';
 
 const CSV = { 'content-type': 'text/csv' };
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lockPath } from '../../metrics/db/data-dir-lock';
+import { lockPath } from '../../metrics/platform/data-dir-lock';
 import { http } from '../support/http';
 import { runCli, startService, type ServiceProcess } from '../support/service-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';

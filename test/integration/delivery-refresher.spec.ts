@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { knexSession } from '../../metrics/db/session';
-import { DeliveryRefresher } from '../../metrics/indicators/delivery.refresher';
-import { RollupsService } from '../../metrics/rollups/rollups.service';
-import { DEFAULT_RATING_THRESHOLDS, measureDelivery, overallRating, quarterStart, type Rating } from '../../metrics/valuation/delivery';
+import { knexSession } from '../../metrics/platform/session';
+import { DeliveryRefresher } from '../../metrics/derive/delivery/delivery.refresher';
+import { RollupsService } from '../../metrics/derive/rollups/rollups.service';
+import { DEFAULT_RATING_THRESHOLDS, measureDelivery, overallRating, quarterStart, type Rating } from '../../metrics/derive/valuation/delivery';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const AS_OF = '2025-06-30';

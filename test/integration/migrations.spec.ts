@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../../migrations';
-import { migrator } from '../../metrics/db/migrator';
+import { migrator } from '../../metrics/platform/migrator';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const TABLES = [

@@ -1,4 +1,4 @@
-import { seedReferenceData } from '../../metrics/reference/reference-seeder';
+import { seedReferenceData } from '../../metrics/ingest/reference/reference-seeder';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 describe('reference data seed', () => {

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from '../../metrics/db/database';
-import { prepareDatabase } from '../../metrics/db/prepare';
-import { projectRoot } from '../../metrics/project-root';
+import { openDatabase } from '../../metrics/platform/database';
+import { prepareDatabase } from '../../metrics/ingest/prepare';
+import { projectRoot } from '../../metrics/platform/project-root';
 import { databaseUrl, embeddedTemplatePath, serverUrl, templateDb } from './test-env';
 
 /**

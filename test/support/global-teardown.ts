@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { openDatabase } from '../../metrics/db/database';
+import { openDatabase } from '../../metrics/platform/database';
 import { embeddedTemplatePath, serverUrl, templateDb } from './test-env';
 
 export default async function globalTeardown(): Promise<void> {

@@ -1,7 +1,7 @@
 import { ApiKeysRepository } from '../../api/auth/api-keys.repository';
 import { ApiKeysService } from '../../api/auth/api-keys.service';
-import { AuthoritiesRepository } from '../../metrics/authorities/authorities.repository';
-import type { Database } from '../../metrics/db/database';
+import { AuthoritiesRepository } from '../../metrics/reference/authorities/authorities.repository';
+import type { Database } from '../../metrics/platform/database';
 
 /** Creates an API key straight in a test's database (as the CLI does) and returns the key. */
 export async function createKey(db: Database, role: string, authorities?: string[]): Promise<string> {

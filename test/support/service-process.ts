@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../../metrics/project-root';
+import { projectRoot } from '../../metrics/platform/project-root';
 
 const ROOT = projectRoot(__dirname);
 const MAIN = join(ROOT, 'dist', 'api', 'main.js');

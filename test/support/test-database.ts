@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { openDatabase, type Database } from '../../metrics/db/database';
+import { openDatabase, type Database } from '../../metrics/platform/database';
 import { databaseUrl, embeddedTemplatePath, serverUrl, templateDb } from './test-env';
 
 export interface TestDatabase {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { normaliseName } from '../../metrics/authorities/normalise-name';
-import { BuyerMatcher } from '../../metrics/ocds/buyer-matcher';
-import type { OrgRef } from '../../metrics/ocds/ocds-map';
+import { normaliseName } from '../../metrics/reference/authorities/normalise-name';
+import { BuyerMatcher } from '../../metrics/ingest/ocds/buyer-matcher';
+import type { OrgRef } from '../../metrics/ingest/ocds/ocds-map';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 

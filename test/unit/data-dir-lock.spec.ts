@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminSocketPath } from '../../api/admin/admin-socket';
-import { DataDirBusyError, DataDirLock, lockPath, readLock } from '../../metrics/db/data-dir-lock';
+import { DataDirBusyError, DataDirLock, lockPath, readLock } from '../../metrics/platform/data-dir-lock';
 
 describe('the embedded data folder lock', () => {
   let dir: string;

@@ -12,7 +12,7 @@ import {
   parseRatingThresholds,
   periodDays,
   quarterStart,
-} from '../../metrics/valuation/delivery';
+} from '../../metrics/derive/valuation/delivery';
 
 const T = DEFAULT_RATING_THRESHOLDS;
 

@@ -9,7 +9,7 @@ import {
   type ExportColumn,
   type ExportRow,
   type ExportWriter,
-} from '../../metrics/exports/export-writers';
+} from '../../metrics/read/exports/export-writers';
 
 const COLUMNS: ExportColumn[] = [
   { name: 'id', type: 'int64' },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { frameworkFromCsv, frameworkFromJson } from '../../metrics/catalogue/framework-definition';
-import { DomainError } from '../../metrics/errors';
+import { frameworkFromCsv, frameworkFromJson } from '../../metrics/reference/catalogue/framework-definition';
+import { DomainError } from '../../metrics/platform/errors';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'frameworks', name), 'utf8');
 const HEADER = {

@@ -1,4 +1,4 @@
-import { checkRow, parseDate, parsePeriod, stageLine } from '../../metrics/imports/import-rows';
+import { checkRow, parseDate, parsePeriod, stageLine } from '../../metrics/ingest/imports/import-rows';
 
 describe('row checks of imports', () => {
   it('reads periods: calendar quarters, months and UK financial years', () => {

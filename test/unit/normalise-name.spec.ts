@@ -1,4 +1,4 @@
-import { normaliseName } from '../../metrics/authorities/normalise-name';
+import { normaliseName } from '../../metrics/reference/authorities/normalise-name';
 
 describe('normaliseName', () => {
   it.each([

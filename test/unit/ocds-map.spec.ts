@@ -9,7 +9,7 @@ import {
   type MappedRelease,
   type MapResult,
   type Problem,
-} from '../../metrics/ocds/ocds-map';
+} from '../../metrics/ingest/ocds/ocds-map';
 
 type Json = Record<string, any>;
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { DomainError } from '../../metrics/errors';
-import { readOcds, type OcdsDocumentKind, type SourceRelease } from '../../metrics/ocds/ocds-source';
+import { DomainError } from '../../metrics/platform/errors';
+import { readOcds, type OcdsDocumentKind, type SourceRelease } from '../../metrics/ingest/ocds/ocds-source';
 
 type Json = Record<string, any>;
 

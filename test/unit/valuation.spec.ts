@@ -10,7 +10,7 @@ import {
   valueOf,
   type MeasureForValuation,
   type ProxyValue,
-} from '../../metrics/valuation/valuation';
+} from '../../metrics/derive/valuation/valuation';
 
 // The shipped HM Treasury GDP deflator (2024 = 100), the years these examples use
 const PRICES = new Map([

@@ -1,0 +1,469 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Knex } from 'knex';
+import { KNEX } from '../../platform/tokens';
+import type { Session } from '../../platform/session';
+import { supplierNameSql } from '../../platform/sql';
+import { stagedColumns, type ImportKind } from './import-rows';
+
+export interface BatchRecord {
+  id: number;
+  kind: string;
+  status: 'received' | 'running' | 'committed' | 'rejected' | 'failed';
+  mode: 'strict' | 'partial';
+  api_key_id: number | null;
+  file_name: string | null;
+  content_type: string | null;
+  sha256: string | null;
+  byte_count: number | null;
+  idempotency_key: string | null;
+  rows_total: number;
+  rows_inserted: number;
+  rows_updated: number;
+  rows_unchanged: number;
+  rows_rejected: number;
+  is_demo: boolean;
+  error: string | null;
+  /** What an OCDS batch found: how buyers matched, suppliers, contracts, metrics (null for other imports). */
+  summary: Record<string, unknown> | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export interface BatchCounts {
+  rows_total: number;
+  rows_inserted: number;
+  rows_updated: number;
+  rows_unchanged: number;
+  rows_rejected: number;
+}
+
+export interface RejectionRecord {
+  row_number: number | null;
+  /** OCDS: the release named, and whether the problem rejected it (error) or was only reported (warning). */
+  release_id?: string | null;
+  severity?: 'error' | 'warning';
+  field: string | null;
+  code: string;
+  message: string;
+  value: string | null;
+}
+
+const BATCH_COLUMNS = `id, kind, status, mode, api_key_id, file_name, content_type, sha256, byte_count, idempotency_key,
+  rows_total, rows_inserted, rows_updated, rows_unchanged, rows_rejected, is_demo, error, summary, created_at, started_at, finished_at`;
+
+/** The staging table of a batch: every column text, plus the row number and a row-local error if any. */
+export const STAGE_TABLE = 'import_stage';
+export const stageColumns = (kind: ImportKind) => [
+  'row_number',
+  ...stagedColumns(kind),
+  'err_field',
+  'err_code',
+  'err_message',
+  'err_value',
+];
+
+/**
+ * Resolves staged rows against the database and names the first problem of each, in one pass. `allowed` is null
+ * for a key that writes for every authority, else the authority codes the sender may write for.
+ */
+function resolveLines(value: 'quantity' | 'target_quantity', canonical: string, extra: string): string {
+  return `
+    create temp table import_resolved on commit drop as
+    select x.*, case when x.code is null
+        and row_number() over (partition by x.code is null, x.contract_id, x.measure_id, x.period_start, x.period_end
+          order by x.row_number) > 1
+      then 'duplicate_in_batch' else x.code end as final_code
+    from (
+      select s.row_number, s.contract, s.measure, s.framework, s.unit, ${extra}
+        s.period_start::date as period_start, s.period_end::date as period_end, s.${value}::numeric as ${value},
+        c.id as contract_id, im.measure_id, im.factor,
+        (s.${value}::numeric * im.factor) as ${canonical},
+        s.err_field, s.err_message, s.err_value,
+        case
+          when s.err_code is not null then s.err_code
+          when c.id is null then 'unknown_contract'
+          when im.framework_id is null then 'unknown_framework'
+          when im.measure_id is null then 'unknown_measure'
+          when im.factor is null then 'unit_not_convertible'
+          when $1::text[] is not null and not (a.code = any($1::text[])) then 'authority_not_allowed'
+          when (c.start_date is not null and s.period_end::date < c.start_date)
+            or (c.end_date is not null and s.period_start::date > c.end_date) then 'period_outside_contract'
+        end as code,
+        c.start_date as contract_start, c.end_date as contract_end, a.code as authority_code, im.measure_unit
+      from import_stage s
+      left join contracts c on c.reference = s.contract and s.err_code is null
+      left join authorities a on a.id = c.authority_id
+      left join import_measures im
+        on coalesce(im.framework, '') = coalesce(s.framework, '') and im.measure = s.measure and im.unit = s.unit
+    ) x`;
+}
+
+const RESOLVE: Record<ImportKind, string> = {
+  outcomes: resolveLines('quantity', 'quantity_canonical', 's.evidence_ref,'),
+  commitments: resolveLines('target_quantity', 'target_canonical', ''),
+  contracts: `
+    create temp table import_resolved on commit drop as
+    select x.*, case when x.code is null
+        and row_number() over (partition by x.code is null, x.reference order by x.row_number) > 1
+      then 'duplicate_in_batch' else x.code end as final_code
+    from (
+      select s.*, a.id as authority_id, cp.code8 as cpv_code8, existing.authority_code as existing_authority,
+        case
+          when s.err_code is not null then s.err_code
+          when a.id is null then 'unknown_authority'
+          when $1::text[] is not null and not (a.code = any($1::text[])) then 'authority_not_allowed'
+          when existing.authority_code is not null and existing.authority_code <> a.code then 'conflicting_authority'
+          when s.cpv is not null and cp.code8 is null then 'unknown_cpv'
+        end as code
+      from import_stage s
+      left join authorities a on a.code = s.authority
+      left join cpv_codes cp on cp.code8 = s.cpv
+      left join lateral (
+        select ea.code as authority_code from contracts ec join authorities ea on ea.id = ec.authority_id
+        where ec.reference = s.reference
+      ) existing on true
+    ) x`,
+};
+
+const MESSAGES = `
+  case final_code
+    when 'unknown_contract' then format('no contract with reference %s', contract)
+    when 'unknown_framework' then format('no framework %s', coalesce(framework, '(default)'))
+    when 'unknown_measure' then format('no measure %s in framework %s', measure, coalesce(framework, '(default)'))
+    when 'unit_not_convertible' then format('unit %s cannot be converted to %s, the unit of %s', unit, measure_unit, measure)
+    when 'authority_not_allowed' then format('this key may not write for %s', authority_code)
+    when 'period_outside_contract' then format('the period %s to %s is outside the contract (%s to %s)', period_start, period_end,
+      coalesce(contract_start::text, '?'), coalesce(contract_end::text, '?'))
+    when 'duplicate_in_batch' then 'the same contract, measure and period appear on an earlier row of this file'
+    else err_message
+  end`;
+
+const FIELDS = `
+  case final_code
+    when 'unknown_contract' then 'contract'
+    when 'unknown_framework' then 'framework'
+    when 'unknown_measure' then 'measure'
+    when 'unit_not_convertible' then 'unit'
+    when 'authority_not_allowed' then 'contract'
+    when 'period_outside_contract' then 'period'
+    when 'duplicate_in_batch' then 'period'
+    else err_field
+  end`;
+
+const CONTRACT_MESSAGES = `
+  case final_code
+    when 'unknown_authority' then format('no authority with code %s', authority)
+    when 'authority_not_allowed' then format('this key may not write for %s', authority)
+    when 'conflicting_authority' then format('contract %s belongs to %s, not %s', reference, existing_authority, authority)
+    when 'unknown_cpv' then format('no CPV code %s', cpv)
+    when 'duplicate_in_batch' then format('reference %s appears on an earlier row of this file', reference)
+    else err_message
+  end`;
+
+const CONTRACT_FIELDS = `
+  case final_code
+    when 'unknown_authority' then 'authority'
+    when 'authority_not_allowed' then 'authority'
+    when 'conflicting_authority' then 'authority'
+    when 'unknown_cpv' then 'cpv'
+    when 'duplicate_in_batch' then 'reference'
+    else err_field
+  end`;
+
+const VALUES = `
+  case final_code
+    when 'unknown_contract' then contract
+    when 'unknown_framework' then framework
+    when 'unknown_measure' then measure
+    when 'unit_not_convertible' then unit
+    when 'authority_not_allowed' then contract
+    when 'period_outside_contract' then period_start || '/' || period_end
+    when 'duplicate_in_batch' then period_start || '/' || period_end
+    else err_value
+  end`;
+
+const CONTRACT_VALUES = `
+  case final_code
+    when 'unknown_authority' then authority
+    when 'authority_not_allowed' then authority
+    when 'conflicting_authority' then authority
+    when 'unknown_cpv' then cpv
+    when 'duplicate_in_batch' then reference
+    else err_value
+  end`;
+
+/**
+ * The factor that converts a quantity in `unit` to the unit of measure `m` (a table alias): 1 in the measure's own
+ * unit, else the measure's own conversion, else a general one; null when none converts. `anyCase` compares the unit
+ * names without regard to case (OCDS unit names are free text).
+ */
+export function unitFactorSql(unit: string, m: string, options: { anyCase?: boolean } = {}): string {
+  const same = options.anyCase ? `lower(${unit}) = lower(${m}.unit)` : `${unit} = ${m}.unit`;
+  const from = options.anyCase ? `lower(uc.from_unit) = lower(${unit})` : `uc.from_unit = ${unit}`;
+  return `case when ${same} then 1::numeric else (
+    select uc.factor from unit_conversions uc
+    where ${from} and uc.to_unit = ${m}.unit and (uc.measure_id = ${m}.id or uc.measure_id is null)
+    order by uc.measure_id nulls last limit 1) end`;
+}
+
+/** Import batches: their records (knex), and the staging, checking and merging of their rows (one session). */
+@Injectable()
+export class ImportsRepository {
+  constructor(@Inject(KNEX) private readonly knex: Knex) {}
+
+  async createBatch(b: {
+    kind: string;
+    mode: string;
+    apiKeyId: number | null;
+    fileName: string | null;
+    contentType: string | null;
+    idempotencyKey: string | null;
+    isDemo: boolean;
+  }): Promise<BatchRecord> {
+    const [row] = await this.knex('import_batches')
+      .insert({
+        kind: b.kind,
+        mode: b.mode,
+        api_key_id: b.apiKeyId,
+        file_name: b.fileName,
+        content_type: b.contentType,
+        idempotency_key: b.idempotencyKey,
+        is_demo: b.isDemo,
+        status: 'running',
+        started_at: this.knex.fn.now(),
+      })
+      .returning(BATCH_COLUMNS.split(',').map((c) => c.trim()));
+    return row;
+  }
+
+  async findBatch(id: number): Promise<BatchRecord | undefined> {
+    const { rows } = await this.knex.raw(`select ${BATCH_COLUMNS} from import_batches where id = ?`, [id]);
+    return rows[0];
+  }
+
+  async findByIdempotencyKey(apiKeyId: number | null, kind: string, key: string): Promise<BatchRecord | undefined> {
+    const { rows } = await this.knex.raw(
+      `select ${BATCH_COLUMNS} from import_batches where api_key_id is not distinct from ? and kind = ? and idempotency_key = ?`,
+      [apiKeyId, kind, key],
+    );
+    return rows[0];
+  }
+
+  async listBatches(filter: { kind?: string; status?: string; apiKeyId?: number; limit: number; offset: number }) {
+    const q = this.knex('import_batches');
+    if (filter.apiKeyId !== undefined) q.where({ api_key_id: filter.apiKeyId });
+    if (filter.kind) q.where({ kind: filter.kind });
+    if (filter.status) q.where({ status: filter.status });
+    const [{ total }] = await q.clone().count<Array<{ total: number }>>({ total: '*' });
+    const rows: BatchRecord[] = await q
+      .select(BATCH_COLUMNS.split(',').map((c) => c.trim()))
+      .orderBy('id', 'desc')
+      .limit(filter.limit)
+      .offset(filter.offset);
+    return { rows, total: Number(total) };
+  }
+
+  async rejections(batchId: number, limit: number, offset: number): Promise<{ rows: RejectionRecord[]; total: number }> {
+    const [{ total }] = await this.knex('import_rejections').where({ batch_id: batchId }).count<Array<{ total: number }>>({ total: '*' });
+    const rows = await this.knex('import_rejections')
+      .where({ batch_id: batchId })
+      .orderBy([{ column: 'row_number', order: 'asc', nulls: 'first' }, 'id'])
+      .limit(limit)
+      .offset(offset)
+      .select('row_number', 'release_id', 'severity', 'field', 'code', 'message', 'value');
+    return { rows, total: Number(total) };
+  }
+
+  /** Marks a batch failed (after its transaction rolled back), with the reason. */
+  async failBatch(id: number, error: string, counts?: Partial<BatchCounts>): Promise<void> {
+    await this.knex('import_batches')
+      .where({ id })
+      .update({ status: 'failed', error: error.slice(0, 2000), finished_at: this.knex.fn.now(), ...counts });
+  }
+
+  /**
+   * Batches left running by a process that died, or whose database connection was lost, are failed: nothing of them
+   * was committed (their rows were in one transaction). On a server, a batch whose connection still runs is left.
+   */
+  async failInterruptedBatches(embedded: boolean): Promise<number> {
+    const { rows } = await this.knex.raw(
+      `update import_batches set status = 'failed', finished_at = now(),
+         error = 'interrupted: the service stopped or lost its database connection during the import; nothing of it was kept'
+       where status in ('received', 'running')
+         and (? or backend_pid is null or backend_pid not in (select pid from pg_stat_activity where pid is not null))
+       returning id`,
+      [embedded],
+    );
+    return rows.length;
+  }
+
+  // ---- the session part: one connection, one transaction per batch ----
+
+  async markStarted(s: Session, batchId: number): Promise<void> {
+    await s.query('update import_batches set backend_pid = pg_backend_pid(), heartbeat_at = now() where id = $1', [batchId]);
+  }
+
+  /** Settings of the import's transaction: room to sort and hash a large batch in memory (PostgreSQL's default 4 MB spills). */
+  async tuneTransaction(s: Session): Promise<void> {
+    await s.query(`set local work_mem = '128MB'`);
+  }
+
+  async createStage(s: Session, kind: ImportKind): Promise<void> {
+    const columns = stageColumns(kind)
+      .map((c) => `${c} ${c === 'row_number' ? 'integer' : 'text'}`)
+      .join(', ');
+    await s.query(`create temp table ${STAGE_TABLE} (${columns}) on commit drop`);
+  }
+
+  /** Checks the staged rows set-based, stores the rejections, and returns how many rows were good and bad. */
+  async check(s: Session, kind: ImportKind, batchId: number, allowed: string[] | null): Promise<{ good: number; rejected: number }> {
+    await s.query(`analyze ${STAGE_TABLE}`); // temporary tables are never analysed by autovacuum: give the planner its sizes
+    if (kind !== 'contracts') {
+      await s.query(
+        `create temp table import_frameworks on commit drop as
+         select l.label, (
+           select f.id from frameworks f
+           where (l.label is null and f.is_default)
+              or (l.label is not null and f.code = split_part(l.label, '@', 1)
+                  and (position('@' in l.label) = 0 or f.version = split_part(l.label, '@', 2)))
+           order by f.created_at desc, f.id desc limit 1) as id
+         from (select distinct framework as label from ${STAGE_TABLE}) l`,
+      );
+      // each distinct (framework, measure, unit) of the file resolved once: its measure and conversion factor
+      await s.query(
+        `create temp table import_measures on commit drop as
+         select k.framework, k.measure, k.unit, fw.id as framework_id, m.id as measure_id, m.unit as measure_unit,
+           ${unitFactorSql('k.unit', 'm')} as factor
+         from (select distinct framework, measure, unit from ${STAGE_TABLE} where err_code is null) k
+         left join import_frameworks fw on fw.label is not distinct from k.framework
+         left join measures m on m.framework_id = fw.id and m.code = k.measure`,
+      );
+    }
+    await s.query(RESOLVE[kind], [allowed]);
+    await s.query('analyze import_resolved');
+    await s.query(
+      `insert into import_rejections (batch_id, row_number, field, code, message, value)
+       select $1, row_number, ${kind === 'contracts' ? CONTRACT_FIELDS : FIELDS}, final_code,
+         ${kind === 'contracts' ? CONTRACT_MESSAGES : MESSAGES}, left(${kind === 'contracts' ? CONTRACT_VALUES : VALUES}, 200)
+       from import_resolved where final_code is not null`,
+      [batchId],
+    );
+    const [counts] = await s.query<{ good: number; rejected: number }>(
+      `select count(*) filter (where final_code is null) as good, count(*) filter (where final_code is not null) as rejected
+       from import_resolved`,
+    );
+    return { good: Number(counts.good), rejected: Number(counts.rejected) };
+  }
+
+  /** Merges the good rows: new keys inserted, changed ones revised (the old revision kept), the same ones left. */
+  async merge(s: Session, kind: ImportKind, batchId: number | null, isDemo: boolean): Promise<Omit<BatchCounts, 'rows_total' | 'rows_rejected'>> {
+    if (kind === 'contracts') return this.mergeContracts(s, batchId, isDemo);
+    const table = kind;
+    const value = kind === 'outcomes' ? 'quantity' : 'target_quantity';
+    const canonical = kind === 'outcomes' ? 'quantity_canonical' : 'target_canonical';
+    const evidence = kind === 'outcomes' ? 'evidence_ref' : null;
+    await s.query('drop table if exists import_merge'); // an OCDS batch merges commitments, then outcomes
+    await s.query(
+      `create temp table import_merge on commit drop as
+       select r.*, cur.id as prev_id, cur.revision as prev_revision,
+         case when cur.id is null then 'insert'
+              when cur.${value} = r.${value} and cur.unit = r.unit ${evidence ? `and cur.evidence_ref is not distinct from r.evidence_ref` : ''}
+              then 'unchanged' else 'revise' end as action
+       from import_resolved r
+       left join ${table} cur on cur.contract_id = r.contract_id and cur.measure_id = r.measure_id
+         and cur.period_start = r.period_start and cur.period_end = r.period_end and cur.is_latest
+       where r.final_code is null`,
+    );
+    await s.query(`update ${table} t set is_latest = false from import_merge m where m.action = 'revise' and t.id = m.prev_id`);
+    await s.query(
+      `insert into ${table} (contract_id, measure_id, period_start, period_end, ${value}, unit, ${canonical},
+         ${evidence ? 'evidence_ref, ' : ''}revision, is_latest, batch_id, is_demo)
+       select contract_id, measure_id, period_start, period_end, ${value}, unit, ${canonical},
+         ${evidence ? 'evidence_ref, ' : ''}coalesce(prev_revision, 0) + 1, true, $1, $2
+       from import_merge where action <> 'unchanged'`,
+      [batchId, isDemo],
+    );
+    const [c] = await s.query<Record<string, number>>(
+      `select count(*) filter (where action = 'insert') as inserted, count(*) filter (where action = 'revise') as updated,
+         count(*) filter (where action = 'unchanged') as unchanged from import_merge`,
+    );
+    return { rows_inserted: Number(c.inserted), rows_updated: Number(c.updated), rows_unchanged: Number(c.unchanged) };
+  }
+
+  private async mergeContracts(s: Session, batchId: number | null, isDemo: boolean) {
+    // suppliers: by scheme and identifier, else by normalised name among suppliers that have no identifier
+    await s.query(
+      `insert into suppliers (scheme, identifier, name, name_normalised, scale, vcse, is_demo)
+       select distinct on (supplier_scheme, supplier_id) supplier_scheme, supplier_id, supplier_name,
+         ${supplierNameSql('supplier_name')}, supplier_scale, supplier_vcse::boolean, $1
+       from import_resolved where final_code is null and supplier_id is not null and supplier_name is not null
+       order by supplier_scheme, supplier_id, row_number desc
+       on conflict (scheme, identifier) do update set name = excluded.name, name_normalised = excluded.name_normalised,
+         scale = coalesce(excluded.scale, suppliers.scale), vcse = coalesce(excluded.vcse, suppliers.vcse), updated_at = now()
+       where (suppliers.name, suppliers.scale, suppliers.vcse) is distinct from
+             (excluded.name, coalesce(excluded.scale, suppliers.scale), coalesce(excluded.vcse, suppliers.vcse))`,
+      [isDemo],
+    );
+    await s.query(
+      `insert into suppliers (name, name_normalised, scale, vcse, is_demo)
+       select distinct on (n.name_normalised) n.supplier_name, n.name_normalised, n.supplier_scale, n.supplier_vcse::boolean, $1
+       from (select *, ${supplierNameSql('supplier_name')} as name_normalised
+             from import_resolved where final_code is null and supplier_id is null and supplier_name is not null) n
+       where not exists (select 1 from suppliers x where x.scheme is null and x.name_normalised = n.name_normalised)
+       order by n.name_normalised, n.row_number desc`,
+      [isDemo],
+    );
+    const rows = await s.query<{ inserted: boolean }>(
+      `insert into contracts (reference, authority_id, supplier_id, title, description, stage, cpv_code8, sector, value_gbp,
+         currency, award_date, start_date, end_date, is_services, above_threshold, in_scope, sv_evaluated, sv_weighting_pct,
+         batch_id, is_demo)
+       select r.reference, r.authority_id, sup.id, r.title, r.description, r.stage, r.cpv_code8, left(r.cpv_code8, 2),
+         r.value_gbp::numeric, case when r.value_gbp is null then null else 'GBP' end, r.award_date::date, r.start_date::date,
+         r.end_date::date, r.is_services::boolean, r.above_threshold::boolean, r.in_scope::boolean, r.sv_evaluated::boolean,
+         r.sv_weighting_pct::numeric, $1, $2
+       from import_resolved r
+       left join lateral (
+         select x.id from suppliers x
+         where (r.supplier_id is not null and x.scheme = r.supplier_scheme and x.identifier = r.supplier_id)
+            or (r.supplier_id is null and r.supplier_name is not null and x.scheme is null
+                and x.name_normalised = ${supplierNameSql('r.supplier_name')})
+         limit 1) sup on true
+       where r.final_code is null
+       on conflict (reference) do update set supplier_id = excluded.supplier_id, title = excluded.title,
+         description = excluded.description, stage = excluded.stage, cpv_code8 = excluded.cpv_code8, sector = excluded.sector,
+         value_gbp = excluded.value_gbp, currency = excluded.currency, award_date = excluded.award_date,
+         start_date = excluded.start_date, end_date = excluded.end_date, is_services = excluded.is_services,
+         above_threshold = excluded.above_threshold, in_scope = excluded.in_scope, sv_evaluated = excluded.sv_evaluated,
+         sv_weighting_pct = excluded.sv_weighting_pct, batch_id = excluded.batch_id, updated_at = now()
+       where (contracts.supplier_id, contracts.title, contracts.description, contracts.stage, contracts.cpv_code8,
+              contracts.value_gbp, contracts.award_date, contracts.start_date, contracts.end_date, contracts.is_services,
+              contracts.above_threshold, contracts.in_scope, contracts.sv_evaluated, contracts.sv_weighting_pct)
+         is distinct from
+             (excluded.supplier_id, excluded.title, excluded.description, excluded.stage, excluded.cpv_code8,
+              excluded.value_gbp, excluded.award_date, excluded.start_date, excluded.end_date, excluded.is_services,
+              excluded.above_threshold, excluded.in_scope, excluded.sv_evaluated, excluded.sv_weighting_pct)
+       returning (xmax = 0) as inserted`,
+      [batchId, isDemo],
+    );
+    const [{ good }] = await s.query<{ good: number }>(`select count(*) as good from import_resolved where final_code is null`);
+    const inserted = rows.filter((r) => r.inserted).length;
+    const updated = rows.length - inserted;
+    return { rows_inserted: inserted, rows_updated: updated, rows_unchanged: Number(good) - rows.length };
+  }
+
+  async finishBatch(
+    s: Session,
+    batchId: number,
+    status: 'committed' | 'rejected',
+    counts: BatchCounts,
+    file: { sha256: string; bytes: number },
+  ): Promise<void> {
+    await s.query(
+      `update import_batches set status = $2, rows_total = $3, rows_inserted = $4, rows_updated = $5, rows_unchanged = $6,
+         rows_rejected = $7, sha256 = $8, byte_count = $9, finished_at = now(), heartbeat_at = now()
+       where id = $1`,
+      [batchId, status, counts.rows_total, counts.rows_inserted, counts.rows_updated, counts.rows_unchanged, counts.rows_rejected, file.sha256, file.bytes],
+    );
+  }
+}

@@ -1,0 +1,242 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Database } from '../../platform/database';
+import { DATABASE } from '../../platform/tokens';
+import { transaction, withSession } from '../../platform/session';
+import { DomainError } from '../../platform/errors';
+import { RollupsService, type RefreshResult } from '../../derive/rollups/rollups.service';
+import { checkRow, IMPORT_KINDS, stageLine, type ImportKind } from './import-rows';
+import { ImportsRepository, STAGE_TABLE, stageColumns, type BatchCounts, type BatchRecord } from './imports.repository';
+import { arrowRows, ByteMeter, csvRows, formatOf, jsonRows, type SourceRow } from './row-sources';
+
+export interface ImportSender {
+  /** The API key that sent it (null for the demo loader). */
+  keyId: number | null;
+  /** Authority codes the sender may write for; null for every authority (admin). */
+  allowed: string[] | null;
+}
+
+/** What opening a batch needs of any import. */
+export interface BatchRequest {
+  kind: string;
+  mode?: string;
+  contentType?: string | null;
+  fileName?: string | null;
+  idempotencyKey?: string | null;
+  sender: ImportSender;
+  isDemo?: boolean;
+  /** The body, drained when the batch is a replay. */
+  stream?: Readable;
+}
+
+export interface ImportRequest {
+  kind: string;
+  mode?: string;
+  contentType?: string;
+  fileName?: string | null;
+  idempotencyKey?: string | null;
+  /** CSV and Arrow: the request stream. */
+  stream?: Readable;
+  /** JSON: the parsed body, and the SHA-256 and length of its raw bytes. */
+  body?: unknown;
+  bodySha256?: string;
+  bodyBytes?: number;
+  sender: ImportSender;
+  isDemo?: boolean;
+}
+
+export interface ImportOutcome {
+  batch: BatchRecord;
+  /** The Idempotency-Key was seen before: this is the batch it created then, and nothing was done now. */
+  replayed: boolean;
+}
+
+export interface Progress {
+  batch: BatchRecord;
+  phase: 'receiving' | 'checking' | 'merging';
+  rows_received: number;
+  bytes_received: number;
+}
+
+const PROGRESS_EVERY = 10_000;
+
+/**
+ * Imports of contracts, commitments and outcome returns. Each upload is a batch: rows stream through row-local
+ * checks into a staging table (COPY), are checked against the database set-based, and merged in one transaction, so
+ * a batch is committed whole (strict), with all its good rows (partial), or not at all.
+ */
+@Injectable()
+export class ImportsService {
+  private readonly logger = new Logger('Imports');
+  /** Batches running in this process: their progress, readable without the database (which the import holds). */
+  private readonly running = new Map<number, Progress>();
+
+  constructor(
+    private readonly imports: ImportsRepository,
+    @Inject(DATABASE) private readonly db: Database,
+    private readonly importLimitBytes: number = 1024 * 1024 * 1024,
+    /** Refreshed at the end of every batch, inside its transaction. */
+    readonly rollups: RollupsService = new RollupsService(),
+  ) {}
+
+  /**
+   * What every import does before it reads its body (the rows here, OCDS releases in the OCDS runner): checks the mode
+   * and the Idempotency-Key, answers with the earlier batch when the key was seen (draining the body), else opens a
+   * batch whose progress shows while it runs in this process (until `closeBatch`).
+   */
+  async openBatch(req: BatchRequest): Promise<{ replayed: BatchRecord } | { mode: 'strict' | 'partial'; progress: Progress }> {
+    const mode = req.mode ?? 'strict';
+    if (mode !== 'strict' && mode !== 'partial') {
+      throw new DomainError('invalid_parameter', 'mode must be strict or partial', { field: 'mode', value: mode });
+    }
+    if (req.idempotencyKey !== undefined && req.idempotencyKey !== null && !/^[\x21-\x7e]{1,255}$/.test(req.idempotencyKey)) {
+      throw new DomainError('invalid_parameter', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+    }
+    if (req.idempotencyKey) {
+      const earlier = await this.imports.findByIdempotencyKey(req.sender.keyId, req.kind, req.idempotencyKey);
+      if (earlier) {
+        req.stream?.resume(); // drain what was sent: the earlier batch is the answer
+        return { replayed: earlier };
+      }
+    }
+    const batch = await this.imports.createBatch({
+      kind: req.kind,
+      mode,
+      apiKeyId: req.sender.keyId,
+      fileName: req.fileName ?? null,
+      contentType: req.contentType ?? null,
+      idempotencyKey: req.idempotencyKey ?? null,
+      isDemo: req.isDemo ?? false,
+    });
+    const progress: Progress = { batch, phase: 'receiving', rows_received: 0, bytes_received: 0 };
+    this.running.set(batch.id, progress);
+    return { mode, progress };
+  }
+
+  /**
+   * A batch whose work failed (its transaction rolled back): the body drained, the batch marked failed with the
+   * reason, and the error to throw, naming the batch (a value the database refused is a 400).
+   */
+  async failedBatch(batch: BatchRecord, err: unknown, stream?: Readable): Promise<unknown> {
+    stream?.unpipe();
+    stream?.resume();
+    await this.imports.failBatch(batch.id, (err as Error).message).catch((e: Error) => this.logger.error({ msg: 'could not mark batch failed', err: e }));
+    if (err instanceof DomainError) {
+      return new DomainError(err.code, err.message, { ...(typeof err.details === 'object' && err.details ? err.details : {}), batch_id: batch.id });
+    }
+    if ((err as { code?: string }).code && /^(22|23)/.test((err as { code: string }).code)) {
+      return new DomainError('invalid_parameter', `A value could not be stored: ${(err as Error).message}`, { batch_id: batch.id });
+    }
+    return err;
+  }
+
+  /** The batch no longer runs here. */
+  closeBatch(batchId: number): void {
+    this.running.delete(batchId);
+  }
+
+  progress(batchId: number): Progress | undefined {
+    return this.running.get(batchId);
+  }
+
+  /** The batches running in this process now. */
+  runningHere(): Progress[] {
+    return [...this.running.values()];
+  }
+
+  /** On the embedded database a running import holds the only connection: running batches are known from memory. */
+  get runningOnlyHere(): boolean {
+    return this.db.driver === 'embedded';
+  }
+
+  async run(req: ImportRequest): Promise<ImportOutcome> {
+    if (!IMPORT_KINDS.includes(req.kind as ImportKind)) {
+      throw new DomainError('not_found', `No import of ${req.kind}: imports are ${IMPORT_KINDS.join(', ')}`);
+    }
+    const kind = req.kind as ImportKind;
+    const format = formatOf(req.contentType);
+    const opened = await this.openBatch({ ...req, kind });
+    if ('replayed' in opened) return { batch: opened.replayed, replayed: true };
+    const { mode, progress } = opened;
+    const batch = progress.batch;
+    const started = Date.now();
+    const timings: Record<string, number> = {};
+    let refresh: RefreshResult | undefined;
+    let meter: ByteMeter | undefined;
+    try {
+      let rows: AsyncIterable<SourceRow>;
+      if (format === 'json') {
+        rows = jsonRows(kind, req.body);
+      } else {
+        if (!req.stream) throw new DomainError('invalid_parameter', 'The request has no body');
+        meter = new ByteMeter(this.importLimitBytes);
+        req.stream.on('error', (err) => meter!.destroy(err));
+        const metered = req.stream.pipe(meter);
+        rows = format === 'csv' ? csvRows(kind, metered) : arrowRows(kind, metered);
+      }
+      const result = await withSession(this.db, async (s) => {
+        await this.imports.markStarted(s, batch.id); // outside the transaction: visible to a later recovery
+        return transaction(s, async () => {
+          await this.imports.tuneTransaction(s);
+          await this.imports.createStage(s, kind);
+          const columns = stageColumns(kind);
+          let total = 0;
+          async function* lines(): AsyncGenerator<string> {
+            let chunk = '';
+            for await (const { row, record } of rows) {
+              total += 1;
+              chunk += stageLine(columns, row, checkRow(kind, record));
+              if (total % PROGRESS_EVERY === 0) {
+                progress.rows_received = total;
+                progress.bytes_received = meter?.bytes ?? 0;
+                yield chunk;
+                chunk = '';
+              }
+            }
+            if (chunk) yield chunk;
+            progress.rows_received = total;
+          }
+          await s.copyCsv(STAGE_TABLE, columns, lines());
+          timings.staged = Date.now() - started;
+          progress.phase = 'checking';
+          const checked = await this.imports.check(s, kind, batch.id, req.sender.allowed);
+          timings.checked = Date.now() - started;
+          const counts: BatchCounts = { rows_total: total, rows_inserted: 0, rows_updated: 0, rows_unchanged: 0, rows_rejected: checked.rejected };
+          let status: 'committed' | 'rejected' = 'committed';
+          if (checked.rejected > 0 && mode === 'strict') {
+            status = 'rejected';
+          } else {
+            progress.phase = 'merging';
+            Object.assign(counts, await this.imports.merge(s, kind, batch.id, req.isDemo ?? false));
+          }
+          timings.merged = Date.now() - started;
+          refresh = await this.rollups.refresh(s);
+          timings.rollups = Date.now() - started;
+          const file = meter
+            ? { sha256: meter.sha256(), bytes: meter.bytes }
+            : { sha256: req.bodySha256 ?? createHash('sha256').update(JSON.stringify(req.body)).digest('hex'), bytes: req.bodyBytes ?? 0 };
+          await this.imports.finishBatch(s, batch.id, status, counts, file);
+          return status;
+        });
+      });
+      const done = (await this.imports.findBatch(batch.id))!;
+      this.logger.log({
+        msg: `import ${batch.id} ${kind}: ${result}`,
+        batch: batch.id,
+        kind,
+        status: result,
+        rows: done.rows_total,
+        rejected: done.rows_rejected,
+        ms: Date.now() - started,
+        phases_ms: timings,
+        rollups: refresh,
+      });
+      return { batch: done, replayed: false };
+    } catch (err) {
+      throw await this.failedBatch(batch, err, req.stream);
+    } finally {
+      this.closeBatch(batch.id);
+    }
+  }
+}

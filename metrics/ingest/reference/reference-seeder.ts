@@ -1,0 +1,155 @@
+import type { Knex } from 'knex';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { CatalogueRepository } from '../../reference/catalogue/catalogue.repository';
+import { CatalogueService } from '../../reference/catalogue/catalogue.service';
+import { frameworkFromJson } from '../../reference/catalogue/framework-definition';
+import { projectRoot } from '../../platform/project-root';
+import {
+  parseCpvCodes,
+  parseCpvDivisions,
+  parseDepartments,
+  parseDeflators,
+  parseClusters,
+  parseLocalAuthorities,
+  readReferenceFile,
+} from '../../reference/reference-files';
+import { ReferenceRepository } from './reference.repository';
+
+export interface SeedResult {
+  dataset: string;
+  rows: number;
+  /** false when the database already held this exact version of the dataset. */
+  loaded: boolean;
+}
+
+const CATALOGUE_DATA_DIR = join(projectRoot(), 'metrics', 'reference', 'catalogue', 'data');
+
+interface Dataset {
+  name: string;
+  files: string[];
+  /** Folder of the files, when not metrics/reference/data. */
+  dir?: string;
+  source: string;
+  licence: string;
+  load(texts: string[], repo: ReferenceRepository, trx: Knex): Promise<number>;
+}
+
+const DATASETS: Dataset[] = [
+  {
+    name: 'cpv',
+    files: ['cpv2008_divisions_en.csv', 'cpv2008_en.csv'],
+    source: 'CPV 2008 via openprocurement/standards classifiers/cpv/en.json',
+    licence: 'Apache-2.0',
+    async load([divisionsCsv, codesCsv], repo, trx) {
+      const divisions = parseCpvDivisions(divisionsCsv);
+      const codes = parseCpvCodes(codesCsv);
+      await repo.upsertCpv(divisions, codes, trx);
+      return codes.length;
+    },
+  },
+  {
+    name: 'local-authorities',
+    files: ['uk_local_authorities.csv', 'lookup_name_to_code.csv'],
+    source: 'mySociety uk_local_authority_names_and_codes (2025-07)',
+    licence: 'CC-BY-4.0 (mySociety)',
+    async load([authoritiesCsv, namesCsv], repo, trx) {
+      const data = parseLocalAuthorities(authoritiesCsv, namesCsv);
+      await repo.upsertAuthorities(data, trx);
+      return data.authorities.length;
+    },
+  },
+  {
+    // After the councils: rows are matched to them by mySociety's 3-letter local-authority-code (authorities.local_code)
+    name: 'peer-clusters',
+    files: [
+      'mysociety_composite_la_labels.csv',
+      'mysociety_emissions_la_labels.csv',
+      'mysociety_imd_la_labels.csv',
+      'mysociety_ruc_la_labels.csv',
+      'mysociety_physical_la_labels.csv',
+      'mysociety_emissions_label_desc.csv',
+      'mysociety_imd_label_desc.csv',
+      'mysociety_ruc_label_desc.csv',
+      'mysociety_physical_label_desc.csv',
+    ],
+    source: 'mySociety local-authority-similarity clusters (composite, emissions, imd, ruc, physical)',
+    licence: 'CC-BY-4.0 (mySociety)',
+    async load([composite, emissions, imd, ruc, physical, emissionsDesc, imdDesc, rucDesc, physicalDesc], repo, trx) {
+      const rows = parseClusters(
+        { composite, emissions, imd, ruc, physical },
+        { emissions: emissionsDesc, imd: imdDesc, ruc: rucDesc, physical: physicalDesc },
+      );
+      return repo.replaceClusters(rows, 'mysociety-local-authority-similarity', trx);
+    },
+  },
+  {
+    name: 'central-government',
+    files: ['central_government_departments.csv'],
+    source: 'GOV.UK organisations API as mirrored by odileeds/uk-government-organisations (2025-03-31)',
+    licence: 'OGL-UK-3.0 (Crown copyright)',
+    async load([csv], repo, trx) {
+      const data = parseDepartments(csv);
+      await repo.upsertAuthorities(data, trx);
+      return data.authorities.length;
+    },
+  },
+  {
+    name: 'gdp-deflators',
+    files: ['gdp_deflators.csv'],
+    dir: CATALOGUE_DATA_DIR,
+    source: "HM Treasury, GDP deflators at market prices, and money GDP (December 2025 Quarterly National Accounts)",
+    licence: 'OGL-UK-3.0 (Crown copyright)',
+    async load([csv], repo, trx) {
+      const rows = parseDeflators(csv);
+      await repo.upsertDeflators(rows, trx);
+      return rows.length;
+    },
+  },
+  {
+    // The open default framework: a version loads once and never changes, so a new file means a new version
+    name: 'framework:svm-open',
+    files: ['svm-open-framework.json'],
+    dir: CATALOGUE_DATA_DIR,
+    source: 'metrics/reference/catalogue/data/svm-open-framework.json (PPN 06/20 themes; open proxy values cited per value)',
+    licence: 'OGL-UK-3.0 and MIT',
+    async load([json], _repo, trx) {
+      const def = frameworkFromJson(JSON.parse(json));
+      await new CatalogueService(new CatalogueRepository(trx)).load(def, { isDefault: true });
+      return def.themes.flatMap((t) => t.outcomes.flatMap((o) => o.measures)).length;
+    },
+  },
+];
+
+/**
+ * Loads the shipped reference data (authorities, CPV, deflators, the open default framework): idempotent (upserts on natural keys) and cheap on restart (a dataset whose files
+ * have the hash recorded at its last load is skipped). Each dataset is loaded in one transaction.
+ */
+export async function seedReferenceData(knex: Knex): Promise<SeedResult[]> {
+  const repo = new ReferenceRepository(knex);
+  const results: SeedResult[] = [];
+  for (const dataset of DATASETS) {
+    const files = dataset.files.map((f) => readReferenceFile(f, dataset.dir));
+    const sha256 = createHash('sha256')
+      .update(files.map((f) => f.sha256).join(':'))
+      .digest('hex');
+    if ((await repo.datasetHash(dataset.name)) === sha256) {
+      results.push({ dataset: dataset.name, rows: 0, loaded: false });
+      continue;
+    }
+    const rows = await knex.transaction(async (trx) => {
+      const count = await dataset.load(
+        files.map((f) => f.text),
+        repo,
+        trx,
+      );
+      await repo.recordDataset(
+        { name: dataset.name, sha256, row_count: count, source: dataset.source, licence: dataset.licence },
+        trx,
+      );
+      return count;
+    });
+    results.push({ dataset: dataset.name, rows, loaded: true });
+  }
+  return results;
+}

@@ -1,0 +1,127 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Knex } from 'knex';
+import { KNEX } from '../../platform/tokens';
+import { escapeLike } from '../../platform/sql';
+
+export interface ContractFilter {
+  authority?: string;
+  supplier?: string;
+  sector?: string;
+  stage?: string;
+  demo?: boolean;
+  limit: number;
+  offset: number;
+}
+
+const SUMMARY_COLUMNS = [
+  'c.id',
+  'c.reference',
+  'c.ocid',
+  'c.title',
+  'c.stage',
+  'a.code as authority_code',
+  'a.name as authority_name',
+  's.id as supplier_id',
+  's.name as supplier_name',
+  's.scheme as supplier_scheme',
+  's.identifier as supplier_identifier',
+  's.scale as supplier_scale',
+  's.vcse as supplier_vcse',
+  'c.cpv_code8',
+  'c.sector',
+  'c.value_gbp',
+  'c.award_date',
+  'c.start_date',
+  'c.end_date',
+  'c.in_scope',
+  'c.sv_evaluated',
+  'c.sv_weighting_pct',
+  'c.is_demo',
+];
+
+/** Contracts with their buyer and supplier; one contract with its commitments and outcomes. */
+@Injectable()
+export class ContractsRepository {
+  constructor(@Inject(KNEX) private readonly knex: Knex) {}
+
+  private base(trx: Knex) {
+    return trx('contracts as c').join('authorities as a', 'a.id', 'c.authority_id').leftJoin('suppliers as s', 's.id', 'c.supplier_id');
+  }
+
+  async list(filter: ContractFilter, trx: Knex = this.knex) {
+    const q = this.base(trx);
+    if (filter.authority) q.where('a.code', filter.authority);
+    if (filter.sector) q.where('c.sector', filter.sector);
+    if (filter.stage) q.where('c.stage', filter.stage);
+    if (filter.demo !== undefined) q.where('c.is_demo', filter.demo);
+    if (filter.supplier) {
+      const [scheme, ...rest] = filter.supplier.split(':');
+      if (rest.length > 0) q.where({ 's.scheme': scheme, 's.identifier': rest.join(':') });
+      else q.whereILike('s.name', `%${escapeLike(filter.supplier)}%`);
+    }
+    const [{ total }] = await q.clone().count<Array<{ total: number }>>({ total: '*' });
+    const rows = await q.select(SUMMARY_COLUMNS).orderBy('c.id').limit(filter.limit).offset(filter.offset);
+    return { rows, total: Number(total) };
+  }
+
+  async find(idOrReference: string, trx: Knex = this.knex) {
+    const q = this.base(trx).select([
+      ...SUMMARY_COLUMNS,
+      'c.description',
+      'c.is_services',
+      'c.above_threshold',
+      'c.value_amount',
+      'c.currency',
+      'c.procurement_category',
+      'c.sv_goals',
+      'c.release_date',
+      'c.batch_id',
+    ]);
+    if (/^\d{1,15}$/.test(idOrReference)) q.where('c.id', Number(idOrReference));
+    else q.where('c.reference', idOrReference);
+    return q.first();
+  }
+
+  /** Every supplier of a contract (an award may name several), the lead one first. */
+  async suppliers(contractId: number, leadId: number | null, trx: Knex = this.knex) {
+    // OCDS imports list every supplier in contract_suppliers; a contract from the CSV import has its lead one only
+    return trx('suppliers as s')
+      .whereIn('s.id', trx('contract_suppliers').where({ contract_id: contractId }).select('supplier_id'))
+      .orWhere('s.id', leadId ?? 0)
+      .orderByRaw('(s.id = ?) desc, s.name', [leadId ?? 0])
+      .select('s.id', 's.name', 's.scheme', 's.identifier', 's.scale', 's.vcse');
+  }
+
+  /** The OCDS releases a contract was built from, oldest first. */
+  async releases(contractId: number, trx: Knex = this.knex) {
+    return trx('ocds_releases').where({ contract_id: contractId }).orderBy(['release_date', 'id']).select('release_id', 'release_date', 'tags', 'batch_id');
+  }
+
+  /** Commitments or outcomes of a contract: the latest revisions, or every revision with `history`. */
+  async lines(table: 'commitments' | 'outcomes', contractId: number, history: boolean, trx: Knex = this.knex) {
+    const value = table === 'outcomes' ? ['o.quantity', 'o.quantity_canonical', 'o.evidence_ref'] : ['o.target_quantity', 'o.target_canonical'];
+    const q = trx(`${table} as o`)
+      .join('measures as m', 'm.id', 'o.measure_id')
+      .join('frameworks as f', 'f.id', 'm.framework_id')
+      .where('o.contract_id', contractId)
+      .select([
+        'o.id',
+        'f.code as framework',
+        'f.version as framework_version',
+        'm.code as measure',
+        'm.name as measure_name',
+        'o.period_start',
+        'o.period_end',
+        ...value,
+        'o.unit',
+        'm.unit as canonical_unit',
+        'o.revision',
+        'o.is_latest',
+        'o.batch_id',
+        'o.created_at',
+      ])
+      .orderBy(['m.code', 'o.period_start', 'o.revision']);
+    if (!history) q.where('o.is_latest', true);
+    return q;
+  }
+}

@@ -1,0 +1,396 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AUTHORITY_KINDS, NATIONS } from '../../reference/authorities/authority-kinds';
+import type { IndicatorsFilter, IndicatorsSource } from '../benchmarks/indicators-source';
+import { CatalogueRepository } from '../../reference/catalogue/catalogue.repository';
+import type { Database } from '../../platform/database';
+import { DATABASE } from '../../platform/tokens';
+import { transaction, withSession } from '../../platform/session';
+import { DomainError } from '../../platform/errors';
+import { invalidParameter, periodRange, resolveFramework, toList } from '../query-params';
+import {
+  deliveredInWindow,
+  deliveryRatio,
+  deliveryRating,
+  expectedToDate,
+  measureDelivery,
+  overallRating,
+  QUANTITY_SCALE,
+  quarterStart,
+  RATING_LABELS,
+  RATINGS,
+  type CommitmentLine,
+  type OutcomeLine,
+  type Rating,
+  type RatingThresholds,
+} from '../../derive/valuation/delivery';
+import { Dec } from '../../derive/valuation/valuation';
+import { DeliveryRefresher, deliveryState } from '../../derive/delivery/delivery.refresher';
+import {
+  DIMENSION_COLUMNS,
+  INDICATOR_BASES,
+  INDICATOR_COLUMNS,
+  INDICATOR_DIMENSIONS,
+  IndicatorsRepository,
+  PERIOD_TYPES,
+  type DbRow,
+  type IndicatorBasis,
+  type IndicatorDimension,
+  type IndicatorFilter,
+  type PeriodType,
+} from './indicators.repository';
+
+/** What the delivery figures are computed with: the configured rating thresholds (DELIVERY_RATING_THRESHOLDS). */
+export interface DeliveryOptions {
+  thresholds: RatingThresholds;
+}
+export const DELIVERY_OPTIONS = Symbol('DELIVERY_OPTIONS');
+
+/** An implementation indicators request as the API and the exports receive it (lists as arrays or comma-separated). */
+export interface ImplementationQuery {
+  group_by?: string | string[];
+  period_type?: string;
+  authority?: string | string[];
+  kind?: string | string[];
+  region?: string | string[];
+  nation?: string | string[];
+  department?: string | string[];
+  sector?: string | string[];
+  from?: string;
+  to?: string;
+  basis?: string;
+  framework?: string;
+}
+
+export type IndicatorValue = string | number | null;
+export type IndicatorRow = Record<string, IndicatorValue>;
+
+export interface ImplementationResult {
+  /** The end of the quarter the delivery figures (expected to date, ratings, reporting compliance) are as of. */
+  as_of: string;
+  rating_thresholds: RatingThresholds;
+  framework: { code: string; version: string; base_price_year: number };
+  basis: IndicatorBasis;
+  currency: 'GBP';
+  period_type: PeriodType;
+  group_by: IndicatorDimension[];
+  filters: Record<string, unknown>;
+  rows: IndicatorRow[];
+  definitions: Record<string, string>;
+}
+
+const LIST_LIMIT = 500;
+
+/** Ratios: numerator / denominator, each in the row as <name>_numerator and <name>_denominator. */
+const RATIOS = {
+  sv_evaluated_share: ['in-scope contracts with social value evaluated', 'in-scope contracts (services above threshold, in scope of the Act)'],
+  sv_evaluated_value_share: ['value (£) of those contracts', 'value (£) of in-scope contracts'],
+  sv_weighted_10_share: ['in-scope contracts with a social value weighting of at least 10%', 'in-scope contracts'],
+  sv_weighted_10_value_share: ['value (£) of those contracts', 'value (£) of in-scope contracts'],
+  mean_weighting_pct: ['sum of the social value weightings (%) of in-scope contracts that state one', 'those contracts'],
+  commitment_intensity: [
+    '£ committed (commitments x the measure\'s factor for the as-of year, on the basis) of contracts with commitments and a known value',
+    'value (£) of those contracts',
+  ],
+  delivery_ratio: ['£ delivered to date against commitments (same factors)', '£ expected to date'],
+  reporting_compliance: ['active contracts with commitments that sent a return for the as-of quarter', 'active contracts with commitments'],
+  sme_value_share: ['value (£) of awarded contracts whose lead supplier is an SME', 'value (£) of awarded contracts whose lead supplier\'s size or VCSE status is known'],
+  vcse_value_share: ['value (£) of awarded contracts whose lead supplier is a VCSE', 'value (£) of awarded contracts whose lead supplier\'s size or VCSE status is known'],
+  local_economic_share: ['£ of local-economic social value delivered', '£ of social value delivered'],
+  social_share: ['£ of social value in the social category', '£ of social value delivered'],
+  environmental_share: ['£ of environmental social value delivered', '£ of social value delivered'],
+} as const;
+
+export const INDICATOR_DEFINITIONS: Record<string, string> = {
+  period:
+    'contract-based indicators (coverage, weighting, commitment intensity, delivery, rating, compliance, SME and VCSE shares) count a contract in the quarter of its award date (contracts without one only when no period is asked for); the split of social value counts an outcome in the quarter its period ends',
+  as_of:
+    'delivery figures are as of the end of the last closed calendar quarter (stable within a quarter; recomputed when the quarter rolls over)',
+  contracts: 'contracts (any stage)',
+  awarded_contracts: 'awarded contracts',
+  awarded_value_gbp: 'value (£) of awarded contracts',
+  in_scope_contracts: 'contracts in scope of the Act (services above the threshold)',
+  sv_evaluated_share: 'share of in-scope contracts (by count) whose award evaluated social value',
+  sv_evaluated_value_share: 'the same by contract value',
+  sv_weighted_10_share: 'share of in-scope contracts (by count) with a social value weighting of at least 10% (PPN 06/20, PPN 002 minimum)',
+  sv_weighted_10_value_share: 'the same by contract value',
+  mean_weighting_pct: 'mean social value weighting (%) of in-scope contracts that state one',
+  commitment_intensity: '£ of social value committed per £ of contract value, over contracts with commitments and a known value',
+  delivery_ratio:
+    '£ delivered to date / £ expected to date over every commitment (expected: pro-rata by elapsed days of the commitment\'s period; delivered: the latest returns, pro-rata by elapsed days of their periods); quantities valued at the measure\'s factor for the as-of year, so record-only measures are left out',
+  contracts_with_commitments: 'contracts with at least one commitment (the population of the rating distribution)',
+  rating: `contracts by overall delivery rating on the Procurement Act 2023 s.71 scale (${RATINGS.map((r) => RATING_LABELS[r]).join(' / ')}): the worst rating of the contract's measures with something expected; Other when nothing is expected yet`,
+  reporting_compliance:
+    'share of active contracts with commitments (awarded, started by the end of the as-of quarter, not ended before it began) that sent a return whose period overlaps that quarter',
+  sme_value_share: 'share of contract value (awarded contracts whose lead supplier\'s size or VCSE status is known) with an SME lead supplier',
+  vcse_value_share: 'share of that value with a VCSE lead supplier',
+  sv_gbp: '£ of social value delivered (measure rollups, latest returns, on the basis; one framework version)',
+  local_economic_share: 'share of that £ from local-economic measures',
+  social_share: 'share of that £ from social measures',
+  environmental_share: 'share of that £ from environmental measures',
+  sv_net_gbp_per_contract_gbp: '(benchmarks) net £ of social value / value of awarded contracts',
+  sv_net_gbp_per_head: '(benchmarks) net £ of social value / population',
+  numerator_denominator: 'every ratio comes with <name>_numerator and <name>_denominator; shares are 0..1 (6 decimal places), £ rounded to pence for display',
+};
+
+const invalid = (field: string, message: string, value?: unknown) => invalidParameter(field, `${field} ${message}`, value);
+
+const dec = (v: unknown) => new Dec(v === null || v === undefined ? 0 : String(v));
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const TWO_MILLION = new Dec(2_000_000);
+/** n / d rounded half up (away from 0) to 6 places, exactly (as the SQL of the indicators does); none when d is 0. */
+const ratio = (n: Dec, d: Dec): number | null => {
+  if (d.isZero()) return null;
+  const q = n.abs().times(TWO_MILLION).plus(d.abs()).divToInt(d.abs().times(2));
+  return (n.isNeg() !== d.isNeg() ? -1 : 1) * Number(q.toFixed()) / 1e6;
+};
+
+
+/**
+ * The monitoring view of the Act: coverage, weighting, commitment and delivery, reporting compliance, SME and VCSE
+ * shares, and the split of social value, by any grouping of authority, place, department and period, read from the
+ * rollups. Also each authority's indicators for the benchmarks, commitment vs delivery of one contract, and the
+ * rebuild when the quarter rolls over.
+ */
+@Injectable()
+export class IndicatorsService implements IndicatorsSource {
+  private readonly logger = new Logger('Indicators');
+  private rebuilding = false;
+
+  constructor(
+    private readonly repo: IndicatorsRepository,
+    private readonly catalogue: CatalogueRepository,
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions,
+  ) {}
+
+  async implementation(query: ImplementationQuery): Promise<ImplementationResult> {
+    const groupBy = (toList(query.group_by) ?? []) as IndicatorDimension[];
+    for (const g of groupBy) {
+      if (!INDICATOR_DIMENSIONS.includes(g)) throw invalid('group_by', `must be among ${INDICATOR_DIMENSIONS.join(', ')} (got ${g})`, g);
+    }
+    if (new Set(groupBy).size !== groupBy.length) throw invalid('group_by', 'names a dimension twice', query.group_by);
+    const periodType = (query.period_type ?? 'quarter') as PeriodType;
+    if (!PERIOD_TYPES.includes(periodType)) throw invalid('period_type', `must be one of ${PERIOD_TYPES.join(', ')}`, query.period_type);
+    const basis = (query.basis ?? 'net') as IndicatorBasis;
+    if (!INDICATOR_BASES.includes(basis)) throw invalid('basis', `must be one of ${INDICATOR_BASES.join(', ')}`, query.basis);
+    const filter = await this.filter(query);
+    const framework = await resolveFramework(this.catalogue, query.framework);
+    const state = await this.repo.state();
+
+    const groups = await this.figures(groupBy, periodType, filter, framework.id, basis);
+    const rows = [...groups.values()].map(({ labels, values }) => this.row(values, labels));
+    rows.sort((a, b) => {
+      for (const g of groupBy) {
+        for (const c of DIMENSION_COLUMNS[g].slice(0, 1)) {
+          const x = a[c] === null ? '\uffff' : String(a[c]);
+          const y = b[c] === null ? '\uffff' : String(b[c]);
+          if (x !== y) return x < y ? -1 : 1;
+        }
+      }
+      return 0;
+    });
+    return {
+      as_of: state.as_of ?? state.target,
+      rating_thresholds: state.thresholds,
+      framework: { code: framework.code, version: framework.version, base_price_year: framework.base_price_year },
+      basis,
+      currency: 'GBP',
+      period_type: periodType,
+      group_by: groupBy,
+      filters: Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)),
+      rows,
+      definitions: INDICATOR_DEFINITIONS,
+    };
+  }
+
+  /**
+   * Each authority's indicators as plain numbers (shares 0..1, £ ratios; null without data), on the net basis of the
+   * default framework, for the benchmarks: the indicators of `implementation` by authority, plus
+   * sv_net_gbp_per_contract_gbp and sv_net_gbp_per_head.
+   */
+  async byAuthority(filter: IndicatorsFilter): Promise<Map<string, Record<string, number | null>>> {
+    const f: IndicatorFilter = { authorityIds: filter.authorityIds };
+    if (filter.from) f.fromQuarter = quarterStart(periodRange(filter.from, 'from').start);
+    if (filter.to) f.toDate = periodRange(filter.to, 'to').end;
+    if (filter.authorityIds && filter.authorityIds.length === 0) return new Map();
+    const framework = await resolveFramework(this.catalogue, undefined);
+    const groups = await this.figures(['authority'], 'quarter', f, framework.id, 'net');
+    const populations = await this.repo.populations([...groups.values()].map((g) => String(g.labels.authority)));
+    const out = new Map<string, Record<string, number | null>>();
+    for (const { labels, values: figures } of groups.values()) {
+      const row = this.row(figures);
+      const values: Record<string, number | null> = {};
+      for (const name of Object.keys(RATIOS)) values[name] = row[name] as number | null;
+      const population = populations.get(String(labels.authority)) ?? null;
+      const svNet = dec(figures.exact_sv_net_gbp); // no social value rows yet: nothing delivered
+      values.sv_net_gbp_per_contract_gbp = ratio(svNet, dec(figures.exact_awarded_value_gbp));
+      values.sv_net_gbp_per_head = population ? ratio(svNet, new Dec(population)) : null;
+      out.set(String(labels.authority), values);
+    }
+    return out;
+  }
+
+  /**
+   * Commitment vs delivery of one contract as of the stored as-of date: each latest commitment with its expected to
+   * date, what was delivered within its period to date, ratio and rating; each measure (the figures the indicators
+   * count); and the contract's overall rating (the worst of its measures with something expected).
+   */
+  async contractDelivery(commitments: ReadonlyArray<CommitmentLine & { id: number; is_latest: boolean }>, outcomes: ReadonlyArray<OutcomeLine & { is_latest: boolean }>) {
+    const state = await this.repo.state();
+    const asOf = state.as_of ?? state.target;
+    const thresholds = state.thresholds;
+    const latest = outcomes.filter((o) => o.is_latest);
+    // a measure is its code within its framework version (the same code in two versions is two measures)
+    const keyOf = (l: { measure: string; framework?: string; framework_version?: string }) => `${l.framework ?? ''}@${l.framework_version ?? ''}:${l.measure}`;
+    const perCommitment = new Map<number, { expected_to_date: string; delivered_to_date: string; ratio: string | null; rating: Rating }>();
+    for (const c of commitments) {
+      if (!c.is_latest) continue;
+      const expected = expectedToDate(c.target_canonical, { start: c.period_start, end: c.period_end }, asOf);
+      const window = { start: c.period_start, end: c.period_end < asOf ? c.period_end : asOf };
+      const delivered = latest
+        .filter((o) => keyOf(o) === keyOf(c))
+        .reduce((s, o) => s.plus(deliveredInWindow(o.quantity_canonical, { start: o.period_start, end: o.period_end }, window)), new Dec(0));
+      const r = deliveryRatio(delivered, expected);
+      perCommitment.set(c.id, {
+        expected_to_date: expected.toFixed(),
+        delivered_to_date: delivered.toFixed(),
+        ratio: r ? r.toDecimalPlaces(QUANTITY_SCALE, Dec.ROUND_HALF_UP).toFixed() : null,
+        rating: deliveryRating(delivered, expected, thresholds),
+      });
+    }
+    const keys = new Map(commitments.filter((c) => c.is_latest).map((c) => [keyOf(c), c]));
+    const measures = [...keys.keys()].sort().map((k) => ({
+      framework: keys.get(k)!.framework ?? null,
+      framework_version: keys.get(k)!.framework_version ?? null,
+      ...measureDelivery(
+        keys.get(k)!.measure,
+        commitments.filter((c) => c.is_latest && keyOf(c) === k),
+        latest.filter((o) => keyOf(o) === k),
+        asOf,
+        thresholds,
+      ),
+    }));
+    const rating = overallRating(measures.map((m) => m.rating));
+    return {
+      perCommitment,
+      delivery: {
+        as_of: asOf,
+        rating,
+        rating_label: RATING_LABELS[rating],
+        thresholds,
+        method:
+          'expected to date: each commitment pro-rata by elapsed days of its period (whole once ended, 0 before it starts); delivered: latest returns pro-rata by elapsed days of their periods; ratio delivered / expected; rating Good >= good x expected, Approaching target >= approaching_target x, Requires improvement >= requires_improvement x, else Inadequate, Other with nothing expected yet; the contract: the worst rating of its measures with something expected',
+        measures: measures.map((m) => ({ ...m, rating_label: RATING_LABELS[m.rating] })),
+      },
+    };
+  }
+
+  /**
+   * Rebuilds the stored delivery figures when they are not as of the last closed quarter (or the fixed as-of date),
+   * were rated with other thresholds than configured, or were never computed (the schema added to a database holding
+   * data). One instance runs it: a transaction-level advisory lock, and the
+   * check repeated under the lock. Returns whether it rebuilt.
+   */
+  async rebuildIfStale(): Promise<boolean> {
+    if (this.rebuilding) return false;
+    this.rebuilding = true;
+    try {
+      const stale = (s: { as_of: string | null; target: string; thresholds: RatingThresholds }) =>
+        s.as_of === null || s.as_of !== s.target || !sameThresholds(s.thresholds, this.options.thresholds);
+      if (!stale(await this.repo.state())) return false;
+      return await withSession(this.db, (s) =>
+        transaction(s, async () => {
+          const [{ locked }] = await s.query<{ locked: boolean }>('select pg_try_advisory_xact_lock(hashtext($1)) as locked', ['svm:delivery:rebuild']);
+          if (!locked) return false;
+          const state = await deliveryState(s, true);
+          if (!stale(state)) return false;
+          const t = this.options.thresholds;
+          await s.query('update delivery_state set threshold_good = $1, threshold_approaching = $2, threshold_requires = $3', [
+            t.good,
+            t.approaching_target,
+            t.requires_improvement,
+          ]);
+          const started = Date.now();
+          await new DeliveryRefresher().refresh(s, true);
+          this.logger.log({ msg: 'delivery figures rebuilt', from: state.as_of, as_of: state.target, ms: Date.now() - started });
+          return true;
+        }),
+      );
+    } finally {
+      this.rebuilding = false;
+    }
+  }
+
+  private async filter(query: ImplementationQuery): Promise<IndicatorFilter> {
+    const filter: IndicatorFilter = {};
+    const lists: Array<[keyof IndicatorFilter, keyof ImplementationQuery, ((v: string) => boolean)?, string?]> = [
+      ['authorities', 'authority'],
+      ['kinds', 'kind', (v) => (AUTHORITY_KINDS as readonly string[]).includes(v), AUTHORITY_KINDS.join(', ')],
+      ['regions', 'region'],
+      ['nations', 'nation', (v) => (NATIONS as readonly string[]).includes(v), NATIONS.join(', ')],
+      ['departments', 'department'],
+      ['sectors', 'sector', (v) => /^\d{2}$/.test(v), 'two-digit CPV divisions'],
+    ];
+    for (const [key, param, valid, expected] of lists) {
+      const values = toList(query[param] as string | string[] | undefined);
+      if (!values) continue;
+      if (values.length > LIST_LIMIT) throw invalid(param, `takes at most ${LIST_LIMIT} values`);
+      const bad = valid ? values.find((v) => !valid(v)) : undefined;
+      if (bad !== undefined) throw invalid(param, `must be among ${expected} (got ${bad})`, bad);
+      (filter as Record<string, string[]>)[key] = values;
+    }
+    if (query.from) filter.fromQuarter = quarterStart(periodRange(query.from, 'from').start);
+    if (query.to) filter.toDate = periodRange(query.to, 'to').end;
+    if (filter.fromQuarter && filter.toDate && filter.fromQuarter > filter.toDate) throw invalid('from', 'is after to', query.from);
+    if (filter.authorities || filter.departments) {
+      const unknown = await this.repo.unknownCodes(filter.authorities ?? [], filter.departments ?? []);
+      if (unknown.authorities.length) throw new DomainError('not_found', `No authority ${unknown.authorities.join(', ')}`, { authority: unknown.authorities });
+      if (unknown.departments.length) {
+        throw new DomainError('not_found', `No central government department ${unknown.departments.join(', ')}`, { department: unknown.departments });
+      }
+    }
+    return filter;
+  }
+
+  /** The four sources of each group (each has at most one row per group), merged by the group's key. */
+  private async figures(groupBy: IndicatorDimension[], periodType: PeriodType, filter: IndicatorFilter, frameworkId: number, basis: IndicatorBasis) {
+    const sources = await this.repo.sources(groupBy, periodType, filter, frameworkId, basis);
+    const width = groupBy.reduce((n, g) => n + DIMENSION_COLUMNS[g].length, 0);
+    const groups = new Map<string, { labels: IndicatorRow; values: DbRow }>();
+    for (const rows of Object.values(sources)) {
+      for (const r of rows) {
+        const key = Array.from({ length: width }, (_, i) => (r[`g${i}`] === null ? '\u0000' : String(r[`g${i}`]))).join('\u0001');
+        let group = groups.get(key);
+        if (!group) {
+          const labels: IndicatorRow = {};
+          let i = 0;
+          for (const g of groupBy) for (const c of DIMENSION_COLUMNS[g]) labels[c] = r[`g${i++}`] === null ? null : String(r[`g${i - 1}`]);
+          group = { labels, values: {} };
+          groups.set(key, group);
+        }
+        Object.assign(group.values, r);
+      }
+    }
+    return groups;
+  }
+
+  /**
+   * The indicators of one group, flat after its labels: each ratio with its numerator and denominator (computed
+   * exactly by the SQL; a source without a row for the group counts 0 and gives no ratio).
+   */
+  private row(values: DbRow, labels: IndicatorRow = {}): IndicatorRow {
+    const row: IndicatorRow = { ...labels };
+    for (const c of INDICATOR_COLUMNS) {
+      if (c.kind === 'ratio') {
+        row[c.name] = num(values[c.name]);
+        row[`${c.name}_numerator`] = num(values[`${c.name}_numerator`]) ?? 0;
+        row[`${c.name}_denominator`] = num(values[`${c.name}_denominator`]) ?? 0;
+      } else row[c.name] = num(values[c.name]) ?? 0;
+    }
+    return row;
+  }
+}
+
+function sameThresholds(a: RatingThresholds, b: RatingThresholds): boolean {
+  return (['good', 'approaching_target', 'requires_improvement'] as const).every((k) => new Dec(a[k]).eq(b[k]));
+}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { lastClosedQuarterEnd } from '../../derive/valuation/delivery';
+import { DomainError } from '../../platform/errors';
+import { RowFilterRepository, type RowFilterQuery } from '../row-filter';
+import { OUTCOME_CHECKS, QUALITY_CHECKS, QualityRepository, type OutcomeCheck, type QualityCheck } from './quality.repository';
+import { MODIFIED_Z_FACTOR, OUTLIER_THRESHOLD } from '../../derive/quality/outliers';
+
+export interface QualityQuery extends RowFilterQuery {
+  /** checks: repeated, or comma-separated */
+  check?: string | string[];
+  /** The day closed quarters are judged on (default today, UTC) */
+  as_of?: string;
+  limit: number;
+  offset: number;
+}
+
+export const QUALITY_RULES = {
+  outlier: `modified z-score of value per £ of contract value within a measure: x = nominal £ (quantity_canonical x the measure's nominal factor for the year of the period end; record_only measures: quantity) / contract value_gbp; z = ${MODIFIED_Z_FACTOR} (x - median) / MAD over the latest outcomes of the measure with a contract value; flagged when |z| > ${OUTLIER_THRESHOLD}; a measure whose MAD is 0 has no flags`,
+  duplicate_evidence: 'the same evidence reference (trimmed, case-insensitive) on latest outcomes of two or more contracts',
+  outside_contract: "a latest outcome whose period starts before the contract's start date or ends after its end date",
+  missing_return:
+    'an awarded contract with commitments and no return (a latest outcome whose period overlaps the quarter) for a closed calendar quarter of its term',
+} as const;
+
+/** Data quality: which outcome rows are suspicious, and which returns are missing. */
+@Injectable()
+export class QualityService {
+  constructor(
+    private readonly quality: QualityRepository,
+    private readonly filters: RowFilterRepository,
+  ) {}
+
+  /**
+   * The background recompute of outlier flags (api/quality/quality.scheduler.ts): measures an import batch changed
+   * are recomputed off the request path, so readers normally find nothing to do. Skips when another instance (or a
+   * reader) is already at it. Returns the measures recomputed.
+   */
+  async refreshStaleOutliers(): Promise<number[]> {
+    return this.quality.ensureOutliersFresh({ wait: false });
+  }
+
+  async list(query: QualityQuery) {
+    const filter = await this.filters.resolve(query);
+    const requested = (Array.isArray(query.check) ? query.check : query.check ? [query.check] : []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+    const unknown = requested.find((c) => !(QUALITY_CHECKS as readonly string[]).includes(c));
+    if (unknown) {
+      throw new DomainError('invalid_parameter', `check must be one of ${QUALITY_CHECKS.join(', ')} (got "${unknown}")`, [
+        { field: 'check', message: 'unknown check' },
+      ]);
+    }
+    const checks: QualityCheck[] = requested.length > 0 ? QUALITY_CHECKS.filter((c) => requested.includes(c)) : [...QUALITY_CHECKS];
+    const outcomeChecks = checks.filter((c): c is OutcomeCheck => (OUTCOME_CHECKS as readonly string[]).includes(c));
+    const asOf = query.as_of ?? new Date().toISOString().slice(0, 10);
+    const lastClosedEnd = lastClosedQuarterEnd(asOf);
+
+    if (outcomeChecks.includes('outlier')) await this.quality.ensureOutliersFresh();
+    const counts: Record<string, number> = await this.quality.countFlags(filter, outcomeChecks);
+    const data = await this.quality.listFlags(filter, outcomeChecks, query.limit, query.offset);
+    let missing: { data: unknown[]; page: { limit: number; offset: number; total: number } } | null = null;
+    if (checks.includes('missing_return')) {
+      const total = await this.quality.countMissing(filter, lastClosedEnd);
+      counts.missing_return = total;
+      const rows = total > query.offset ? await this.quality.listMissing(filter, lastClosedEnd, query.limit, query.offset) : [];
+      missing = { data: rows, page: { limit: query.limit, offset: query.offset, total } };
+    }
+    return {
+      checks,
+      rules: Object.fromEntries(checks.map((c) => [c, QUALITY_RULES[c]])),
+      as_of: asOf,
+      last_closed_quarter_end: lastClosedEnd,
+      counts,
+      data,
+      page: { limit: query.limit, offset: query.offset, total: outcomeChecks.reduce((n, c) => n + (counts[c] ?? 0), 0) },
+      missing_returns: missing,
+      outlier_stats: outcomeChecks.includes('outlier') ? await this.quality.outlierStats(filter) : undefined,
+    };
+  }
+}
