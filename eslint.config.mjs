@@ -31,4 +31,10 @@ export default tseslint.config(
     files: ['jest.config.js', 'test/**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // runs before node_modules exist (npm prestart/pretest): CommonJS, Node built-ins only, reads npm_execpath
+    files: ['api/cli/ensure-ready.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off', 'no-restricted-syntax': 'off' },
+  },
 );
