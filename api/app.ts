@@ -2,9 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule, type AppModuleOptions } from './app.module';
 import type { AppConfig } from './config/config';
-import type { DatabaseModuleOptions } from './database/database.module';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { closeConnectionsWhenStopping, ShutdownState } from './http/graceful-shutdown';
 import { csvTextBody, jsonBody } from './http/json-body';
@@ -16,8 +15,11 @@ through public contracts, aggregated into consistent measures by authority, sect
 Errors always have the shape \`{ "error": { "code", "message", "details" } }\`. Reads are public; writes need an API key
 sent as \`Authorization: Bearer <key>\` (401 without one, 403 when the key's role or authorities do not allow the write).`;
 
-/** Builds the HTTP application (not yet listening): body limits, validation, errors, auth, OpenAPI at /docs. */
-export async function createApp(config: AppConfig, database?: DatabaseModuleOptions): Promise<NestExpressApplication> {
+/** Where a browser opened at the service's root address (`GET /`) is sent: the API docs, until the dashboards come. */
+export const HOME_PAGE = '/docs';
+
+/** Builds the HTTP application (not yet listening): body limits, validation, errors, auth, OpenAPI at /docs, / to it. */
+export async function createApp(config: AppConfig, database?: AppModuleOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, database), {
     bodyParser: false,
     bufferLogs: true,
@@ -30,6 +32,8 @@ export async function createApp(config: AppConfig, database?: DatabaseModuleOpti
   app.useGlobalPipes(validationPipe);
   app.useGlobalFilters(new AllExceptionsFilter());
   app.disable('x-powered-by');
+  // `/` answers a redirect to HOME_PAGE: an Express route, registered before Nest adds its own routes and its 404
+  app.getHttpAdapter().getInstance().get('/', (_req, res) => res.redirect(302, HOME_PAGE));
 
   const document = SwaggerModule.createDocument(
     app,

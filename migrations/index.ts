@@ -9,6 +9,7 @@ import * as rollups from './20261122000700_rollups_schema';
 import * as delivery from './20261122000800_delivery_schema';
 import * as peers from './20261122000900_peers_schema';
 import * as quality from './20261122001100_quality_schema';
+import * as changeLog from './20261204000100_change_log';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261122000800_delivery_schema', delivery],
   ['20261122000900_peers_schema', peers],
   ['20261122001100_quality_schema', quality],
+  ['20261204000100_change_log', changeLog],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,71 +1,64 @@
-import type { Knex } from 'knex';
-import { migrator } from '../../metrics/platform/migrator';
-import { knexSession } from '../../metrics/platform/session';
+import { Inject, Injectable } from '@nestjs/common';
+import { DerivedDataService } from '../../metrics/derive/derived-data.service';
+import { DemoService } from '../../metrics/ingest/demo/demo.service';
+import { FrameworkImportService } from '../../metrics/ingest/frameworks/framework-import.service';
+import { HarvestService } from '../../metrics/ingest/ocds/harvest.service';
+import { OcdsImportService } from '../../metrics/ingest/ocds/ocds-import.service';
+import type { Database } from '../../metrics/platform/database';
 import { DomainError } from '../../metrics/platform/errors';
-import type { CatalogueService } from '../../metrics/reference/catalogue/catalogue.service';
-import { loadDemoData } from '../../metrics/ingest/demo/demo-loader';
-import type { ImportsService } from '../../metrics/ingest/imports/imports.service';
-import type { HarvestService } from '../../metrics/ingest/ocds/harvest.service';
-import { importOcdsFiles } from '../../metrics/ingest/ocds/ocds-files';
-import type { OcdsImportService } from '../../metrics/ingest/ocds/ocds-import.service';
-import type { ApiKeysService } from '../auth/api-keys.service';
-import { readFramework } from '../frameworks/frameworks.service';
+import { migrator } from '../../metrics/platform/migrator';
+import { DATABASE } from '../../metrics/platform/tokens';
+import { CatalogueService } from '../../metrics/reference/catalogue/catalogue.service';
+import { readFramework } from '../../metrics/reference/catalogue/framework-definition';
+import { ApiKeysService } from '../auth/api-keys.service';
 import type { AdminRequest } from './admin-socket';
-
-export interface AdminContext {
-  keys: ApiKeysService;
-  catalogue: CatalogueService;
-  imports: ImportsService;
-  ocds: OcdsImportService;
-  harvest: HarvestService;
-  importLimitBytes: number;
-  knex: Knex;
-}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const strings = (v: unknown): string[] | undefined =>
   Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+const positive = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
 
 /**
- * The administrative commands, one implementation each: the CLI runs them against a database it opened itself, or
- * sends them to the running service (admin socket), which runs them here against its own connection.
+ * The administrative commands, one implementation each: the CLI runs them in a graph of its own over the database
+ * (when nobody else holds it), or sends them to the running service (admin socket), which runs them here.
  */
-const COMMANDS: Record<string, (ctx: AdminContext, args: Record<string, unknown>) => Promise<unknown>> = {
-  'keys.create': (ctx, args) =>
-    ctx.keys.create({ role: str(args.role) ?? '', authorities: strings(args.authorities), label: str(args.label) }),
-  'keys.list': (ctx) => ctx.keys.list(),
-  'keys.revoke': (ctx, args) => ctx.keys.revoke(str(args.ref) ?? ''),
-  'migrate.status': (ctx) => migrator.status(ctx.knex),
-  'frameworks.list': (ctx) => ctx.catalogue.list(),
-  'demo.load': async (ctx, args) => {
-    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
-    const result = await loadDemoData(ctx.knex, ctx.imports, {
-      outcomes: num(args.outcomes),
-      contractsPerRegion: num(args.contractsPerRegion),
-      seed: num(args.seed),
-    });
-    return { contracts: result.contracts, commitments: result.commitments, outcomes: result.outcomes };
-  },
-  'ocds.import': (ctx, args) =>
-    importOcdsFiles(ctx.ocds, strings(args.paths) ?? [], {
-      mode: str(args.mode),
-      sender: { keyId: null, allowed: null },
-      limitBytes: ctx.importLimitBytes,
-    }),
-  'rollups.rebuild': (ctx) => ctx.knex.transaction((trx) => ctx.imports.rollups.rebuild(knexSession(trx))),
-  'ocds.harvest': (ctx, args) => (str(args.name) ? ctx.harvest.run(str(args.name)!).then((r) => [r]) : ctx.harvest.runAll()),
-  'frameworks.load': (ctx, args) =>
-    ctx.catalogue.load(
-      readFramework(args.format === 'csv' ? 'csv' : 'json', args.content, (args.header ?? {}) as Record<string, unknown>),
-    ),
-};
+@Injectable()
+export class AdminCommands {
+  private readonly commands: Record<string, (args: Record<string, unknown>) => Promise<unknown>>;
 
-export function runAdminCommand(ctx: AdminContext, request: AdminRequest): Promise<unknown> {
-  const command = COMMANDS[request.command];
-  if (!command) {
-    throw new DomainError('invalid_parameter', `Unknown admin command ${request.command}`, {
-      commands: Object.keys(COMMANDS),
-    });
+  constructor(
+    @Inject(DATABASE) db: Database,
+    keys: ApiKeysService,
+    catalogue: CatalogueService,
+    frameworks: FrameworkImportService,
+    demo: DemoService,
+    ocds: OcdsImportService,
+    harvest: HarvestService,
+    derived: DerivedDataService,
+  ) {
+    this.commands = {
+      'keys.create': (args) => keys.create({ role: str(args.role) ?? '', authorities: strings(args.authorities), label: str(args.label) }),
+      'keys.list': () => keys.list(),
+      'keys.revoke': (args) => keys.revoke(str(args.ref) ?? ''),
+      'migrate.status': () => migrator.status(db.knex),
+      'frameworks.list': () => catalogue.list(),
+      'frameworks.load': (args) =>
+        frameworks.load(readFramework(args.format === 'csv' ? 'csv' : 'json', args.content, (args.header ?? {}) as Record<string, unknown>)),
+      'demo.load': async (args) => {
+        const result = await demo.load({ outcomes: positive(args.outcomes), contractsPerRegion: positive(args.contractsPerRegion), seed: positive(args.seed) });
+        return { contracts: result.contracts, commitments: result.commitments, outcomes: result.outcomes };
+      },
+      'ocds.import': (args) => ocds.importFiles(strings(args.paths) ?? [], { mode: str(args.mode), sender: { keyId: null, allowed: null } }),
+      'ocds.harvest': (args) => (str(args.name) ? harvest.run(str(args.name)!).then((r) => [r]) : harvest.runAll()),
+      'rollups.rebuild': () => derived.rebuildAll(),
+    };
   }
-  return command(ctx, request.args ?? {});
+
+  run(request: AdminRequest): Promise<unknown> {
+    const command = this.commands[request.command];
+    if (!command) {
+      throw new DomainError('invalid_parameter', `Unknown admin command ${request.command}`, { commands: Object.keys(this.commands) });
+    }
+    return command(request.args ?? {});
+  }
 }

@@ -1,4 +1,5 @@
-import { DomainError } from '../../metrics/platform/errors';
+import type { BatchViewer } from '../../metrics/ingest/imports/batches.service';
+import type { ImportSender } from '../../metrics/ingest/imports/imports.service';
 
 export const ROLES = ['admin', 'submitter', 'analyst'] as const;
 export type Role = (typeof ROLES)[number];
@@ -12,18 +13,12 @@ export interface Principal {
   authorityCodes: string[];
 }
 
-export function mayWriteFor(principal: Principal, authorityCode: string): boolean {
-  return principal.role === 'admin' || (principal.role === 'submitter' && principal.authorityCodes.includes(authorityCode));
+/** The caller as a sender of data: its key, and the authorities it may write for (null: every one, an admin key). */
+export function senderOf(principal: Principal): ImportSender {
+  return { keyId: principal.keyId, allowed: principal.role === 'admin' ? null : principal.authorityCodes };
 }
 
-/** Throws the 403 that tells a caller which authorities its key may write for. */
-export function assertMayWriteFor(principal: Principal, authorityCode: string): void {
-  if (mayWriteFor(principal, authorityCode)) return;
-  throw new DomainError(
-    'authority_not_allowed',
-    principal.role === 'submitter'
-      ? `This key may write only for ${principal.authorityCodes.join(', ')}, not for ${authorityCode}.`
-      : `A ${principal.role} key may not write data for an authority.`,
-    { authority: authorityCode, key: principal.prefix, role: principal.role, allowed: principal.authorityCodes },
-  );
+/** The caller as a reader of import batches: a submitter sees the batches its key sent, the others every batch. */
+export function viewerOf(principal: Principal): BatchViewer {
+  return { keyId: principal.keyId, seesAll: principal.role !== 'submitter' };
 }

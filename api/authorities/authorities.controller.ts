@@ -1,11 +1,11 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/principal.decorator';
-import type { Principal } from '../auth/principal';
+import { senderOf, type Principal } from '../auth/principal';
 import { Roles } from '../auth/roles.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { AddAuthorityNameDto, AuthorityDetailDto, AuthorityPageDto, AuthorityQuery } from './authorities.dto';
-import { AuthoritiesService } from './authorities.service';
+import { AuthoritiesService } from '../../metrics/reference/authorities/authorities.service';
 
 @ApiTags('authorities')
 @Controller('api/v1/authorities')
@@ -37,6 +37,6 @@ export class AuthoritiesController {
   @ApiCreatedResponse({ description: '{ code, name, name_normalised, source: "user" }' })
   @ApiErrors(400, 401, 403, 404, 409, 413)
   addName(@CurrentPrincipal() principal: Principal, @Param('code') code: string, @Body() body: AddAuthorityNameDto) {
-    return this.authorities.addName(principal, code, body.name);
+    return this.authorities.addName(senderOf(principal).allowed, code, body.name);
   }
 }

@@ -1,31 +1,51 @@
-import { Logger } from '@nestjs/common';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AuthoritiesRepository } from '../../metrics/reference/authorities/authorities.repository';
-import { CatalogueRepository, type FrameworkSummary } from '../../metrics/reference/catalogue/catalogue.repository';
-import { CatalogueService, type LoadResult } from '../../metrics/reference/catalogue/catalogue.service';
+import { DatabasePreparer } from '../../metrics/ingest/prepare.service';
+import type { LoadResult } from '../../metrics/ingest/frameworks/framework-import.service';
 import type { BatchRecord } from '../../metrics/ingest/imports/imports.repository';
-import { ImportsRepository } from '../../metrics/ingest/imports/imports.repository';
-import { ImportsService } from '../../metrics/ingest/imports/imports.service';
-import { HarvestRepository } from '../../metrics/ingest/ocds/harvest.repository';
-import { HarvestService, type HarvestResult } from '../../metrics/ingest/ocds/harvest.service';
+import type { HarvestResult } from '../../metrics/ingest/ocds/harvest.service';
 import type { FileImport } from '../../metrics/ingest/ocds/ocds-files';
-import { OcdsImportService } from '../../metrics/ingest/ocds/ocds-import.service';
-import { OcdsRepository } from '../../metrics/ingest/ocds/ocds.repository';
+import { MetricsModule } from '../../metrics/metrics.module';
 import { readLock } from '../../metrics/platform/data-dir-lock';
 import { openDatabase, type Database } from '../../metrics/platform/database';
-import { migrator } from '../../metrics/platform/migrator';
-import { prepareDatabase } from '../../metrics/ingest/prepare';
 import { DomainError } from '../../metrics/platform/errors';
-import { runAdminCommand } from '../admin/admin-commands';
+import { migrator } from '../../metrics/platform/migrator';
+import type { FrameworkSummary } from '../../metrics/reference/catalogue/catalogue.repository';
+import { AdminCommands } from '../admin/admin-commands';
 import { sendAdminCommand, type AdminRequest } from '../admin/admin-socket';
-import { ApiKeysRepository, type ApiKeyRecord } from '../auth/api-keys.repository';
-import { ApiKeysService, type CreatedKey } from '../auth/api-keys.service';
+import { ACCESS_PROVIDERS } from '../auth/access';
+import type { ApiKeyRecord } from '../auth/api-keys.repository';
+import type { CreatedKey } from '../auth/api-keys.service';
 import { ROLES } from '../auth/principal';
-import { ConfigError, loadConfig, type AppConfig } from '../config/config';
+import { ConfigError, loadConfig, metricsOptions, type AppConfig } from '../config/config';
 
-/** Opens the configured database for a one-off command; on the embedded one, takes the data folder's lock. */
+/** The graph a one-off command runs in: the measurement core (as the service builds it), API keys, the admin commands. */
+@Module({})
+class CliModule {
+  static forRoot(config: AppConfig, prepare: { migrate: boolean; seed: boolean }): DynamicModule {
+    const options = metricsOptions(config, { holder: { holder: 'cli' }, poolMax: 2 });
+    return {
+      module: CliModule,
+      imports: [MetricsModule.forRoot({ ...options, prepare })],
+      providers: [...ACCESS_PROVIDERS, AdminCommands],
+    };
+  }
+}
+
+/** Runs `fn` in the CLI's graph over the configured database; on the embedded one, the data folder's lock is held meanwhile. */
+async function inGraph<T>(config: AppConfig, prepare: { migrate: boolean; seed: boolean }, fn: (app: { get<S>(type: new (...args: never[]) => S): S }) => Promise<T>): Promise<T> {
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, prepare), { logger: ['error'], abortOnError: false });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Opens the configured database alone (migrations act on the schema: no graph, nothing prepared first). */
 async function withDatabase<T>(config: AppConfig, fn: (db: Database) => Promise<T>): Promise<T> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 });
   try {
@@ -44,20 +64,7 @@ async function admin(config: AppConfig, request: AdminRequest): Promise<unknown>
     const holder = readLock(config.dataDir);
     if (holder?.holder === 'service' && holder.socket) return sendAdminCommand(holder.socket, request);
   }
-  return withDatabase(config, async (db) => {
-    await prepareDatabase(db.knex);
-    const keys = new ApiKeysService(new ApiKeysRepository(db.knex), new AuthoritiesRepository(db.knex));
-    const catalogue = new CatalogueService(new CatalogueRepository(db.knex));
-    const batches = new ImportsRepository(db.knex);
-    const imports = new ImportsService(batches, db, config.importLimitBytes);
-    const ocds = new OcdsImportService(new OcdsRepository(db.knex, batches), batches, imports, db);
-    const harvest = new HarvestService(new HarvestRepository(db.knex), ocds, db, {
-      retries: config.harvest.retries,
-      retryBaseMs: config.harvest.retryBaseMs,
-      pageLimitBytes: config.importLimitBytes,
-    });
-    return runAdminCommand({ keys, catalogue, imports, ocds, harvest, importLimitBytes: config.importLimitBytes, knex: db.knex }, request);
-  });
+  return inGraph(config, { migrate: true, seed: true }, (app) => app.get(AdminCommands).run(request));
 }
 
 function serviceHolding(config: AppConfig): string | undefined {
@@ -76,11 +83,9 @@ function describeKey(k: ApiKeyRecord): string {
   return `${String(k.id).padStart(4)}  ${k.prefix}  ${k.role.padEnd(9)}${scope}${k.label ? `  "${k.label}"` : ''}${state}`;
 }
 
-export function buildCli(config: () => AppConfig): Command {
-  const program = new Command('svm')
-    .description('Social value monitor: administrative commands (the configuration comes from the same environment variables as the service)')
-    .showHelpAfterError();
+type Config = () => AppConfig;
 
+function keyCommands(program: Command, config: Config): void {
   const keys = program.command('keys').description('API keys: create, list, revoke');
   keys
     .command('create')
@@ -116,11 +121,13 @@ export function buildCli(config: () => AppConfig): Command {
       const revoked = (await admin(config(), { command: 'keys.revoke', args: { ref } })) as ApiKeyRecord;
       out(`Revoked ${revoked.prefix} (id ${revoked.id}).`);
     });
+}
 
+function frameworkCommands(program: Command, config: Config): void {
   const frameworks = program.command('frameworks').description('frameworks of measures: load, list');
   frameworks
     .command('load')
-    .description('load a framework from a JSON file, or a CSV file with the framework fields as options (see README)')
+    .description('load a framework from a JSON file, or a CSV file with the framework fields as options (see docs/measures.md)')
     .argument('<file>', 'a .json or .csv file')
     .option('--code <code>', 'CSV: framework code')
     .option('--framework-version <version>', 'CSV: framework version')
@@ -160,7 +167,9 @@ export function buildCli(config: () => AppConfig): Command {
       const list = (await admin(config(), { command: 'frameworks.list' })) as FrameworkSummary[];
       out(list.map((f) => `${f.code}@${f.version}${f.is_default ? ' (default)' : ''}  ${f.measure_count} measures  ${f.name}`).join('\n'));
     });
+}
 
+function dataCommands(program: Command, config: Config): void {
   program
     .command('demo')
     .description('generate demo data over the real authorities and load it through the import path (labelled demo)')
@@ -178,14 +187,16 @@ export function buildCli(config: () => AppConfig): Command {
 
   program
     .command('rollups')
-    .description('the rollups every figure is read from: rebuild them from the raw data (they are kept current by each import)')
+    .description('the derived data every figure is read from: rebuild it from the raw data (each import keeps it current)')
     .argument('<action>', 'rebuild')
     .action(async (action: string) => {
       if (action !== 'rebuild') throw new DomainError('invalid_parameter', `Unknown rollups action ${action}: the action is rebuild`);
       const r = (await admin(config(), { command: 'rollups.rebuild' })) as { cells: number; groups: number; contracts: number; ms: number };
       out(`Rebuilt ${r.cells} measure cells and ${r.groups} contract groups over ${r.contracts} contracts in ${(r.ms / 1000).toFixed(1)} s.`);
     });
+}
 
+function ocdsCommands(program: Command, config: Config): void {
   const ocds = program.command('ocds').description('OCDS contract data: import files, harvest publishers');
   ocds
     .command('import')
@@ -224,7 +235,9 @@ export function buildCli(config: () => AppConfig): Command {
         if (r.status === 'failed') process.exitCode = 1;
       }
     });
+}
 
+function databaseCommands(program: Command, config: Config): void {
   const migrate = program.command('migrate').description('database migrations (default: migrate to the latest)');
   migrate
     .command('latest', { isDefault: true })
@@ -267,9 +280,20 @@ export function buildCli(config: () => AppConfig): Command {
     .action(async () => {
       const busy = serviceHolding(config());
       if (busy) return out(`The service ${busy} holds the embedded database and seeded it at start.`);
-      const result = await withDatabase(config(), (db) => prepareDatabase(db.knex));
+      const result = await inGraph(config(), { migrate: false, seed: false }, (app) => app.get(DatabasePreparer).prepare({ migrate: true, seed: true }));
       for (const s of result.seeded) out(`${s.dataset}: ${s.loaded ? `loaded ${s.rows} rows` : 'unchanged'}`);
     });
+}
+
+export function buildCli(config: Config): Command {
+  const program = new Command('svm')
+    .description('Social value monitor: administrative commands (the configuration comes from the same environment variables as the service)')
+    .showHelpAfterError();
+  keyCommands(program, config);
+  frameworkCommands(program, config);
+  dataCommands(program, config);
+  ocdsCommands(program, config);
+  databaseCommands(program, config);
   return program;
 }
 

@@ -4,6 +4,8 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLen
 import { validateCronExpression } from 'cron';
 import { resolve } from 'node:path';
 import { parseRatingThresholds, type RatingThresholds } from '../../metrics/derive/valuation/delivery';
+import type { Database } from '../../metrics/platform/database';
+import type { MetricsOptions } from '../../metrics/platform/options';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -206,5 +208,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     delivery: { thresholds, rebuildCron: parsed.DELIVERY_REBUILD_CRON.trim() },
     quality: { outlierCron: parsed.QUALITY_OUTLIER_CRON.trim() },
+  };
+}
+
+/**
+ * The options of the measurement core from the configuration: for the service, and for the CLI (a one-off command
+ * holds the database briefly, with a small pool, and loads no demo).
+ */
+export function metricsOptions(
+  config: AppConfig,
+  run: { holder: MetricsOptions['database']['holder']; poolMax?: number; existing?: Database; demoOnEmpty?: boolean },
+): MetricsOptions {
+  return {
+    database: { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: run.poolMax ?? config.dbPoolMax, holder: run.holder, existing: run.existing },
+    prepare: { migrate: config.migrateOnStart, seed: config.seedOnStart },
+    importLimitBytes: config.importLimitBytes,
+    harvest: { retries: config.harvest.retries, retryBaseMs: config.harvest.retryBaseMs, url: config.harvest.url, from: config.harvest.from },
+    delivery: { thresholds: config.delivery.thresholds },
+    demoOnEmpty: run.demoOnEmpty ?? false,
   };
 }

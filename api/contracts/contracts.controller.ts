@@ -5,7 +5,7 @@ import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class
 import { ApiErrors } from '../http/api-errors.decorator';
 import { PageQuery } from '../http/paging.dto';
 import { ContractDetailDto, ContractPageDto } from './contracts.dto';
-import { ContractsService } from './contracts.service';
+import { ContractsService } from '../../metrics/read/contracts/contracts.service';
 
 const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 

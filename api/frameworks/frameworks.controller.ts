@@ -16,7 +16,8 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { FRAMEWORK_CSV_COLUMNS } from '../../metrics/reference/catalogue/framework-definition';
 import { Roles } from '../auth/roles.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
-import { FrameworksService } from './frameworks.service';
+import { FrameworkImportService } from '../../metrics/ingest/frameworks/framework-import.service';
+import { CatalogueService } from '../../metrics/reference/catalogue/catalogue.service';
 
 class FrameworkSummaryDto {
   @ApiProperty() id!: number;
@@ -51,7 +52,10 @@ const CSV_HEADER_FIELDS = ['code', 'version', 'name', 'licence', 'source', 'base
 @ApiTags('frameworks')
 @Controller('api/v1/frameworks')
 export class FrameworksController {
-  constructor(private readonly frameworks: FrameworksService) {}
+  constructor(
+    private readonly frameworks: CatalogueService,
+    private readonly loader: FrameworkImportService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Frameworks of measures loaded, every version' })
@@ -94,7 +98,7 @@ export class FrameworksController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const header = Object.fromEntries(CSV_HEADER_FIELDS.filter((k) => query[k] !== undefined).map((k) => [k, query[k]]));
-    const result = await this.frameworks.upload(contentType, body, header);
+    const result = await this.loader.upload(contentType, body, header);
     res.status(result.status === 'created' ? 201 : 200);
     return result;
   }

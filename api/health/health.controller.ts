@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../http/api-errors.decorator';
-import { HealthService } from './health.service';
+import { HealthService } from '../../metrics/platform/health';
 
 @ApiTags('health')
 @Controller('health')

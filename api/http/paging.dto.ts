@@ -26,11 +26,3 @@ export class PageInfo {
   @ApiProperty({ description: 'Rows matching the filters, over all pages' }) total!: number;
 }
 
-export interface Page<T> {
-  data: T[];
-  page: PageInfo;
-}
-
-export function page<T>(rows: T[], total: number, query: PageQuery): Page<T> {
-  return { data: rows, page: { limit: query.limit, offset: query.offset, total } };
-}

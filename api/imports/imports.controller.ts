@@ -15,14 +15,14 @@ import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Response } from 'express';
 import { IMPORT_COLUMNS, IMPORT_KINDS } from '../../metrics/ingest/imports/import-rows';
 import { CONTENT_TYPES } from '../../metrics/ingest/imports/row-sources';
-import type { Principal } from '../auth/principal';
+import { BatchesService } from '../../metrics/ingest/imports/batches.service';
+import { senderOf, viewerOf, type Principal } from '../auth/principal';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { Roles } from '../auth/roles.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
 import type { RequestWithRawBody } from '../http/json-body';
 import { PageQuery } from '../http/paging.dto';
 import { BatchDto, BatchPageDto, ImportResultDto, RejectionPageDto } from './imports.dto';
-import { ImportsApiService } from './imports.service';
 
 /** The query of every upload (rows or OCDS releases). */
 export class UploadQuery {
@@ -60,7 +60,7 @@ const columnsDoc = IMPORT_KINDS.map(
 @ApiBearerAuth()
 @Controller('api/v1/imports')
 export class ImportsController {
-  constructor(private readonly imports: ImportsApiService) {}
+  constructor(private readonly imports: BatchesService) {}
 
   @Post(':kind')
   @Roles('admin', 'submitter')
@@ -87,7 +87,7 @@ export class ImportsController {
     @Body() body: unknown,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.imports.upload(principal, {
+    const result = await this.imports.upload(senderOf(principal), {
       kind,
       mode: query.mode,
       contentType,
@@ -107,7 +107,7 @@ export class ImportsController {
   @ApiOkResponse({ type: BatchPageDto })
   @ApiErrors(400, 401, 403)
   list(@CurrentPrincipal() principal: Principal, @Query() query: BatchQuery) {
-    return this.imports.list(principal, query);
+    return this.imports.list(viewerOf(principal), query);
   }
 
   @Get(':id')
@@ -116,7 +116,7 @@ export class ImportsController {
   @ApiOkResponse({ type: BatchDto })
   @ApiErrors(401, 403, 404)
   get(@CurrentPrincipal() principal: Principal, @Param('id', ParseIntPipe) id: number) {
-    return this.imports.get(principal, id);
+    return this.imports.get(viewerOf(principal), id);
   }
 
   @Get(':id/rejections')
@@ -133,8 +133,8 @@ export class ImportsController {
     if (query.format === 'csv') {
       res.setHeader('content-type', 'text/csv; charset=utf-8');
       res.setHeader('content-disposition', `attachment; filename="batch-${id}-rejections.csv"`);
-      return this.imports.rejectionsCsv(principal, id);
+      return this.imports.rejectionsCsv(viewerOf(principal), id);
     }
-    return this.imports.rejections(principal, id, query.limit, query.offset);
+    return this.imports.rejections(viewerOf(principal), id, query.limit, query.offset);
   }
 }

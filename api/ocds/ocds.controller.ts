@@ -1,15 +1,16 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { Principal } from '../auth/principal';
+import { senderOf, type Principal } from '../auth/principal';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { Roles } from '../auth/roles.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ImportResultDto } from '../imports/imports.dto';
 import { UploadQuery } from '../imports/imports.controller';
-import { ImportsApiService } from '../imports/imports.service';
+import { BatchesService } from '../../metrics/ingest/imports/batches.service';
+import { HarvestSourcesService } from '../../metrics/ingest/ocds/harvest-sources.service';
+import { OcdsMappingsService } from '../../metrics/ingest/ocds/ocds-mappings.service';
 import { HarvestRunQuery, HarvestSourceInput, MetricMappingsDto } from './ocds.dto';
-import { OcdsApiService } from './ocds.service';
 
 const HARVEST_NAME = { name: 'name', description: 'the source name (lower case, digits, - and _)', example: 'find-a-tender' };
 
@@ -18,8 +19,9 @@ const HARVEST_NAME = { name: 'name', description: 'the source name (lower case, 
 @Controller('api/v1')
 export class OcdsController {
   constructor(
-    private readonly imports: ImportsApiService,
-    private readonly ocds: OcdsApiService,
+    private readonly batches: BatchesService,
+    private readonly mappingsService: OcdsMappingsService,
+    private readonly sourcesService: HarvestSourcesService,
   ) {}
 
   @Post('imports/ocds')
@@ -45,7 +47,7 @@ export class OcdsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.imports.uploadOcds(principal, {
+    const result = await this.batches.uploadOcds(senderOf(principal), {
       mode: query.mode,
       contentType,
       fileName: query.file_name,
@@ -62,7 +64,7 @@ export class OcdsController {
   @ApiOkResponse({ type: MetricMappingsDto })
   @ApiErrors(401, 403)
   async mappings() {
-    return { mappings: await this.ocds.mappings() };
+    return { mappings: await this.mappingsService.list() };
   }
 
   @Put('ocds/metric-mappings')
@@ -74,7 +76,7 @@ export class OcdsController {
   @ApiErrors(400, 401, 403)
   @ApiResponse({ status: 422, description: 'A mapping names a measure that does not exist' })
   replaceMappings(@Body() body: MetricMappingsDto) {
-    return this.ocds.replaceMappings(body.mappings);
+    return this.mappingsService.replace(body.mappings);
   }
 
   @Get('ocds/harvest-sources')
@@ -82,7 +84,7 @@ export class OcdsController {
   @ApiOperation({ summary: "The publishers' APIs harvested, and where each harvest stands" })
   @ApiErrors(401, 403)
   async sources() {
-    return { data: await this.ocds.sources() };
+    return { data: await this.sourcesService.list() };
   }
 
   @Put('ocds/harvest-sources/:name')
@@ -91,7 +93,7 @@ export class OcdsController {
   @ApiParam(HARVEST_NAME)
   @ApiErrors(400, 401, 403)
   putSource(@Param('name') name: string, @Body() body: HarvestSourceInput) {
-    return this.ocds.putSource(name, body);
+    return this.sourcesService.put(name, body);
   }
 
   @Delete('ocds/harvest-sources/:name')
@@ -101,7 +103,7 @@ export class OcdsController {
   @ApiParam(HARVEST_NAME)
   @ApiErrors(401, 403, 404)
   async deleteSource(@Param('name') name: string) {
-    await this.ocds.deleteSource(name);
+    await this.sourcesService.remove(name);
   }
 
   @Post('ocds/harvest-sources/:name/run')
@@ -114,9 +116,9 @@ export class OcdsController {
   async run(@Param('name') name: string, @Query() query: HarvestRunQuery, @Res({ passthrough: true }) res: Response) {
     if (query.wait === 'true') {
       res.status(200);
-      return this.ocds.runNow(name);
+      return this.sourcesService.run(name);
     }
     res.status(202);
-    return this.ocds.start(name);
+    return this.sourcesService.start(name);
   }
 }

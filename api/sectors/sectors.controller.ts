@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags 
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { PageInfo, PageQuery } from '../http/paging.dto';
-import { SectorsService } from './sectors.service';
+import { SectorsService } from '../../metrics/reference/sectors/sectors.service';
 
 class SectorDto {
   @ApiProperty({ example: '85', description: 'CPV division (2 digits)' }) code!: string;

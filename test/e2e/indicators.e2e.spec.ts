@@ -1,5 +1,4 @@
-import { CatalogueRepository } from '../../metrics/reference/catalogue/catalogue.repository';
-import { IndicatorsRepository } from '../../metrics/read/indicators/indicators.repository';
+import { DerivedDataService } from '../../metrics/derive/derived-data.service';
 import { IndicatorsService } from '../../metrics/read/indicators/indicators.service';
 import { http } from '../support/http';
 import { createKey } from '../support/keys';
@@ -247,11 +246,11 @@ describe('implementation indicators and commitment vs delivery', () => {
   });
 
   it('rebuilds everything when the as-of quarter moves on, once', async () => {
-    const indicators = t.app.get(IndicatorsService);
-    expect(await indicators.rebuildIfStale()).toBe(false); // as of the fixed date already
+    const derived = t.app.get(DerivedDataService);
+    expect(await derived.ensureDeliveryCurrent()).toBe(false); // as of the fixed date already
     await t.database.db.knex('delivery_state').update({ as_of_fixed: '2025-03-31' });
-    expect(await indicators.rebuildIfStale()).toBe(true);
-    expect(await indicators.rebuildIfStale()).toBe(false);
+    expect(await derived.ensureDeliveryCurrent()).toBe(true);
+    expect(await derived.ensureDeliveryCurrent()).toBe(false);
     const r = await get('');
     // as of 2025-03-31: active in 2025-Q1 with commitments: TRF-A, TRF-B, DWP-A (TRF-C and AGY-A start in April), all
     // with a return for 2025-Q1: 3 / 3. Good: TRF-A (spend 400,000 of 730,000 x 365 / 730 = 365,000; hires 4 of 4),
@@ -259,20 +258,18 @@ describe('implementation indicators and commitment vs delivery', () => {
     expect(r.body).toMatchObject({ as_of: '2025-03-31' });
     expect(r.body.rows[0]).toMatchObject({ reporting_compliance: 1, reporting_compliance_numerator: 3, rating_good: 3, rating_other: 2 });
     await t.database.db.knex('delivery_state').update({ as_of_fixed: AS_OF });
-    expect(await indicators.rebuildIfStale()).toBe(true);
+    expect(await derived.ensureDeliveryCurrent()).toBe(true);
     expect((await get('')).body.rows[0]).toMatchObject({ reporting_compliance: 0.75 });
   });
 
   it('re-rates everything when the thresholds change', async () => {
-    const strict = new IndicatorsService(t.app.get(IndicatorsRepository), t.app.get(CatalogueRepository), t.database.db, {
-      thresholds: { good: '1', approaching_target: '0.99', requires_improvement: '0.9' },
-    });
-    expect(await strict.rebuildIfStale()).toBe(true);
+    const strict = { good: '1', approaching_target: '0.99', requires_improvement: '0.9' };
+    expect(await t.app.get(DerivedDataService).ensureDeliveryCurrent(strict)).toBe(true);
     // TRF-A: spend 0.9868 and hires 0.9005 both requires improvement; TRF-B 1: good; DWP-A 0.8287 and AGY-A 0.5495: inadequate
     const r = await get('');
     expect(r.body.rating_thresholds).toEqual({ good: '1', approaching_target: '0.99', requires_improvement: '0.9' });
     expect(r.body.rows[0]).toMatchObject({ rating_good: 1, rating_approaching_target: 0, rating_requires_improvement: 1, rating_inadequate: 2, rating_other: 1 });
-    expect(await t.app.get(IndicatorsService).rebuildIfStale()).toBe(true); // back to the configured ones
+    expect(await t.app.get(DerivedDataService).ensureDeliveryCurrent()).toBe(true); // back to the configured ones
     expect((await get('')).body.rows[0]).toMatchObject({ rating_good: 1, rating_approaching_target: 2, rating_requires_improvement: 1 });
   });
 });

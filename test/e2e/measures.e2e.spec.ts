@@ -2,9 +2,8 @@ import type { Knex } from 'knex';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { knexSession, transaction, withSession, type Session } from '../../metrics/platform/session';
-import { loadDemoData } from '../../metrics/ingest/demo/demo-loader';
-import { ImportsService } from '../../metrics/ingest/imports/imports.service';
-import { RollupsService } from '../../metrics/derive/rollups/rollups.service';
+import { DemoService } from '../../metrics/ingest/demo/demo.service';
+import { DerivedDataService } from '../../metrics/derive/derived-data.service';
 import { Dec, unitValue, type Basis } from '../../metrics/derive/valuation/valuation';
 import { ValuationRepository } from '../../metrics/derive/valuation/valuation.repository';
 import { http } from '../support/http';
@@ -31,7 +30,7 @@ const Exact = Dec.clone({ precision: 1000 });
  * valuation functions, summed per authority x sector x measure x quarter.
  */
 async function expectedCells(knex: Knex): Promise<Map<string, Cell>> {
-  const inputs = await new ValuationRepository().inputs(knexSession(knex));
+  const inputs = await new ValuationRepository(knex).inputs(knexSession(knex));
   const measures = new Map(inputs.measures.map((m) => [m.id, m]));
   const { rows } = await knex.raw(`
     select c.authority_id, c.sector, o.measure_id, to_char(date_trunc('quarter', o.period_end), 'YYYY-MM-DD') as quarter,
@@ -130,7 +129,7 @@ async function expectContractRollupsEqualRebuild(t: TestApp): Promise<void> {
       )
     ).rows;
   const kept = await snapshot();
-  await withSession(t.database.db, (s) => transaction(s, () => new RollupsService().rebuild(s)));
+  await withSession(t.database.db, (s) => transaction(s, () => t.app.get(DerivedDataService).rebuild(s)));
   expect(await snapshot()).toEqual(kept);
 }
 
@@ -141,7 +140,7 @@ describe('valuation and rollups', () => {
   beforeAll(async () => {
     t = await startTestApp();
     admin = await createKey(t.database.db, 'admin');
-    await loadDemoData(t.database.db.knex, t.app.get(ImportsService), { outcomes: 2500, seed: 7, reportUntil: '2026-10-01' });
+    await t.app.get(DemoService).load({ outcomes: 2500, seed: 7, reportUntil: '2026-10-01' });
   }, 180_000);
   afterAll(() => t.close());
 
@@ -155,7 +154,7 @@ describe('valuation and rollups', () => {
     const cells = await expectRollupsEqualRaw(t.database.db.knex);
     expect(cells).toBeGreaterThan(500);
     await expectContractRollupsEqualRebuild(t);
-    const [{ n }] = (await t.database.db.knex.raw('select (select count(*) from rollup_dirty_cells) + (select count(*) from rollup_dirty_outcomes) as n')).rows;
+    const [{ n }] = (await t.database.db.knex.raw('select (select count(*) from change_outcomes) + (select count(*) from change_contracts) as n')).rows;
     expect(Number(n)).toBe(0); // every key consumed by the batch that dirtied it
   });
 
@@ -186,7 +185,7 @@ describe('valuation and rollups', () => {
       transaction(s, async () => {
         await s.query(`delete from contracts where id = (select contract_id from outcomes where is_latest order by id desc limit 1)`);
         await s.query(`delete from outcomes where id in (select id from outcomes where is_latest order by id limit 5)`);
-        await new RollupsService().refresh(s);
+        await t.app.get(DerivedDataService).refresh(s);
       }),
     );
     await expectRollupsEqualRaw(knex);
@@ -209,7 +208,7 @@ describe('valuation and rollups', () => {
       await withSession(t.database.db, (s) =>
         transaction(s, async () => {
           await s.query(`delete from outcomes where id in (select id from outcomes where contract_id = $1 and is_latest and measure_id = (select id from measures where code = 'SVM-VOLUNTEER-HOURS' and framework_id = (select id from frameworks where is_default)) order by id limit $2)`, [monthly.id, cut]);
-          await new RollupsService().refresh(s);
+          await t.app.get(DerivedDataService).refresh(s);
         }),
       );
       await expectRollupsEqualRaw(knex);
@@ -237,7 +236,7 @@ describe('valuation and rollups', () => {
     const first = withSession(t.database.db, (s) =>
       transaction(s, async () => {
         await bump(s);
-        await new RollupsService().refresh(s);
+        await t.app.get(DerivedDataService).refresh(s);
         firstRefreshed();
         await firstHolds; // refreshed, not yet committed
       }),
@@ -246,7 +245,7 @@ describe('valuation and rollups', () => {
     const second = withSession(t.database.db, (s) =>
       transaction(s, async () => {
         await bump(s);
-        await new RollupsService().refresh(s);
+        await t.app.get(DerivedDataService).refresh(s);
       }),
     );
     await new Promise((r) => setTimeout(r, 300));
@@ -260,12 +259,12 @@ describe('valuation and rollups', () => {
     const knex = t.database.db.knex;
     const before = (await get('/api/v1/measures/summary?basis=real')).body.totals.value_gbp;
     await knex.raw(`update deflators set index_value = index_value * 1.1 where series = 'hmt-gdp-deflator-cy' and year = 2023`);
-    const changed = await withSession(t.database.db, (s) => transaction(s, () => new RollupsService().refreshFactors(s)));
+    const changed = await withSession(t.database.db, (s) => transaction(s, () => t.app.get(DerivedDataService).revalue(s)));
     expect(changed.length).toBeGreaterThan(0);
     await expectRollupsEqualRaw(knex);
     expect((await get('/api/v1/measures/summary?basis=real')).body.totals.value_gbp).not.toBe(before);
     await knex.raw(`update deflators set index_value = index_value / 1.1 where series = 'hmt-gdp-deflator-cy' and year = 2023`);
-    await withSession(t.database.db, (s) => transaction(s, () => new RollupsService().refreshFactors(s)));
+    await withSession(t.database.db, (s) => transaction(s, () => t.app.get(DerivedDataService).revalue(s)));
     await expectRollupsEqualRaw(knex);
   });
 });
@@ -275,7 +274,7 @@ describe('GET /api/v1/measures/summary', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    await loadDemoData(t.database.db.knex, t.app.get(ImportsService), { outcomes: 1500, seed: 11, reportUntil: '2026-10-01' });
+    await t.app.get(DemoService).load({ outcomes: 1500, seed: 11, reportUntil: '2026-10-01' });
   }, 180_000);
   afterAll(() => t.close());
 

@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from '../support/test-app';
 import { transaction, withSession } from '../../metrics/platform/session';
 import { isOutlier, medianAbsoluteDeviation, modifiedZ } from '../../metrics/derive/quality/outliers';
 import { QualityRefresher } from '../../metrics/derive/quality/quality.refresher';
-import { QualityService } from '../../metrics/read/quality/quality.service';
+import { DerivedDataService } from '../../metrics/derive/derived-data.service';
 
 const CSV = { 'content-type': 'text/csv' };
 
@@ -230,16 +230,16 @@ describe('data quality', () => {
     const kept = (await flags()).rows;
     expect(kept.filter((f: any) => f.evidence_key === 'inv-001')).toHaveLength(3);
     expect(kept.filter((f: any) => f.flag === 'outside_contract')).toHaveLength(1);
-    await withSession(t.database.db, (s) => transaction(s, () => new QualityRefresher().refresh(s, true)));
+    await withSession(t.database.db, (s) => transaction(s, () => t.app.get(QualityRefresher).rebuild(s)));
     expect((await flags()).rows).toEqual(kept);
   });
 
   it('recomputes stale outliers in the background job, so readers find nothing to do', async () => {
     await post('outcomes', 'contract,measure,period,quantity,unit,evidence_ref\nOUT-9,SVM-HIRE-LTU,2024-Q2,6,person,OUT-9/hr\n');
-    const service = t.app.get(QualityService);
-    const recomputed = await service.refreshStaleOutliers();
+    const service = t.app.get(DerivedDataService);
+    const recomputed = await service.ensureOutliersCurrent({ wait: false });
     expect(recomputed.length).toBeGreaterThan(0);
-    expect(await service.refreshStaleOutliers()).toEqual([]);
+    expect(await service.ensureOutliersCurrent({ wait: false })).toEqual([]);
     const stats = (await quality('&check=outlier')).body.outlier_stats;
     expect(stats.find((x: any) => x.measure_code === 'SVM-HIRE-LTU')).toMatchObject({ n: 10 });
   });

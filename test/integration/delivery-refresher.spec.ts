@@ -1,8 +1,10 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { knexSession } from '../../metrics/platform/session';
 import { DeliveryRefresher } from '../../metrics/derive/delivery/delivery.refresher';
-import { RollupsService } from '../../metrics/derive/rollups/rollups.service';
+import { DerivedDataService } from '../../metrics/derive/derived-data.service';
 import { DEFAULT_RATING_THRESHOLDS, measureDelivery, overallRating, quarterStart, type Rating } from '../../metrics/derive/valuation/delivery';
+import { metricsContext } from '../support/metrics-context';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const AS_OF = '2025-06-30';
@@ -12,9 +14,10 @@ describe('delivery refresher', () => {
   let t: TestDatabase;
   let knex: Knex;
   let measures: number[];
+  let metrics: INestApplicationContext;
 
-  const rebuild = () => knex.transaction((trx) => new DeliveryRefresher().refresh(knexSession(trx), true));
-  const refresh = () => knex.transaction((trx) => new RollupsService([new DeliveryRefresher()]).refresh(knexSession(trx)));
+  const rebuild = () => knex.transaction((trx) => metrics.get(DeliveryRefresher).rebuild(knexSession(trx)));
+  const refresh = () => knex.transaction((trx) => metrics.get(DerivedDataService).refresh(knexSession(trx)));
   const snapshot = async () => ({
     measures: await knex('delivery_measures').orderBy(['contract_id', 'measure_id']).select('*'),
     contracts: await knex('delivery_contracts').orderBy('contract_id').select('*'),
@@ -55,10 +58,10 @@ describe('delivery refresher', () => {
       const fromTarget = await knex.raw(`select ${keys}, ${sums} from ${target} r group by ${keys} order by ${keys}`);
       expect([target, fromTarget.rows.map(normal)]).toEqual([target, fromSource.rows.map(normal)]);
     }
-    const social = await knex.raw(`select r.authority_id, r.quarter, m.framework_id, count(*)::int as n,
+    const social = await knex.raw(`select r.authority_id, r.quarter, m.framework_id, sum(r.outcome_count)::int as n,
         coalesce(sum(r.net_gbp) filter (where m.category = 'local_economic'), 0) as le, coalesce(sum(r.nominal_gbp) filter (where m.category = 'social'), 0) as so
       from measure_rollups r join measures m on m.id = r.measure_id group by 1, 2, 3 order by 1, 2, 3`);
-    const compact = await knex.raw(`select authority_id, quarter, framework_id, cells as n, local_economic_net_gbp as le, social_nominal_gbp as so
+    const compact = await knex.raw(`select authority_id, quarter, framework_id, outcome_count as n, local_economic_net_gbp as le, social_nominal_gbp as so
       from indicator_social_rollups order by 1, 2, 3`);
     expect(compact.rows.map(normal)).toEqual(social.rows.map(normal));
     expect(social.rows.length).toBeGreaterThan(3);
@@ -70,6 +73,7 @@ describe('delivery refresher', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     knex = t.db.knex;
+    metrics = await metricsContext(t.db);
     const authority = (await knex('authorities').where({ code: 'E08000009' }).first('id')).id;
     const other = (await knex('authorities').where({ code: 'E08000003' }).first('id')).id;
     measures = (await knex('measures as m').join('frameworks as f', 'f.id', 'm.framework_id').where('f.is_default', true)
@@ -126,10 +130,13 @@ describe('delivery refresher', () => {
     await knex('commitments').update({ target_canonical: knex.ref('target_quantity') });
     await knex('outcomes').update({ quantity_canonical: knex.ref('quantity') });
   });
-  afterAll(() => t.dispose());
+  afterAll(async () => {
+    await metrics.close();
+    await t.dispose();
+  });
 
   it('stores the pure functions\' expected, delivered, ratio and rating for every contract and measure', async () => {
-    await knex.transaction((trx) => new RollupsService([new DeliveryRefresher()]).rebuild(knexSession(trx)));
+    await knex.transaction((trx) => metrics.get(DerivedDataService).rebuild(knexSession(trx)));
     expect((await knex('delivery_state').first()).as_of).toBe(AS_OF);
     const pure = await expectedFromPure();
     expect(pure.length).toBeGreaterThan(10);
@@ -166,7 +173,7 @@ describe('delivery refresher', () => {
     const incremental = await snapshot();
     await rebuild();
     expect(await snapshot()).toEqual(incremental);
-    await knex.transaction((trx) => new RollupsService([new DeliveryRefresher()]).rebuild(knexSession(trx)));
+    await knex.transaction((trx) => metrics.get(DerivedDataService).rebuild(knexSession(trx)));
     await expectCompactsEqualSources();
     expect(incremental.rollups.reduce((n, r) => n + r.contracts, 0)).toBe(7);
   });
@@ -225,7 +232,7 @@ describe('delivery refresher', () => {
     await knex('outcomes').insert({ contract_id: await contractId('DLV-0'), measure_id: measures[2], period_start: '2025-04-01', period_end: '2025-06-30',
       quantity: '3', unit: 'x', quantity_canonical: '3' });
     await expectConsistent();
-    const dirty = await knex.raw('select (select count(*) from delivery_dirty_outcomes) + (select count(*) from delivery_dirty_commitments) + (select count(*) from delivery_dirty_contracts) as n');
+    const dirty = await knex.raw('select (select count(*) from change_outcomes) + (select count(*) from change_commitments) + (select count(*) from change_contracts) as n');
     expect(Number(dirty.rows[0].n)).toBe(0); // every change consumed
   });
 });

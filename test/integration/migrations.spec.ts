@@ -39,13 +39,10 @@ const TABLES = [
   'measure_rollups_area',
   'measure_rollups_authority_year',
   'contract_rollups',
-  'rollup_dirty_cells',
-  'rollup_dirty_outcomes',
-  'rollup_dirty_groups',
-  'rollup_dirty_contracts',
-  'delivery_state', 'delivery_measures', 'delivery_contracts', 'delivery_rollups', 'delivery_value_rollups', 'indicator_contract_rollups', 'indicator_social_rollups', 'delivery_authority_rollups', 'delivery_value_authority_rollups', 'delivery_dirty_outcomes', 'delivery_dirty_commitments', 'delivery_dirty_contracts',
+  'delivery_state', 'delivery_measures', 'delivery_contracts', 'delivery_rollups', 'delivery_value_rollups', 'indicator_contract_rollups', 'indicator_social_rollups', 'delivery_authority_rollups', 'delivery_value_authority_rollups',
   'authority_clusters', 'peer_groups', 'peer_group_members',
-  'quality_flags', 'quality_outlier_stats', 'quality_dirty_measures', 'quality_dirty_outcomes', 'quality_dirty_contracts',
+  'quality_flags', 'quality_outlier_stats', 'quality_dirty_measures',
+  'change_outcomes', 'change_commitments', 'change_contracts', 'derived_state',
 ];
 
 describe('migrations', () => {

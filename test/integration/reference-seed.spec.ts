@@ -1,12 +1,20 @@
-import { seedReferenceData } from '../../metrics/ingest/reference/reference-seeder';
+import type { INestApplicationContext } from '@nestjs/common';
+import { ReferenceSeeder } from '../../metrics/ingest/reference/reference-seeder';
+import { metricsContext } from '../support/metrics-context';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 describe('reference data seed', () => {
   let t: TestDatabase;
+  let metrics: INestApplicationContext;
+  const seedReferenceData = () => metrics.get(ReferenceSeeder).seed();
   beforeAll(async () => {
     t = await createTestDatabase();
+    metrics = await metricsContext(t.db);
   });
-  afterAll(() => t.dispose());
+  afterAll(async () => {
+    await metrics.close();
+    await t.dispose();
+  });
 
   const counts = async () => {
     const { rows } = await t.db.knex.raw(`
@@ -38,7 +46,7 @@ describe('reference data seed', () => {
 
   it('skips datasets that have not changed', async () => {
     const before = await counts();
-    const result = await seedReferenceData(t.db.knex);
+    const result = await seedReferenceData();
     expect(result.every((r) => !r.loaded)).toBe(true);
     expect(await counts()).toEqual(before);
   });
@@ -55,7 +63,7 @@ describe('reference data seed', () => {
     await t.db.knex('authorities').where({ code: 'E08000009' }).update({ name: 'Tampered' });
     await t.db.knex('reference_datasets').update({ sha256: '0'.repeat(64) }); // as if every file had changed
 
-    const result = await seedReferenceData(t.db.knex);
+    const result = await seedReferenceData();
     expect(result.map((r) => r.loaded)).toEqual([true, true, true, true, true, true]); // the framework: found unchanged
     expect(await counts()).toEqual({ ...before, names: before.names + 1 });
     expect(await t.db.knex('authorities').where({ code: 'E08000009' }).first('name')).toEqual({

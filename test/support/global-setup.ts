@@ -2,18 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../metrics/platform/database';
-import { prepareDatabase } from '../../metrics/ingest/prepare';
 import { projectRoot } from '../../metrics/platform/project-root';
+import { metricsContext } from './metrics-context';
 import { databaseUrl, embeddedTemplatePath, serverUrl, templateDb } from './test-env';
 
 /**
- * Runs once before all test files: compiles the service (the process tests start it as `node dist/api/main.js`, as
- * the README does) and builds the migrated, seeded template every test database is a copy of.
+ * Runs once before all test files: compiles the service if a source changed (the process tests start it as
+ * `node dist/api/main.js`, as the README does) and builds the migrated, seeded template every test database is a copy of.
  */
 export default async function globalSetup(): Promise<void> {
   const root = projectRoot(__dirname);
+  // as npm start does: tsc only when a source changed since the last build (api/cli/ensure-ready.cjs says how it knows).
   // SVM_TEST_NO_BUILD=1 skips it when only in-process tests run (the service-process tests need a current dist/)
-  if (!process.env.SVM_TEST_NO_BUILD) execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+  if (!process.env.SVM_TEST_NO_BUILD) execFileSync(process.execPath, [join(root, 'api', 'cli', 'ensure-ready.cjs'), '--build-only'], {
     cwd: root,
     stdio: 'inherit',
   });
@@ -28,7 +29,7 @@ export default async function globalSetup(): Promise<void> {
     }
     const template = await openDatabase({ databaseUrl: databaseUrl(serverUrl, templateDb()), dataDir: '' });
     try {
-      await prepareDatabase(template.knex);
+      await (await metricsContext(template, { prepare: { migrate: true, seed: true } })).close();
     } finally {
       await template.close();
     }
@@ -37,7 +38,7 @@ export default async function globalSetup(): Promise<void> {
 
   const template = await openDatabase({ dataDir: '', inMemory: true });
   try {
-    await prepareDatabase(template.knex);
+    await (await metricsContext(template, { prepare: { migrate: true, seed: true } })).close();
     const dump = await template.pglite!.dumpDataDir('none');
     writeFileSync(embeddedTemplatePath(), Buffer.from(await dump.arrayBuffer()));
   } finally {

@@ -1,5 +1,7 @@
+import { Injectable } from '@nestjs/common';
 import type { Session } from '../../platform/session';
-import type { RollupRefresher } from '../rollups/refreshers';
+import { moveLevel, replaceLevel } from '../levels';
+import { CONTRACT_COLUMNS_READ, contractsUpdatedIn, type Changes, type Refresher } from '../refresher';
 import { DEFAULT_RATING_THRESHOLDS, quarterStart, type RatingThresholds } from '../valuation/delivery';
 
 /** The end of the last closed calendar quarter, by the database's clock. */
@@ -47,33 +49,14 @@ export async function deliveryState(s: Session, lock = false): Promise<DeliveryS
   };
 }
 
-/** A rollup level: its keys and its sums (counts, then exact £ sums kept at their shortest scale, trim_scale). */
-interface Level {
-  table: string;
-  keys: string[];
-  counts: string[];
-  money: string[];
-}
-
 /** Ratings from the worst up ('other': nothing expected yet, never the worst). */
 const RANKED = ['inadequate', 'requires_improvement', 'approaching_target', 'good'] as const;
-const COUNTS = ['contracts', ...[...RANKED, 'other'].map((r) => `rating_${r}`), 'active', 'active_returned', 'demo_count'];
-const VALUE_COUNTS = ['contracts', 'valued_contracts'];
-const VALUE_MONEY = ['contract_value_gbp', ...MONEY_COLUMNS];
-const LEVELS = {
-  rollups: { table: 'delivery_rollups', keys: ['authority_id', 'sector', 'award_quarter'], counts: COUNTS, money: [] },
-  authority: { table: 'delivery_authority_rollups', keys: ['authority_id', 'award_quarter'], counts: COUNTS, money: [] },
-  values: { table: 'delivery_value_rollups', keys: ['authority_id', 'sector', 'award_quarter', 'framework_id'], counts: VALUE_COUNTS, money: VALUE_MONEY },
-  valueAuthority: { table: 'delivery_value_authority_rollups', keys: ['authority_id', 'award_quarter', 'framework_id'], counts: VALUE_COUNTS, money: VALUE_MONEY },
-} satisfies Record<string, Level>;
-
 const FIGURES = ['commitments', 'committed', 'expected', 'delivered', 'ratio', 'rating', ...MONEY_COLUMNS];
 const MEASURE_COLUMNS = ['contract_id', 'measure_id', 'framework_id', ...FIGURES];
 /** A contract's measures by rating (those rated other are the rest): its rating is the worst that has any. */
 const MEASURE_COUNTS = ['measures', ...RANKED.map((r) => `measures_${r}`)];
 const CONTRACT_COLUMNS = ['contract_id', 'authority_id', 'sector', 'award_quarter', 'value_gbp', ...MEASURE_COUNTS, 'rating', 'active', 'returned', 'is_demo'];
-const TEMP_TABLES = ['delivery_moved', 'delivery_recount', 'delivery_pairs', 'delivery_recheck', 'delivery_old_contracts', 'delivery_new_contracts', 'delivery_changed',
-  'delivery_rollup_delta', 'delivery_value_delta'];
+const TEMP_TABLES = ['delivery_moved', 'delivery_recount', 'delivery_pairs', 'delivery_recheck', 'delivery_old_contracts', 'delivery_new_contracts', 'delivery_changed'];
 
 /** Parameters of a measure's figures ($1 as of, $2..$4 the rating thresholds) and of a contract's ($1, $2 its quarter's first day). */
 interface Params {
@@ -130,10 +113,9 @@ const valueSums = (measures: string, where = 'true') =>
  * contract and measure; rating compared exactly against the thresholds; a contract's rating is the worst of its
  * measures that have something expected. £ are the quantities times the measure's factor for the as-of year.
  *
- * A refresh works in proportion to the batch, like the measure rollups. Statement triggers record what changed
- * (migrations/20261122000800_delivery_schema.ts): each latest outcome revision that appeared or went, each contract x
- * measure whose commitments changed, each contract whose key, value, dates or stage changed (every such change also
- * marks its contract in rollup_refresh_contracts, so the refresh runs). A measure's delivered moves by its appeared and
+ * A refresh works in proportion to the batch, like the measure rollups. It reads the changes the batch made (the change
+ * log, migrations/20261204000100_change_log.ts): each latest outcome revision that appeared or went, each contract x
+ * measure whose commitments changed, each contract whose key, value, dates or stage changed. A measure's delivered moves by its appeared and
  * retired returns (each pro-rata; exact); one whose commitments changed is recomputed whole. A contract's counts of
  * measures by rating move by the measures that changed; its row is recomputed only if those moved, its own row
  * changed, or a return of the as-of quarter changed (whether it sent one is then looked up). The rollups move by the
@@ -141,10 +123,21 @@ const valueSums = (measures: string, where = 'true') =>
  * counted before and counts now. Every read of a large table is an index scan over the changed contracts, only changed
  * rows are written. The state row is locked first, so refreshes of concurrent batches (and a rebuild) take their turn.
  */
-export class DeliveryRefresher implements RollupRefresher {
+@Injectable()
+export class DeliveryRefresher implements Refresher {
   readonly name = 'delivery';
 
-  async refresh(s: Session, full: boolean): Promise<void> {
+  async refresh(s: Session, changes: Changes): Promise<void> {
+    if (changes.outcomes === 0 && changes.commitments === 0 && changes.contracts === 0) return;
+    await this.run(s, false);
+  }
+
+  /** Everything from the raw rows, as of the end of the last closed quarter (or the fixed as-of date). */
+  async rebuild(s: Session): Promise<void> {
+    await this.run(s, true);
+  }
+
+  private async run(s: Session, full: boolean): Promise<void> {
     const state = await deliveryState(s, true);
     const rebuild = full || state.as_of === null;
     const asOf = rebuild ? state.target : state.as_of!;
@@ -155,7 +148,7 @@ export class DeliveryRefresher implements RollupRefresher {
     const t = state.thresholds;
     const params: Params = { measures: [asOf, t.good, t.approaching_target, t.requires_improvement], contracts: [asOf, quarterStart(asOf)] };
     await this.dropTemp(s);
-    if (rebuild) await this.rebuild(s, params);
+    if (rebuild) await this.recomputeAll(s, params);
     else {
       // the planner cannot know how many ids an array holds and would loop over one side of a join for each row of
       // the other: joins here are hash joins of the changed rows (reverted below, and by a rollback)
@@ -166,6 +159,15 @@ export class DeliveryRefresher implements RollupRefresher {
       await s.query(`select set_config('enable_nestloop', $1, true)`, [nestloop]);
     }
     await this.dropTemp(s);
+  }
+
+  /** The rating thresholds the next rebuild rates with (stored beside the figures, so a change of them is noticed). */
+  async setThresholds(s: Session, t: RatingThresholds): Promise<void> {
+    await s.query('update delivery_state set threshold_good = $1, threshold_approaching = $2, threshold_requires = $3', [
+      t.good,
+      t.approaching_target,
+      t.requires_improvement,
+    ]);
   }
 
   private async dropTemp(s: Session): Promise<void> {
@@ -218,12 +220,9 @@ export class DeliveryRefresher implements RollupRefresher {
          ${returned} as returned, c.is_demo`;
   }
 
-  /** Everything from the raw rows (the changes recorded so far are part of them). */
-  private async rebuild(s: Session, params: Params): Promise<void> {
-    for (const table of [...Object.values(LEVELS).map((l) => l.table), 'delivery_contracts', 'delivery_measures', 'delivery_dirty_outcomes',
-      'delivery_dirty_commitments', 'delivery_dirty_contracts']) {
-      await s.query(`delete from ${table}`);
-    }
+  /** Everything from the raw rows (the changes taken so far are part of them). */
+  private async recomputeAll(s: Session, params: Params): Promise<void> {
+    for (const table of ['delivery_contracts', 'delivery_measures']) await s.query(`delete from ${table}`);
     await s.query(`insert into delivery_measures (${MEASURE_COLUMNS.join(', ')}) ${this.measureRows(this.recount())}`, params.measures);
     await s.query(
       `insert into delivery_contracts (${CONTRACT_COLUMNS.join(', ')})
@@ -236,22 +235,19 @@ export class DeliveryRefresher implements RollupRefresher {
          on r.contract_id = c.id`,
       params.contracts,
     );
-    await s.query(this.insertLevel(LEVELS.rollups, this.sumRows(LEVELS.rollups, `select ${contractShare(1, 'dc')} from delivery_contracts dc`)));
-    await s.query(
-      this.insertLevel(
-        LEVELS.values,
-        this.sumRows(LEVELS.values, `select ${valueShare(1, 'dc', 'v')} from delivery_contracts dc join (${valueSums('delivery_measures')}) v on v.contract_id = dc.contract_id`),
-      ),
+    await replaceLevel(s, 'delivery_counts', `select ${contractShare(1, 'dc')} from delivery_contracts dc`);
+    await replaceLevel(
+      s,
+      'delivery_values',
+      `select ${valueShare(1, 'dc', 'v')} from delivery_contracts dc join (${valueSums('delivery_measures')}) v on v.contract_id = dc.contract_id`,
     );
-    await s.query(this.insertLevel(LEVELS.authority, this.sumRows(LEVELS.authority, `select * from ${LEVELS.rollups.table}`)));
-    await s.query(this.insertLevel(LEVELS.valueAuthority, this.sumRows(LEVELS.valueAuthority, `select * from ${LEVELS.values.table}`)));
   }
 
   private async incremental(s: Session, params: Params): Promise<void> {
     // 1. what each contract x measure's delivered moves by: the latest revisions that appeared, less those that went
     await s.query(
       `create temp table delivery_moved on commit drop as
-       with d as (delete from delivery_dirty_outcomes returning *)
+       with d as (select * from changes_outcomes)
        select contract_id, measure_id,
          sum(case when sign > 0 then ${toDate('quantity', 'period_start', 'period_end')} else -${toDate('quantity', 'period_start', 'period_end')} end) as delivered,
          bool_or(period_start <= $1::date and period_end >= $2::date) as in_quarter
@@ -261,7 +257,7 @@ export class DeliveryRefresher implements RollupRefresher {
     // 2. the contract x measure pairs whose commitments changed: recomputed whole
     await s.query(
       `create temp table delivery_recount on commit drop as
-       with d as (delete from delivery_dirty_commitments returning *) select distinct contract_id, measure_id from d`,
+       select distinct contract_id, measure_id from changes_commitments`,
     );
     // 3. each pair that moves: its stored figures (stored) and its new ones (counted: it has a latest commitment)
     const old = ['rating', ...MONEY_COLUMNS].map((c) => `s.${c} as old_${c}`).join(', ');
@@ -297,7 +293,7 @@ export class DeliveryRefresher implements RollupRefresher {
       `insert into delivery_measures (${MEASURE_COLUMNS.join(', ')}) select ${MEASURE_COLUMNS.join(', ')} from delivery_pairs where counted and not stored`,
     );
 
-    // 5. the contracts whose row may change (delivery_recheck): those whose own row changed (delivery_dirty_contracts),
+    // 5. the contracts whose row may change (delivery_recheck): those whose own row changed (a column it reads),
     // gained or lost a measure or saw one change rating, or had a return of the as-of quarter change. Their new row:
     // key, value and activity from the contract; measures by rating moved by those that changed (none left: no longer
     // counted); whether it sent a return for the as-of quarter looked up if a return of that quarter changed or it is
@@ -305,8 +301,7 @@ export class DeliveryRefresher implements RollupRefresher {
     const inQuarter = 'select contract_id from delivery_moved where in_quarter';
     await s.query(
       `create temp table delivery_recheck on commit drop as
-       with d as (delete from delivery_dirty_contracts returning contract_id)
-       select contract_id from d
+       ${contractsUpdatedIn(CONTRACT_COLUMNS_READ.delivery)}
        union select contract_id from delivery_pairs where stored <> counted or rating is distinct from old_rating
        union ${inQuarter}`,
     );
@@ -353,19 +348,28 @@ export class DeliveryRefresher implements RollupRefresher {
        where (n.*) is distinct from (o.*) or coalesce(n.contract_id, o.contract_id) in (select contract_id from delivery_pairs where stored <> counted)`,
     );
 
-    // 7. what each rollup key moves by: counts by the contracts whose row changed (new less stored); £ by the measures'
-    // change of £ of the other contracts, and all that those counting whole count now less what they counted before
+    // 7. the contracts' stored rows replaced where they changed
     const rowChanged = 'select contract_id from delivery_changed where row_changed';
+    await s.query(`delete from delivery_contracts where contract_id = any(${ids(rowChanged)})`);
     await s.query(
-      `create temp table delivery_rollup_delta on commit drop as
-       ${this.sumRows(LEVELS.rollups, `select ${contractShare(1, 'n')} from delivery_new_contracts n where n.contract_id in (${rowChanged})
-         union all select ${contractShare(-1, 'o')} from delivery_old_contracts o where o.contract_id in (${rowChanged})`)}`,
+      `insert into delivery_contracts (${CONTRACT_COLUMNS.join(', ')})
+       select ${CONTRACT_COLUMNS.join(', ')} from delivery_new_contracts where contract_id in (${rowChanged})`,
+    );
+
+    // 8. the rollups moved: counts by the contracts whose row changed (new less stored); £ by the measures' change of £
+    // of the other contracts, and all that those counting whole count now less what they counted before
+    await moveLevel(
+      s,
+      'delivery_counts',
+      `select ${contractShare(1, 'n')} from delivery_new_contracts n where n.contract_id in (${rowChanged})
+       union all select ${contractShare(-1, 'o')} from delivery_old_contracts o where o.contract_id in (${rowChanged})`,
     );
     const whole = 'select contract_id from delivery_changed where whole';
     const change = (c: string) => `coalesce(p.${c}, 0) - coalesce(p.old_${c}, 0)`;
-    await s.query(
-      `create temp table delivery_value_delta on commit drop as
-       with now as (
+    await moveLevel(
+      s,
+      'delivery_values',
+      `with now as (
          ${valueSums('delivery_measures', `contract_id = any(${ids(whole)})`)}
        ), moved as (
          select contract_id, framework_id, sum(counted::int - stored::int) as measures, ${MONEY_COLUMNS.map((c) => `sum(${change(c)}) as ${c}`).join(', ')}
@@ -376,48 +380,12 @@ export class DeliveryRefresher implements RollupRefresher {
            ${MONEY_COLUMNS.map((c) => `coalesce(a.${c}, 0) - coalesce(b.${c}, 0) as ${c}`).join(', ')}
          from now a full join moved b on b.contract_id = a.contract_id and b.framework_id = a.framework_id
        )
-       ${this.sumRows(LEVELS.values, `
-         select o.authority_id, o.sector, o.award_quarter, p.framework_id, 0 as contracts, 0 as valued_contracts, 0 as contract_value_gbp,
-           ${MONEY_COLUMNS.map((c) => (c.startsWith('committed') ? `case when o.value_gbp is not null then ${change(c)} else 0 end` : change(c)) + ` as ${c}`).join(', ')}
-         from delivery_pairs p join delivery_old_contracts o on o.contract_id = p.contract_id
-         where p.contract_id not in (${whole})
-         union all select ${valueShare(1, 'n', 'v')} from delivery_new_contracts n join now v on v.contract_id = n.contract_id
-         union all select ${valueShare(-1, 'o', 'v')} from delivery_old_contracts o join before v on v.contract_id = o.contract_id where v.measures > 0`)}`,
+       select o.authority_id, o.sector, o.award_quarter, p.framework_id, 0 as contracts, 0 as valued_contracts, 0 as contract_value_gbp,
+         ${MONEY_COLUMNS.map((c) => (c.startsWith('committed') ? `case when o.value_gbp is not null then ${change(c)} else 0 end` : change(c)) + ` as ${c}`).join(', ')}
+       from delivery_pairs p join delivery_old_contracts o on o.contract_id = p.contract_id
+       where p.contract_id not in (${whole})
+       union all select ${valueShare(1, 'n', 'v')} from delivery_new_contracts n join now v on v.contract_id = n.contract_id
+       union all select ${valueShare(-1, 'o', 'v')} from delivery_old_contracts o join before v on v.contract_id = o.contract_id where v.measures > 0`,
     );
-
-    // 8. the contracts' stored rows replaced where they changed; the rollups moved
-    await s.query(`delete from delivery_contracts where contract_id = any(${ids(rowChanged)})`);
-    await s.query(
-      `insert into delivery_contracts (${CONTRACT_COLUMNS.join(', ')})
-       select ${CONTRACT_COLUMNS.join(', ')} from delivery_new_contracts where contract_id in (${rowChanged})`,
-    );
-    await this.addDelta(s, LEVELS.rollups, 'select * from delivery_rollup_delta');
-    await this.addDelta(s, LEVELS.authority, this.sumRows(LEVELS.authority, 'select * from delivery_rollup_delta'));
-    await this.addDelta(s, LEVELS.values, 'select * from delivery_value_delta');
-    await this.addDelta(s, LEVELS.valueAuthority, this.sumRows(LEVELS.valueAuthority, 'select * from delivery_value_delta'));
-  }
-
-  /** `rows` (each with the level's keys and sums) summed by the level's keys; keys whose sums are all 0 left out. */
-  private sumRows(level: Level, rows: string): string {
-    const columns = [...level.counts, ...level.money];
-    return `select ${[...level.keys, ...columns.map((c) => `sum(${c}) as ${c}`)].join(', ')}
-      from (${rows}) r group by ${level.keys.map((_, i) => i + 1).join(', ')}
-      having ${columns.map((c) => `sum(${c}) <> 0`).join(' or ')}`;
-  }
-
-  /** Rows into a level (the alias names the table in an upsert). */
-  private insertLevel(level: Level, rows: string, alias = ''): string {
-    return `insert into ${level.table}${alias && ` as ${alias}`} (${[...level.keys, ...level.counts, ...level.money].join(', ')})
-      select ${[...level.keys, ...level.counts, ...level.money.map((c) => `trim_scale(${c})`)].join(', ')} from (${rows}) r`;
-  }
-
-  /** Adds signed sums to a level (in key order, so writers lock rows alike), then drops the rows left with no contract. */
-  private async addDelta(s: Session, level: Level, rows: string): Promise<void> {
-    await s.query(
-      `${this.insertLevel(level, rows, 't')} order by ${level.keys.map((_, i) => i + 1).join(', ')}
-       on conflict (${level.keys.join(', ')}) do update set
-         ${[...level.counts.map((c) => `${c} = t.${c} + excluded.${c}`), ...level.money.map((c) => `${c} = trim_scale(t.${c} + excluded.${c})`)].join(', ')}`,
-    );
-    await s.query(`delete from ${level.table} where contracts = 0`);
   }
 }

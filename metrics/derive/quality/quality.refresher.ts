@@ -1,5 +1,7 @@
+import { Injectable } from '@nestjs/common';
+import { tryLock, waitForLock } from '../../platform/locks';
 import type { Session } from '../../platform/session';
-import type { RollupRefresher } from '../rollups/refreshers';
+import { CONTRACT_COLUMNS_READ, contractsUpdatedIn, type Changes, type Refresher } from '../refresher';
 import { MODIFIED_Z_FACTOR, OUTLIER_THRESHOLD } from './outliers';
 
 /** The normalised evidence reference: trimmed, lower case (matches the index outcomes_evidence_key_idx). */
@@ -68,9 +70,9 @@ const DUPLICATES_OF_KEYS = `
  * - outliers depend on the whole distribution of a measure: the refresh marks the measures changed in
  *   quality_dirty_measures, and `refreshOutliers` recomputes them (in the background, or before flags are next read).
  *
- * A batch reads what its statements changed, as the triggers of migration 20261122001100 recorded it: the latest
- * outcome rows written (sign 1) and retired, changed or deleted (sign -1), and the contracts whose dates, value or
- * reference changed. Then:
+ * A batch reads what its statements changed (the change log, migration 20261204000100): the latest outcome rows
+ * written (sign 1) and retired, changed or deleted (sign -1), and the contracts whose dates, value or reference
+ * changed. Then:
  * - the rows as they are now (the last record of each outcome, when it is a 1), and every latest outcome of a changed
  *   contract, are checked against their contract's dates;
  * - a reference is looked up again only when its duplicate status may have changed: when some contract holds it on
@@ -82,21 +84,18 @@ const DUPLICATES_OF_KEYS = `
  * tables: about 80 ms for a correction of 10,000 outcomes of 10,000 contracts, 150 to 200 ms when all 10,000 carry
  * new references (measured at 1M outcomes on PostgreSQL 15). A rebuild (`full`) recomputes every flag from all the data.
  */
-export class QualityRefresher implements RollupRefresher {
+@Injectable()
+export class QualityRefresher implements Refresher {
   readonly name = 'quality';
 
-  async refresh(s: Session, full: boolean): Promise<void> {
-    if (full) return this.rebuild(s);
-    await s.query('drop table if exists quality_refresh_changes, quality_refresh_rows, quality_refresh_keys');
-    await s.query(
-      `create temp table quality_refresh_changes on commit drop as
-       with d as (delete from quality_dirty_outcomes returning *) select * from d`,
-    );
-    const taken = await s.query<{ contract_id: number | string }>('delete from quality_dirty_contracts returning contract_id');
+  async refresh(s: Session, changes: Changes): Promise<void> {
+    if (changes.outcomes === 0 && changes.contracts === 0) return;
+    await s.query('drop table if exists quality_refresh_rows, quality_refresh_keys');
+    const taken = await s.query<{ contract_id: number | string }>(contractsUpdatedIn(CONTRACT_COLUMNS_READ.quality));
     const contracts = [...new Set(taken.map((r) => String(r.contract_id)))];
 
     // a measure any change touched (or whose contract's value changed) has its outliers recomputed
-    await s.query('insert into quality_dirty_measures (measure_id) select distinct measure_id from quality_refresh_changes');
+    await s.query('insert into quality_dirty_measures (measure_id) select distinct measure_id from changes_outcomes');
     if (contracts.length > 0) {
       await s.query(
         `insert into quality_dirty_measures (measure_id)
@@ -110,7 +109,7 @@ export class QualityRefresher implements RollupRefresher {
       `create temp table quality_refresh_rows on commit drop as
        select id, contract_id, measure_id, period_start, period_end from (
          select distinct on (outcome_id) outcome_id as id, sign, contract_id, measure_id, period_start, period_end
-         from quality_refresh_changes order by outcome_id, seq desc
+         from changes_outcomes order by outcome_id, seq desc
        ) last
        where sign = 1`,
     );
@@ -129,10 +128,10 @@ export class QualityRefresher implements RollupRefresher {
     await s.query('create temp table quality_refresh_keys (key text not null) on commit drop');
     await s.query(
       `insert into quality_refresh_keys
-       select evidence_key from quality_refresh_changes where evidence_key is not null
+       select evidence_key from changes_outcomes where evidence_key is not null
        group by evidence_key, contract_id having sum(sign) > 0
        union
-       select t.key from (select distinct evidence_key as key from quality_refresh_changes where evidence_key is not null) t
+       select t.key from (select distinct evidence_key as key from changes_outcomes where evidence_key is not null) t
        cross join lateral (
          select 1 from quality_flags f where f.evidence_key = t.key limit 1
        ) flagged`,
@@ -151,7 +150,7 @@ export class QualityRefresher implements RollupRefresher {
     // the flags of rows that changed or stopped being latest go, and every duplicate flag of the references re-checked
     await s.query(
       `delete from quality_flags
-       where outcome_id = any(array(select outcome_id from quality_refresh_changes where sign = -1))
+       where outcome_id = any(array(select outcome_id from changes_outcomes where sign = -1))
          and flag in ('outside_contract', 'duplicate_evidence')`,
     );
     if (contracts.length > 0) {
@@ -169,13 +168,11 @@ export class QualityRefresher implements RollupRefresher {
        where r.period_start < c.start_date or r.period_end > c.end_date`,
     );
     await s.query(DUPLICATES_OF_KEYS);
-    await s.query('drop table quality_refresh_changes, quality_refresh_rows, quality_refresh_keys');
+    await s.query('drop table quality_refresh_rows, quality_refresh_keys');
   }
 
   /** Every flag but the outliers from all the data; every measure's outliers marked for recomputing. */
-  private async rebuild(s: Session): Promise<void> {
-    await s.query('delete from quality_dirty_outcomes');
-    await s.query('delete from quality_dirty_contracts');
+  async rebuild(s: Session): Promise<void> {
     await s.query(`delete from quality_flags where flag in ('outside_contract', 'duplicate_evidence')`);
     await s.query(
       `insert into quality_flags (flag, outcome_id, contract_id, measure_id, detail)
@@ -201,9 +198,6 @@ export class QualityRefresher implements RollupRefresher {
   }
 }
 
-/** The advisory lock of the outlier recompute: one at a time, across instances. */
-const OUTLIER_LOCK = 7262001;
-
 /**
  * Recomputes the outlier flags of every measure marked dirty (by an import batch or a rebuild) or whose factors
  * changed since its flags were computed. Returns the measures recomputed. Run inside a transaction. Readers wait for
@@ -212,10 +206,9 @@ const OUTLIER_LOCK = 7262001;
  */
 export async function refreshOutliers(s: Session, options: { wait?: boolean } = {}): Promise<number[]> {
   if (options.wait === false) {
-    const [lock] = await s.query<{ ok: boolean }>(`select pg_try_advisory_xact_lock(${OUTLIER_LOCK}) as ok`);
-    if (!lock.ok) return [];
+    if (!(await tryLock(s, 'outliers'))) return [];
   } else {
-    await s.query(`select pg_advisory_xact_lock(${OUTLIER_LOCK})`);
+    await waitForLock(s, 'outliers');
   }
   await s.query(
     `insert into quality_dirty_measures (measure_id)

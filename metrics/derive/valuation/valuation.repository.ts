@@ -1,4 +1,7 @@
-import type { Session } from '../../platform/session';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Knex } from 'knex';
+import { knexSession, type Session } from '../../platform/session';
+import { KNEX } from '../../platform/tokens';
 import { trimDecimal } from '../../platform/decimal';
 import { GDP_PER_HEAD_SERIES, PRICE_SERIES, unitValue, type IndexSeries, type MeasureForValuation, type ProxyValue, type UnitValue } from './valuation';
 
@@ -17,8 +20,12 @@ export interface ValuationInputs {
 }
 
 /** The catalogue and price series the valuation reads, and the per-unit factors it writes. */
+@Injectable()
 export class ValuationRepository {
-  async inputs(s: Session, measureIds?: number[]): Promise<ValuationInputs> {
+  constructor(@Inject(KNEX) private readonly knex: Knex) {}
+
+  /** The catalogue's measures with their proxy values, and the price series (on `s`, else a connection of the pool). */
+  async inputs(s: Session = knexSession(this.knex), measureIds?: number[]): Promise<ValuationInputs> {
     const measures = await s.query<Omit<MeasureValuationInput, 'proxies'>>(
       `select m.id, m.framework_id, f.base_price_year, m.valuation, m.deadweight::text, m.displacement::text,
          m.attribution::text, m.drop_off::text, m.duration_years

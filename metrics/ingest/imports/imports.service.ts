@@ -2,10 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Database } from '../../platform/database';
-import { DATABASE } from '../../platform/tokens';
-import { transaction, withSession } from '../../platform/session';
+import { DerivedDataService, type RefreshResult } from '../../derive/derived-data.service';
 import { DomainError } from '../../platform/errors';
-import { RollupsService, type RefreshResult } from '../../derive/rollups/rollups.service';
+import { METRICS_OPTIONS, type MetricsOptions } from '../../platform/options';
+import { transaction, withSession } from '../../platform/session';
+import { DATABASE } from '../../platform/tokens';
 import { checkRow, IMPORT_KINDS, stageLine, type ImportKind } from './import-rows';
 import { ImportsRepository, STAGE_TABLE, stageColumns, type BatchCounts, type BatchRecord } from './imports.repository';
 import { arrowRows, ByteMeter, csvRows, formatOf, jsonRows, type SourceRow } from './row-sources';
@@ -75,9 +76,9 @@ export class ImportsService {
   constructor(
     private readonly imports: ImportsRepository,
     @Inject(DATABASE) private readonly db: Database,
-    private readonly importLimitBytes: number = 1024 * 1024 * 1024,
+    @Inject(METRICS_OPTIONS) private readonly options: MetricsOptions,
     /** Refreshed at the end of every batch, inside its transaction. */
-    readonly rollups: RollupsService = new RollupsService(),
+    private readonly derived: DerivedDataService,
   ) {}
 
   /**
@@ -170,7 +171,7 @@ export class ImportsService {
         rows = jsonRows(kind, req.body);
       } else {
         if (!req.stream) throw new DomainError('invalid_parameter', 'The request has no body');
-        meter = new ByteMeter(this.importLimitBytes);
+        meter = new ByteMeter(this.options.importLimitBytes);
         req.stream.on('error', (err) => meter!.destroy(err));
         const metered = req.stream.pipe(meter);
         rows = format === 'csv' ? csvRows(kind, metered) : arrowRows(kind, metered);
@@ -211,7 +212,7 @@ export class ImportsService {
             Object.assign(counts, await this.imports.merge(s, kind, batch.id, req.isDemo ?? false));
           }
           timings.merged = Date.now() - started;
-          refresh = await this.rollups.refresh(s);
+          refresh = await this.derived.refresh(s);
           timings.rollups = Date.now() - started;
           const file = meter
             ? { sha256: meter.sha256(), bytes: meter.bytes }

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Database } from '../../platform/database';
 import { DATABASE } from '../../platform/tokens';
+import { releaseSessionLock, trySessionLock } from '../../platform/locks';
 import { withSession } from '../../platform/session';
 import { DomainError } from '../../platform/errors';
 import { HarvestRepository, type HarvestSource } from './harvest.repository';
@@ -102,12 +103,13 @@ export class HarvestService {
       if (this.db.driver === 'embedded') return await this.harvest(source);
       // one harvest of a source across every instance: a session-level advisory lock, held on its own connection
       return await withSession(this.db, async (s) => {
-        const [{ locked }] = await s.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [`svm:harvest:${name}`]);
-        if (!locked) return { source: name, status: 'busy' as const, pages: 0, releases: 0, batches: [], retries: 0, next_url: source.next_url };
+        if (!(await trySessionLock(s, 'harvest', name))) {
+          return { source: name, status: 'busy' as const, pages: 0, releases: 0, batches: [], retries: 0, next_url: source.next_url };
+        }
         try {
           return await this.harvest(source);
         } finally {
-          await s.query('select pg_advisory_unlock(hashtext($1))', [`svm:harvest:${name}`]);
+          await releaseSessionLock(s, 'harvest', name);
         }
       });
     } finally {

@@ -1,6 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Database } from '../../platform/database';
+import { DerivedDataService } from '../../derive/derived-data.service';
+import { METRICS_OPTIONS, type MetricsOptions } from '../../platform/options';
 import { DATABASE } from '../../platform/tokens';
 import { transaction, withSession, type Session } from '../../platform/session';
 import { DomainError } from '../../platform/errors';
@@ -8,6 +12,7 @@ import { ImportsRepository, type BatchRecord } from '../imports/imports.reposito
 import { ImportsService, type ImportSender, type Progress } from '../imports/imports.service';
 import { ByteMeter } from '../imports/row-sources';
 import { BuyerMatcher, type MatchMethod, type NewAuthority } from './buyer-matcher';
+import { ocdsFiles, type FileImport } from './ocds-files';
 import { mapRelease, mergeContract, ownString, type ContractState, type MappedRelease } from './ocds-map';
 import { readOcds, type OcdsDocumentKind, type SourceRelease } from './ocds-source';
 import { OcdsRepository, type ObservationRow, type ReleaseRow, type StoredProblem } from './ocds.repository';
@@ -70,9 +75,11 @@ export class OcdsImportService {
     private readonly batches: ImportsRepository,
     private readonly runner: ImportsService,
     @Inject(DATABASE) private readonly db: Database,
+    @Inject(METRICS_OPTIONS) private readonly options: MetricsOptions,
+    private readonly derived: DerivedDataService,
   ) {}
 
-  async run(req: OcdsImportRequest, limitBytes: number): Promise<{ batch: BatchRecord; replayed: boolean }> {
+  async run(req: OcdsImportRequest, limitBytes = this.options.importLimitBytes): Promise<{ batch: BatchRecord; replayed: boolean }> {
     // from the first moment: a body that fails while the batch is being created must not go unheard
     const meter = new ByteMeter(limitBytes);
     let streamError: Error | undefined;
@@ -102,6 +109,21 @@ export class OcdsImportService {
     } finally {
       this.runner.closeBatch(batch.id);
     }
+  }
+
+  /** Imports OCDS files from disk, one batch each (every .json under a folder); a file that fails is reported and the next goes on. */
+  async importFiles(paths: string[], options: { mode?: string; sender: ImportSender }): Promise<FileImport[]> {
+    const results: FileImport[] = [];
+    for (const file of paths.flatMap(ocdsFiles)) {
+      try {
+        const { batch } = await this.run({ stream: createReadStream(file), mode: options.mode, fileName: basename(file), contentType: 'application/json', sender: options.sender });
+        results.push({ file, batch });
+      } catch (err) {
+        const code = err instanceof DomainError ? err.code : 'failed';
+        results.push({ file, error: { code, message: (err as Error).message } });
+      }
+    }
+    return results;
   }
 
   private async importAll(
@@ -392,7 +414,7 @@ export class OcdsImportService {
       ]);
     }
     await this.ocds.setSummary(s, batchId, summary);
-    await this.runner.rollups.refresh(s);
+    await this.derived.refresh(s);
     await this.batches.finishBatch(
       s,
       batchId,

@@ -1,9 +1,10 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { CatalogueRepository } from '../../reference/catalogue/catalogue.repository';
-import { CatalogueService } from '../../reference/catalogue/catalogue.service';
+import { KNEX } from '../../platform/tokens';
 import { frameworkFromJson } from '../../reference/catalogue/framework-definition';
+import { FrameworkImportService } from '../frameworks/framework-import.service';
 import { projectRoot } from '../../platform/project-root';
 import {
   parseCpvCodes,
@@ -32,7 +33,7 @@ interface Dataset {
   dir?: string;
   source: string;
   licence: string;
-  load(texts: string[], repo: ReferenceRepository, trx: Knex): Promise<number>;
+  load(texts: string[], to: { trx: Knex.Transaction; repo: ReferenceRepository; frameworks: FrameworkImportService }): Promise<number>;
 }
 
 const DATASETS: Dataset[] = [
@@ -41,10 +42,10 @@ const DATASETS: Dataset[] = [
     files: ['cpv2008_divisions_en.csv', 'cpv2008_en.csv'],
     source: 'CPV 2008 via openprocurement/standards classifiers/cpv/en.json',
     licence: 'Apache-2.0',
-    async load([divisionsCsv, codesCsv], repo, trx) {
+    async load([divisionsCsv, codesCsv], { trx, repo }) {
       const divisions = parseCpvDivisions(divisionsCsv);
       const codes = parseCpvCodes(codesCsv);
-      await repo.upsertCpv(divisions, codes, trx);
+      await repo.upsertCpv(trx, divisions, codes);
       return codes.length;
     },
   },
@@ -53,9 +54,9 @@ const DATASETS: Dataset[] = [
     files: ['uk_local_authorities.csv', 'lookup_name_to_code.csv'],
     source: 'mySociety uk_local_authority_names_and_codes (2025-07)',
     licence: 'CC-BY-4.0 (mySociety)',
-    async load([authoritiesCsv, namesCsv], repo, trx) {
+    async load([authoritiesCsv, namesCsv], { trx, repo }) {
       const data = parseLocalAuthorities(authoritiesCsv, namesCsv);
-      await repo.upsertAuthorities(data, trx);
+      await repo.upsertAuthorities(trx, data);
       return data.authorities.length;
     },
   },
@@ -75,12 +76,12 @@ const DATASETS: Dataset[] = [
     ],
     source: 'mySociety local-authority-similarity clusters (composite, emissions, imd, ruc, physical)',
     licence: 'CC-BY-4.0 (mySociety)',
-    async load([composite, emissions, imd, ruc, physical, emissionsDesc, imdDesc, rucDesc, physicalDesc], repo, trx) {
+    async load([composite, emissions, imd, ruc, physical, emissionsDesc, imdDesc, rucDesc, physicalDesc], { trx, repo }) {
       const rows = parseClusters(
         { composite, emissions, imd, ruc, physical },
         { emissions: emissionsDesc, imd: imdDesc, ruc: rucDesc, physical: physicalDesc },
       );
-      return repo.replaceClusters(rows, 'mysociety-local-authority-similarity', trx);
+      return repo.replaceClusters(trx, rows, 'mysociety-local-authority-similarity');
     },
   },
   {
@@ -88,9 +89,9 @@ const DATASETS: Dataset[] = [
     files: ['central_government_departments.csv'],
     source: 'GOV.UK organisations API as mirrored by odileeds/uk-government-organisations (2025-03-31)',
     licence: 'OGL-UK-3.0 (Crown copyright)',
-    async load([csv], repo, trx) {
+    async load([csv], { trx, repo }) {
       const data = parseDepartments(csv);
-      await repo.upsertAuthorities(data, trx);
+      await repo.upsertAuthorities(trx, data);
       return data.authorities.length;
     },
   },
@@ -100,9 +101,9 @@ const DATASETS: Dataset[] = [
     dir: CATALOGUE_DATA_DIR,
     source: "HM Treasury, GDP deflators at market prices, and money GDP (December 2025 Quarterly National Accounts)",
     licence: 'OGL-UK-3.0 (Crown copyright)',
-    async load([csv], repo, trx) {
+    async load([csv], { trx, repo }) {
       const rows = parseDeflators(csv);
-      await repo.upsertDeflators(rows, trx);
+      await repo.upsertDeflators(trx, rows);
       return rows.length;
     },
   },
@@ -113,43 +114,48 @@ const DATASETS: Dataset[] = [
     dir: CATALOGUE_DATA_DIR,
     source: 'metrics/reference/catalogue/data/svm-open-framework.json (PPN 06/20 themes; open proxy values cited per value)',
     licence: 'OGL-UK-3.0 and MIT',
-    async load([json], _repo, trx) {
+    async load([json], { trx, frameworks }) {
       const def = frameworkFromJson(JSON.parse(json));
-      await new CatalogueService(new CatalogueRepository(trx)).load(def, { isDefault: true });
+      await frameworks.loadIn(trx, def, { isDefault: true });
       return def.themes.flatMap((t) => t.outcomes.flatMap((o) => o.measures)).length;
     },
   },
 ];
 
 /**
- * Loads the shipped reference data (authorities, CPV, deflators, the open default framework): idempotent (upserts on natural keys) and cheap on restart (a dataset whose files
- * have the hash recorded at its last load is skipped). Each dataset is loaded in one transaction.
+ * Loads the shipped reference data (authorities, CPV, deflators, the open default framework): idempotent (upserts on
+ * natural keys) and cheap on restart (a dataset whose files have the hash recorded at its last load is skipped). Each
+ * dataset is loaded in one transaction.
  */
-export async function seedReferenceData(knex: Knex): Promise<SeedResult[]> {
-  const repo = new ReferenceRepository(knex);
-  const results: SeedResult[] = [];
-  for (const dataset of DATASETS) {
-    const files = dataset.files.map((f) => readReferenceFile(f, dataset.dir));
-    const sha256 = createHash('sha256')
-      .update(files.map((f) => f.sha256).join(':'))
-      .digest('hex');
-    if ((await repo.datasetHash(dataset.name)) === sha256) {
-      results.push({ dataset: dataset.name, rows: 0, loaded: false });
-      continue;
+@Injectable()
+export class ReferenceSeeder {
+  constructor(
+    @Inject(KNEX) private readonly knex: Knex,
+    private readonly repo: ReferenceRepository,
+    private readonly frameworks: FrameworkImportService,
+  ) {}
+
+  async seed(): Promise<SeedResult[]> {
+    const results: SeedResult[] = [];
+    for (const dataset of DATASETS) {
+      const files = dataset.files.map((f) => readReferenceFile(f, dataset.dir));
+      const sha256 = createHash('sha256')
+        .update(files.map((f) => f.sha256).join(':'))
+        .digest('hex');
+      if ((await this.repo.datasetHash(dataset.name)) === sha256) {
+        results.push({ dataset: dataset.name, rows: 0, loaded: false });
+        continue;
+      }
+      const rows = await this.knex.transaction(async (trx) => {
+        const count = await dataset.load(
+          files.map((f) => f.text),
+          { trx, repo: this.repo, frameworks: this.frameworks },
+        );
+        await this.repo.recordDataset(trx, { name: dataset.name, sha256, row_count: count, source: dataset.source, licence: dataset.licence });
+        return count;
+      });
+      results.push({ dataset: dataset.name, rows, loaded: true });
     }
-    const rows = await knex.transaction(async (trx) => {
-      const count = await dataset.load(
-        files.map((f) => f.text),
-        repo,
-        trx,
-      );
-      await repo.recordDataset(
-        { name: dataset.name, sha256, row_count: count, source: dataset.source, licence: dataset.licence },
-        trx,
-      );
-      return count;
-    });
-    results.push({ dataset: dataset.name, rows, loaded: true });
+    return results;
   }
-  return results;
 }

@@ -1,21 +1,24 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
+import { KNEX } from '../../platform/tokens';
 import type { AuthoritiesDataset, ClusterRow, CpvCodeRow, CpvDivisionRow, DeflatorRow } from '../../reference/reference-files';
 
 /**
  * Bulk writes of reference data. Each statement takes its rows as one JSON document (jsonb_to_recordset), so a
  * dataset is loaded set-based in a handful of statements, identically on the pg driver and on PGlite.
  */
+@Injectable()
 export class ReferenceRepository {
-  constructor(private readonly knex: Knex) {}
+  constructor(@Inject(KNEX) private readonly knex: Knex) {}
 
-  async datasetHash(name: string, trx: Knex = this.knex): Promise<string | undefined> {
-    const row = await trx('reference_datasets').where({ name }).first('sha256');
+  async datasetHash(name: string): Promise<string | undefined> {
+    const row = await this.knex('reference_datasets').where({ name }).first('sha256');
     return row?.sha256;
   }
 
   async recordDataset(
-    d: { name: string; sha256: string; row_count: number; source: string; licence: string },
     trx: Knex,
+    d: { name: string; sha256: string; row_count: number; source: string; licence: string },
   ): Promise<void> {
     await trx.raw(
       `insert into reference_datasets (name, sha256, row_count, source, licence) values (?, ?, ?, ?, ?)
@@ -25,7 +28,7 @@ export class ReferenceRepository {
     );
   }
 
-  async upsertAuthorities(data: AuthoritiesDataset, trx: Knex): Promise<void> {
+  async upsertAuthorities(trx: Knex, data: AuthoritiesDataset): Promise<void> {
     await trx.raw(
       `insert into authorities (code, name, short_name, kind, subtype, nation, region, population, area_km2, latitude,
          longitude, local_code, govuk_slug, start_date, source)
@@ -75,7 +78,7 @@ export class ReferenceRepository {
     );
   }
 
-  async upsertCpv(divisions: CpvDivisionRow[], codes: CpvCodeRow[], trx: Knex): Promise<void> {
+  async upsertCpv(trx: Knex, divisions: CpvDivisionRow[], codes: CpvCodeRow[]): Promise<void> {
     await trx.raw(
       `insert into cpv_divisions (code, cpv_code, label)
        select code, cpv_code, label from jsonb_to_recordset(?::jsonb) as r(code text, cpv_code text, label text)
@@ -93,7 +96,7 @@ export class ReferenceRepository {
     );
   }
 
-  async upsertDeflators(rows: DeflatorRow[], trx: Knex): Promise<void> {
+  async upsertDeflators(trx: Knex, rows: DeflatorRow[]): Promise<void> {
     await trx.raw(
       `insert into deflators (series, year, index_value, source)
        select series, year, index_value, source
@@ -104,7 +107,7 @@ export class ReferenceRepository {
   }
 
   /** Replaces every cluster row with the dataset's (rows for local codes no council has are skipped); the count stored. */
-  async replaceClusters(rows: readonly ClusterRow[], source: string, trx: Knex): Promise<number> {
+  async replaceClusters(trx: Knex, rows: readonly ClusterRow[], source: string): Promise<number> {
     await trx.raw('delete from authority_clusters');
     const result = await trx.raw(
       `insert into authority_clusters (authority_id, scheme, label, description, source)

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IndicatorsService, type ImplementationQuery } from '../indicators/indicators.service';
 import { MeasuresService, type SummaryQuery } from '../measures/measures.service';
-import { QualityRepository } from '../quality/quality.repository';
+import { DerivedDataService } from '../../derive/derived-data.service';
 import { RowFilterRepository, type RowFilterQuery } from '../row-filter';
 import { inferColumns, type ColumnType, type ExportColumn, type ExportRow } from './export-writers';
 import { DATASETS, ExportsRepository, type RowDataset } from './exports.repository';
@@ -56,7 +56,7 @@ export class ExportsService {
   constructor(
     private readonly repo: ExportsRepository,
     private readonly filters: RowFilterRepository,
-    private readonly quality: QualityRepository,
+    private readonly derived: DerivedDataService,
     private readonly measures: MeasuresService,
     private readonly implementation: IndicatorsService,
   ) {}
@@ -65,7 +65,7 @@ export class ExportsService {
   async rows(dataset: RowDataset, query: RowFilterQuery): Promise<PreparedExport> {
     const chunkRows = this.chunkRows;
     const filter = await this.filters.resolve(query);
-    if (dataset === 'outcomes') await this.quality.ensureOutliersFresh();
+    if (dataset === 'outcomes') await this.derived.ensureOutliersCurrent();
     const repo = this.repo;
     async function* chunks(): AsyncGenerator<ExportRow[], void, undefined> {
       let after = 0;

@@ -1,9 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { KNEX } from '../../platform/tokens';
-import { knexSession } from '../../platform/session';
 import { RATINGS } from '../../derive/valuation/delivery';
-import { deliveryState, type DeliveryState } from '../../derive/delivery/delivery.refresher';
 
 export const INDICATOR_DIMENSIONS = ['authority', 'kind', 'region', 'nation', 'department', 'sector', 'period'] as const;
 export type IndicatorDimension = (typeof INDICATOR_DIMENSIONS)[number];
@@ -139,11 +137,6 @@ export type IndicatorSources = Record<IndicatorSource, DbRow[]>;
 @Injectable()
 export class IndicatorsRepository {
   constructor(@Inject(KNEX) private readonly knex: Knex) {}
-
-  /** The as-of date and rating thresholds of the stored delivery figures. */
-  async state(): Promise<DeliveryState> {
-    return deliveryState(knexSession(this.knex));
-  }
 
   /** Codes of those that are not authorities, and of those that are not central departments. */
   async unknownCodes(authorities: string[], departments: string[]): Promise<{ authorities: string[]; departments: string[] }> {

@@ -1,10 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AUTHORITY_KINDS, NATIONS } from '../../reference/authorities/authority-kinds';
 import type { IndicatorsFilter, IndicatorsSource } from '../benchmarks/indicators-source';
 import { CatalogueRepository } from '../../reference/catalogue/catalogue.repository';
-import type { Database } from '../../platform/database';
-import { DATABASE } from '../../platform/tokens';
-import { transaction, withSession } from '../../platform/session';
 import { DomainError } from '../../platform/errors';
 import { invalidParameter, periodRange, resolveFramework, toList } from '../query-params';
 import {
@@ -24,7 +21,7 @@ import {
   type RatingThresholds,
 } from '../../derive/valuation/delivery';
 import { Dec } from '../../derive/valuation/valuation';
-import { DeliveryRefresher, deliveryState } from '../../derive/delivery/delivery.refresher';
+import { DerivedDataService } from '../../derive/derived-data.service';
 import {
   DIMENSION_COLUMNS,
   INDICATOR_BASES,
@@ -38,12 +35,6 @@ import {
   type IndicatorFilter,
   type PeriodType,
 } from './indicators.repository';
-
-/** What the delivery figures are computed with: the configured rating thresholds (DELIVERY_RATING_THRESHOLDS). */
-export interface DeliveryOptions {
-  thresholds: RatingThresholds;
-}
-export const DELIVERY_OPTIONS = Symbol('DELIVERY_OPTIONS');
 
 /** An implementation indicators request as the API and the exports receive it (lists as arrays or comma-separated). */
 export interface ImplementationQuery {
@@ -148,19 +139,14 @@ const ratio = (n: Dec, d: Dec): number | null => {
 /**
  * The monitoring view of the Act: coverage, weighting, commitment and delivery, reporting compliance, SME and VCSE
  * shares, and the split of social value, by any grouping of authority, place, department and period, read from the
- * rollups. Also each authority's indicators for the benchmarks, commitment vs delivery of one contract, and the
- * rebuild when the quarter rolls over.
+ * rollups. Also each authority's indicators for the benchmarks, and commitment vs delivery of one contract.
  */
 @Injectable()
 export class IndicatorsService implements IndicatorsSource {
-  private readonly logger = new Logger('Indicators');
-  private rebuilding = false;
-
   constructor(
     private readonly repo: IndicatorsRepository,
     private readonly catalogue: CatalogueRepository,
-    @Inject(DATABASE) private readonly db: Database,
-    @Inject(DELIVERY_OPTIONS) private readonly options: DeliveryOptions,
+    private readonly derived: DerivedDataService,
   ) {}
 
   async implementation(query: ImplementationQuery): Promise<ImplementationResult> {
@@ -175,7 +161,7 @@ export class IndicatorsService implements IndicatorsSource {
     if (!INDICATOR_BASES.includes(basis)) throw invalid('basis', `must be one of ${INDICATOR_BASES.join(', ')}`, query.basis);
     const filter = await this.filter(query);
     const framework = await resolveFramework(this.catalogue, query.framework);
-    const state = await this.repo.state();
+    const state = await this.derived.deliveryState();
 
     const groups = await this.figures(groupBy, periodType, filter, framework.id, basis);
     const rows = [...groups.values()].map(({ labels, values }) => this.row(values, labels));
@@ -236,7 +222,7 @@ export class IndicatorsService implements IndicatorsSource {
    * count); and the contract's overall rating (the worst of its measures with something expected).
    */
   async contractDelivery(commitments: ReadonlyArray<CommitmentLine & { id: number; is_latest: boolean }>, outcomes: ReadonlyArray<OutcomeLine & { is_latest: boolean }>) {
-    const state = await this.repo.state();
+    const state = await this.derived.deliveryState();
     const asOf = state.as_of ?? state.target;
     const thresholds = state.thresholds;
     const latest = outcomes.filter((o) => o.is_latest);
@@ -283,42 +269,6 @@ export class IndicatorsService implements IndicatorsSource {
         measures: measures.map((m) => ({ ...m, rating_label: RATING_LABELS[m.rating] })),
       },
     };
-  }
-
-  /**
-   * Rebuilds the stored delivery figures when they are not as of the last closed quarter (or the fixed as-of date),
-   * were rated with other thresholds than configured, or were never computed (the schema added to a database holding
-   * data). One instance runs it: a transaction-level advisory lock, and the
-   * check repeated under the lock. Returns whether it rebuilt.
-   */
-  async rebuildIfStale(): Promise<boolean> {
-    if (this.rebuilding) return false;
-    this.rebuilding = true;
-    try {
-      const stale = (s: { as_of: string | null; target: string; thresholds: RatingThresholds }) =>
-        s.as_of === null || s.as_of !== s.target || !sameThresholds(s.thresholds, this.options.thresholds);
-      if (!stale(await this.repo.state())) return false;
-      return await withSession(this.db, (s) =>
-        transaction(s, async () => {
-          const [{ locked }] = await s.query<{ locked: boolean }>('select pg_try_advisory_xact_lock(hashtext($1)) as locked', ['svm:delivery:rebuild']);
-          if (!locked) return false;
-          const state = await deliveryState(s, true);
-          if (!stale(state)) return false;
-          const t = this.options.thresholds;
-          await s.query('update delivery_state set threshold_good = $1, threshold_approaching = $2, threshold_requires = $3', [
-            t.good,
-            t.approaching_target,
-            t.requires_improvement,
-          ]);
-          const started = Date.now();
-          await new DeliveryRefresher().refresh(s, true);
-          this.logger.log({ msg: 'delivery figures rebuilt', from: state.as_of, as_of: state.target, ms: Date.now() - started });
-          return true;
-        }),
-      );
-    } finally {
-      this.rebuilding = false;
-    }
   }
 
   private async filter(query: ImplementationQuery): Promise<IndicatorFilter> {
@@ -389,8 +339,4 @@ export class IndicatorsService implements IndicatorsSource {
     }
     return row;
   }
-}
-
-function sameThresholds(a: RatingThresholds, b: RatingThresholds): boolean {
-  return (['good', 'approaching_target', 'requires_improvement'] as const).every((k) => new Dec(a[k]).eq(b[k]));
 }

@@ -236,6 +236,11 @@ export class MeasuresRepository {
     return rows as ExplainDbRow[];
   }
 
+  /** Code, name and unit of measures, by id. */
+  measureLabels(ids: number[]): Promise<Array<{ id: number; code: string; name: string; unit: string }>> {
+    return this.knex('measures').whereIn('id', ids).select('id', 'code', 'name', 'unit');
+  }
+
   private static areaWhere(f: SummaryFilter, bind: unknown[], alias = 'a'): string {
     const clauses = ['true'];
     const any = (column: string, values: string[] | undefined) => {

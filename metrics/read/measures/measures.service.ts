@@ -1,8 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AUTHORITY_KINDS, NATIONS } from '../../reference/authorities/authority-kinds';
-import type { Knex } from 'knex';
-import { KNEX } from '../../platform/tokens';
-import { knexSession } from '../../platform/session';
 import { CatalogueRepository } from '../../reference/catalogue/catalogue.repository';
 import { quarterStart } from '../../derive/valuation/delivery';
 import { ValuationRepository, type MeasureValuationInput, type ValuationInputs } from '../../derive/valuation/valuation.repository';
@@ -98,12 +95,10 @@ const round = (v: string | null, dp: number): number | null => (v === null ? nul
  */
 @Injectable()
 export class MeasuresService {
-  private readonly valuation = new ValuationRepository();
-
   constructor(
     private readonly repo: MeasuresRepository,
     private readonly catalogue: CatalogueRepository,
-    @Inject(KNEX) private readonly knex: Knex,
+    private readonly valuation: ValuationRepository,
   ) {}
 
   async summary(query: SummaryQuery): Promise<SummaryResult> {
@@ -150,7 +145,7 @@ export class MeasuresService {
 
     // the catalogue and price series: only to move values to another base year, or to explain them
     const rebasing = basis !== 'nominal' && baseYear !== framework.base_price_year;
-    const inputs = rebasing || query.explain ? await this.valuation.inputs(knexSession(this.knex)) : null;
+    const inputs = rebasing || query.explain ? await this.valuation.inputs() : null;
     const measures = inputs ? inputs.measures.filter((m) => m.framework_id === framework.id) : [];
     const rebase = rebasing ? this.rebaseFactors(measures, inputs!, framework.base_price_year, baseYear) : null;
     const [{ level, rows }, population, contractValue] = await Promise.all([
@@ -256,7 +251,7 @@ export class MeasuresService {
   ): Promise<Map<string, ExplainItem[]>> {
     const byId = new Map(measures.map((m) => [m.id, m]));
     const names = new Map(
-      (await this.knex('measures').whereIn('id', measures.map((m) => m.id)).select('id', 'code', 'name', 'unit')).map((m: { id: number; code: string; name: string; unit: string }) => [m.id, m]),
+      (await this.repo.measureLabels(measures.map((m) => m.id))).map((m) => [m.id, m]),
     );
     const out = new Map<string, ExplainItem[]>();
     for (const r of await this.repo.explain(groupBy, filter, basis)) {

@@ -1,10 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
-import type { Database } from '../../platform/database';
-import { DATABASE, KNEX } from '../../platform/tokens';
-import { transaction, withSession } from '../../platform/session';
+import { KNEX } from '../../platform/tokens';
 import { applyRowFilter, type RowFilter } from '../row-filter';
-import { FACTOR_HASHES, refreshOutliers } from '../../derive/quality/quality.refresher';
 
 export const OUTCOME_CHECKS = ['outlier', 'duplicate_evidence', 'outside_contract'] as const;
 export const QUALITY_CHECKS = [...OUTCOME_CHECKS, 'missing_return'] as const;
@@ -14,25 +11,7 @@ export type QualityCheck = (typeof QUALITY_CHECKS)[number];
 /** The SQL of the quality checks: flags kept in quality_flags, missing returns computed on request. */
 @Injectable()
 export class QualityRepository {
-  constructor(
-    @Inject(KNEX) private readonly knex: Knex,
-    @Inject(DATABASE) private readonly db: Database,
-  ) {}
-
-  /**
-   * Recomputes outlier flags of measures changed since they were last computed (cheap when nothing changed). Readers
-   * call it before reading the flags and wait for a recompute under way; the background job passes `wait: false`.
-   */
-  async ensureOutliersFresh(options: { wait?: boolean } = {}): Promise<number[]> {
-    const { rows } = await this.knex.raw(
-      `select exists (select 1 from quality_dirty_measures) or exists (
-         select 1 from quality_outlier_stats st
-         left join (${FACTOR_HASHES}) h on h.measure_id = st.measure_id
-         where st.factors_hash is distinct from h.hash) as stale`,
-    );
-    if (!rows[0].stale) return [];
-    return withSession(this.db, (s) => transaction(s, () => refreshOutliers(s, options)));
-  }
+  constructor(@Inject(KNEX) private readonly knex: Knex) {}
 
   private flagsBase(filter: RowFilter, checks: readonly OutcomeCheck[]) {
     const q = this.knex('quality_flags as q')

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DerivedDataService } from '../../derive/derived-data.service';
 import { lastClosedQuarterEnd } from '../../derive/valuation/delivery';
 import { DomainError } from '../../platform/errors';
 import { RowFilterRepository, type RowFilterQuery } from '../row-filter';
@@ -28,16 +29,8 @@ export class QualityService {
   constructor(
     private readonly quality: QualityRepository,
     private readonly filters: RowFilterRepository,
+    private readonly derived: DerivedDataService,
   ) {}
-
-  /**
-   * The background recompute of outlier flags (api/quality/quality.scheduler.ts): measures an import batch changed
-   * are recomputed off the request path, so readers normally find nothing to do. Skips when another instance (or a
-   * reader) is already at it. Returns the measures recomputed.
-   */
-  async refreshStaleOutliers(): Promise<number[]> {
-    return this.quality.ensureOutliersFresh({ wait: false });
-  }
 
   async list(query: QualityQuery) {
     const filter = await this.filters.resolve(query);
@@ -53,7 +46,7 @@ export class QualityService {
     const asOf = query.as_of ?? new Date().toISOString().slice(0, 10);
     const lastClosedEnd = lastClosedQuarterEnd(asOf);
 
-    if (outcomeChecks.includes('outlier')) await this.quality.ensureOutliersFresh();
+    if (outcomeChecks.includes('outlier')) await this.derived.ensureOutliersCurrent();
     const counts: Record<string, number> = await this.quality.countFlags(filter, outcomeChecks);
     const data = await this.quality.listFlags(filter, outcomeChecks, query.limit, query.offset);
     let missing: { data: unknown[]; page: { limit: number; offset: number; total: number } } | null = null;

@@ -35,10 +35,6 @@ const SUMMARY = `
 export class CatalogueRepository {
   constructor(@Inject(KNEX) private readonly knex: Knex) {}
 
-  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return this.knex.transaction(fn);
-  }
-
   async list(trx: Knex = this.knex): Promise<FrameworkSummary[]> {
     const { rows } = await trx.raw(`${SUMMARY} order by f.code, f.created_at desc, f.id desc`);
     return rows;

@@ -450,3 +450,25 @@ export function frameworkFromCsv(text: string, header: Record<string, unknown>):
   if (r.problems.length > 0) r.fail();
   return def;
 }
+
+export type FrameworkFormat = 'json' | 'csv';
+
+/** The format of a framework sent with this content type (JSON, or CSV with the framework's fields given apart). */
+export function frameworkFormat(contentType: string | undefined): FrameworkFormat {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/json') return 'json';
+  if (type === 'text/csv' || type === 'application/csv') return 'csv';
+  throw new DomainError('unsupported_media_type', 'Send a framework as application/json or as text/csv', {
+    content_type: contentType ?? null,
+    accepted: ['application/json', 'text/csv'],
+  });
+}
+
+/** Reads a framework in either of its formats (CSV takes its header fields separately). */
+export function readFramework(format: FrameworkFormat, body: unknown, header: Record<string, unknown>): FrameworkDef {
+  if (format === 'csv') {
+    if (typeof body !== 'string') throw new DomainError('invalid_parameter', 'A CSV framework is sent as text/csv');
+    return frameworkFromCsv(body, header);
+  }
+  return frameworkFromJson(body);
+}

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Database } from '../../metrics/platform/database';
-import { migrator } from '../../metrics/platform/migrator';
-import { DomainError } from '../../metrics/platform/errors';
-import { DATABASE } from '../database/database.module';
+import type { Database } from './database';
+import { DomainError } from './errors';
+import { migrator } from './migrator';
+import { DATABASE } from './tokens';
 
 const CHECK_TIMEOUT_MS = 3000;
 

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { SectorsRepository, type CpvFilter } from '../../metrics/reference/sectors/sectors.repository';
-import { DomainError } from '../../metrics/platform/errors';
-import { page } from '../http/paging.dto';
+import { DomainError } from '../../platform/errors';
+import { page } from '../../platform/paging';
+import { SectorsRepository, type CpvFilter } from './sectors.repository';
 
+/** The sector list (CPV 2008 divisions) and the CPV codes. */
 @Injectable()
 export class SectorsService {
   constructor(private readonly sectors: SectorsRepository) {}

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ContractsRepository, type ContractFilter } from '../../metrics/read/contracts/contracts.repository';
-import { DomainError } from '../../metrics/platform/errors';
-import { IndicatorsService } from '../../metrics/read/indicators/indicators.service';
-import { page } from '../http/paging.dto';
+import { DomainError } from '../../platform/errors';
+import { page } from '../../platform/paging';
+import { IndicatorsService } from '../indicators/indicators.service';
+import { ContractsRepository, type ContractFilter } from './contracts.repository';
 
+/** Contracts with their buyer and supplier; one contract with what it promised and delivered. */
 @Injectable()
 export class ContractsService {
   constructor(

@@ -1,0 +1,42 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { DerivedDataService } from '../../metrics/derive/derived-data.service';
+import { HarvestService } from '../../metrics/ingest/ocds/harvest.service';
+import { CronTasks } from '../../metrics/platform/cron-task';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+
+/**
+ * Every job the service runs on a schedule (Europe/London; `off` in the configuration: never by schedule), in one
+ * place, through the one scheduler (metrics/platform/cron-task.ts):
+ * - delivery-rebuild (DELIVERY_REBUILD_CRON, and once at start): the delivery figures rebuilt when the quarter rolled
+ *   over or the rating thresholds changed (one instance does it: an advisory lock);
+ * - quality-outliers (QUALITY_OUTLIER_CRON): the outlier flags of measures import batches changed, recomputed off the
+ *   request path so that readers normally find nothing to do (a tick while another instance or a reader is at it skips);
+ * - ocds-harvest (HARVEST_CRON): every harvest source, from its cursor (one harvest of a source at a time, across
+ *   instances). Not awaited when the service stops: a harvest resumes from the page it had not finished.
+ */
+@Injectable()
+export class ScheduledJobs implements OnApplicationBootstrap {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly cron: CronTasks,
+    private readonly derived: DerivedDataService,
+    private readonly harvest: HarvestService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.cron.schedule({
+      name: 'delivery-rebuild',
+      cron: this.config.delivery.rebuildCron,
+      atStart: true,
+      run: () => this.derived.ensureDeliveryCurrent(),
+    });
+    this.cron.schedule({
+      name: 'quality-outliers',
+      cron: this.config.quality.outlierCron,
+      run: () => this.derived.ensureOutliersCurrent({ wait: false }),
+      report: (measures) => (measures.length > 0 ? { msg: 'outliers recomputed', measures: measures.length } : undefined),
+    });
+    this.cron.schedule({ name: 'ocds-harvest', cron: this.config.harvest.cron, awaitOnShutdown: false, run: () => this.harvest.runAll() });
+  }
+}

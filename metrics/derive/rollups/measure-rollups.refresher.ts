@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import type { Session } from '../../platform/session';
+import { moveLevel, negatedRows, replaceLevel } from '../levels';
+import { CONTRACT_COLUMNS_READ, type Changes, type Refresher } from '../refresher';
+
+/** The £ columns of the measure rollups and the factor each multiplies the quantity by. */
+const MONEY = [
+  ['nominal_gbp', 'nominal_per_unit'],
+  ['real_gbp', 'real_per_unit'],
+  ['net_gbp', 'net_per_unit'],
+  ['pv_gbp', 'pv_per_unit'],
+] as const;
+
+/** Sector as a join key: hashable, with no sector as ''. */
+const SECTOR_KEY = (alias: string) => `coalesce(${alias}.sector, '')`;
+const sameGroup = (a: string, b: string) => `${a}.authority_id = ${b}.authority_id and ${SECTOR_KEY(a)} = ${SECTOR_KEY(b)}`;
+/** The factors of the rows `alias` (measure_id, quarter): £ per unit for the quarter's calendar year. */
+const factor = (alias: string) =>
+  `left join valuation_factors f on f.measure_id = ${alias}.measure_id and f.year = extract(year from ${alias}.quarter)::int`;
+
+/**
+ * The cells of every latest outcome of `from` (aliases o: outcomes, c: contracts): quantity, £ (the summed quantity
+ * times the measure's factor for the quarter's year: exact), returns, contracts and demo returns.
+ */
+function cells(from: string): string {
+  return `select x.authority_id, x.sector, x.measure_id, x.quarter, x.quantity, ${MONEY.map(([c, f]) => `x.quantity * f.${f} as ${c}`).join(', ')},
+      x.outcome_count, x.contract_count, x.demo_count
+    from (
+      select c.authority_id, c.sector, o.measure_id, date_trunc('quarter', o.period_end)::date as quarter, sum(o.quantity_canonical) as quantity,
+        count(*) as outcome_count, count(distinct o.contract_id) as contract_count, count(*) filter (where o.is_demo) as demo_count
+      from ${from}
+      group by 1, 2, 3, 4) x
+    ${factor('x')}`;
+}
+
+/**
+ * The measure rollups (measure_cells and every coarser level of it), moved by the outcome revisions a batch added or
+ * retired: a cell's quantity, £ and returns by their signed sums; its contract count by the contracts that gained or
+ * lost their presence in it (looked up only in cells that held something before: in a new cell every contract is
+ * new). The cells of an authority and sector whose contracts moved or were deleted are recomputed whole from the raw
+ * rows (their difference is what they hold now less what they held). Work follows the batch, not the tables.
+ */
+@Injectable()
+export class MeasureRollupsRefresher implements Refresher {
+  readonly name = 'cells';
+
+  async refresh(s: Session, changes: Changes): Promise<void> {
+    if (changes.outcomes === 0 && changes.contracts === 0) return;
+    // authority and sector groups recomputed whole: their contracts were deleted, or moved to another group
+    const moved = `op = 'delete' or (op = 'update' and changed && '{${CONTRACT_COLUMNS_READ.cells.join(',')}}'::text[])`;
+    await s.query(
+      `create temp table cells_regroup on commit drop as
+       select old_authority_id as authority_id, old_sector as sector from changes_contracts where ${moved}
+       union select new_authority_id, new_sector from changes_contracts where op = 'update' and new_authority_id is not null and (${moved})`,
+    );
+    // every other change, with its contract's authority and sector (a contract deleted since is in a group above)
+    await s.query(
+      `create temp table cells_changes on commit drop as
+       select c.authority_id, c.sector, x.contract_id, x.measure_id, date_trunc('quarter', x.period_end)::date as quarter, x.quantity, x.sign, x.is_demo
+       from changes_outcomes x join contracts c on c.id = x.contract_id
+       where not exists (select 1 from cells_regroup g where ${sameGroup('g', 'c')})`,
+    );
+    await s.query('analyze cells_changes');
+    // the cells touched, and whether each held anything before
+    await s.query(
+      `create temp table cells_touched on commit drop as
+       select t.authority_id, t.sector, t.measure_id, t.quarter, r.authority_id is not null as held
+       from (select distinct authority_id, sector, measure_id, quarter from cells_changes) t
+       left join measure_rollups r on ${sameGroup('r', 't')} and r.measure_id = t.measure_id and r.quarter = t.quarter`,
+    );
+    await moveLevel(
+      s,
+      'measure_cells',
+      `${cells('cells_regroup g join contracts c on ' + sameGroup('c', 'g') + ' join outcomes o on o.contract_id = c.id and o.is_latest')}
+       union all
+       select ${negatedRows('measure_cells', 'r')} from measure_rollups r join cells_regroup g on ${sameGroup('r', 'g')}
+       union all
+       ${this.moves()}`,
+    );
+    await s.query('drop table cells_regroup, cells_changes, cells_touched');
+  }
+
+  /**
+   * The difference the outcome changes make to their cells. A contract's presence in a cell: how many of its latest
+   * outcomes are there now, and how many there were (now less the batch's net change); in a cell that held nothing
+   * before, none were.
+   */
+  private moves(): string {
+    return `select r.authority_id, r.sector, r.measure_id, r.quarter, r.quantity,
+        ${MONEY.map(([, f]) => `r.quantity * f.${f}`).join(', ')}, r.outcome_count, coalesce(p.contract_count, 0), r.demo_count
+      from (
+        select authority_id, sector, measure_id, quarter, sum(sign * quantity) as quantity, sum(sign) as outcome_count,
+          sum(case when is_demo then sign else 0 end) as demo_count
+        from cells_changes group by 1, 2, 3, 4
+      ) r
+      left join (
+        select p.authority_id, p.sector, p.measure_id, p.quarter,
+          sum(case when not t.held then (p.net > 0)::int else (now.n > 0)::int - ((now.n - p.net) > 0)::int end) as contract_count
+        from (
+          select authority_id, sector, measure_id, quarter, contract_id, sum(sign) as net from cells_changes group by 1, 2, 3, 4, 5
+        ) p
+        join cells_touched t on ${sameGroup('t', 'p')} and t.measure_id = p.measure_id and t.quarter = p.quarter
+        left join lateral (
+          select count(*) as n from outcomes o where t.held and o.contract_id = p.contract_id and o.measure_id = p.measure_id and o.is_latest
+            and o.period_end >= p.quarter and o.period_end < p.quarter + interval '3 months'
+        ) now on true
+        group by 1, 2, 3, 4
+      ) p on ${sameGroup('p', 'r')} and p.measure_id = r.measure_id and p.quarter = r.quarter
+      ${factor('r')}`;
+  }
+
+  async rebuild(s: Session): Promise<void> {
+    await replaceLevel(s, 'measure_cells', cells('outcomes o join contracts c on c.id = o.contract_id where o.is_latest'));
+  }
+
+  /** The £ of every cell of these measures from the current factors (proxy values or deflators changed). */
+  async reprice(s: Session, measureIds: number[]): Promise<void> {
+    if (measureIds.length === 0) return;
+    await s.query(
+      `update measure_rollups r set ${MONEY.map(([c, f]) => `${c} = r.quantity * f.${f}`).join(', ')}
+       from valuation_factors f
+       where r.measure_id = any($1::int[]) and f.measure_id = r.measure_id and f.year = extract(year from r.quarter)::int`,
+      [measureIds],
+    );
+    await s.query(
+      `update measure_rollups r set ${MONEY.map(([c]) => `${c} = null`).join(', ')}
+       where r.measure_id = any($1::int[]) and not exists (
+         select 1 from valuation_factors f where f.measure_id = r.measure_id and f.year = extract(year from r.quarter)::int)`,
+      [measureIds],
+    );
+  }
+}

@@ -1,0 +1,84 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { METRICS_OPTIONS, type MetricsOptions } from '../../platform/options';
+import type { BatchRecord } from '../imports/imports.repository';
+import { ImportsService } from '../imports/imports.service';
+import { contractsPerRegionFor, demoFiles } from './demo-data';
+import { DemoRepository } from './demo.repository';
+
+export interface DemoLoadOptions {
+  /** Outcome rows wanted (roughly); or contracts per region. */
+  outcomes?: number;
+  contractsPerRegion?: number;
+  seed?: number;
+  /** Quarters are reported up to the one that starts on this date (default: the current quarter). */
+  reportUntil?: string;
+  onProgress?: (message: string) => void;
+}
+
+export interface DemoLoadResult {
+  contracts: BatchRecord;
+  commitments: BatchRecord;
+  outcomes: BatchRecord;
+}
+
+/** Contracts per region of the demo loaded into an empty database at first start (about 5,000 outcome rows). */
+export const STARTUP_DEMO_CONTRACTS_PER_REGION = 30;
+
+function currentQuarterStart(now = new Date()): string {
+  return new Date(Date.UTC(now.getUTCFullYear(), Math.floor(now.getUTCMonth() / 3) * 3, 1)).toISOString().slice(0, 10);
+}
+
+/**
+ * The demo dataset: generated over the real authorities in the database and sent through the import path (the same
+ * runner the HTTP imports use), as three demo batches. Loaded once into an empty database at start when configured
+ * (DEMO_DATA), and on demand (`npm run demo`).
+ */
+@Injectable()
+export class DemoService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Demo');
+
+  constructor(
+    @Inject(METRICS_OPTIONS) private readonly options: MetricsOptions,
+    private readonly demo: DemoRepository,
+    private readonly imports: ImportsService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.options.demoOnEmpty || (await this.demo.anyContract())) return;
+    const started = Date.now();
+    await this.load({ contractsPerRegion: STARTUP_DEMO_CONTRACTS_PER_REGION, onProgress: (msg) => this.logger.log(msg) });
+    this.logger.log({ msg: 'demo data loaded (labelled demo; DEMO_DATA=false skips it)', ms: Date.now() - started });
+  }
+
+  async load(options: DemoLoadOptions = {}): Promise<DemoLoadResult> {
+    const authorities = await this.demo.authorities();
+    const regions = new Set(authorities.map((a) => a.region ?? 'Central government')).size;
+    const contractsPerRegion = options.contractsPerRegion ?? contractsPerRegionFor(options.outcomes ?? 5000, regions);
+    const files = demoFiles(authorities, {
+      seed: options.seed ?? 2026,
+      contractsPerRegion,
+      reportUntil: options.reportUntil ?? currentQuarterStart(),
+    });
+    const say = options.onProgress ?? (() => undefined);
+    say(`demo data: ${files.counts.contracts} contracts, ${files.counts.commitments} commitments, about ${files.counts.outcomes} outcome rows`);
+    const send = async (kind: 'contracts' | 'commitments' | 'outcomes', lines: () => Generator<string>) => {
+      const { batch } = await this.imports.run({
+        kind,
+        mode: 'strict',
+        contentType: 'text/csv',
+        fileName: `demo-${kind}.csv`,
+        stream: Readable.from(lines()),
+        sender: { keyId: null, allowed: null },
+        isDemo: true,
+      });
+      say(`demo ${kind}: batch ${batch.id} ${batch.status}, ${batch.rows_inserted} rows`);
+      return batch;
+    };
+    return {
+      contracts: await send('contracts', files.contracts),
+      commitments: await send('commitments', files.commitments),
+      outcomes: await send('outcomes', files.outcomes),
+    };
+  }
+}
