@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { DomainError } from '../../metrics/platform/errors';
-import type { RowFilterQuery } from '../../metrics/read/row-filter';
+import type { ReadFilterQuery } from '../../metrics/reference/read-filter/read-filter';
 import { CONTENT_TYPES, EXPORT_FORMATS, exportWriter, type ExportFormat } from '../../metrics/read/exports/export-writers';
 import type { RowDataset } from '../../metrics/read/exports/exports.repository';
 import { ExportsService, type PreparedExport } from '../../metrics/read/exports/exports.service';
@@ -43,7 +43,7 @@ export class ExportsApiService {
 
   constructor(private readonly exports: ExportsService) {}
 
-  async rows(dataset: RowDataset, extension: string, query: RowFilterQuery, res: Response): Promise<void> {
+  async rows(dataset: RowDataset, extension: string, query: ReadFilterQuery, res: Response): Promise<void> {
     const format = exportFormat(extension);
     await this.send(dataset, format, await this.exports.rows(dataset, query), res);
   }

@@ -1,15 +1,14 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { FRAMEWORK_SPEC } from '../../metrics/read/query-params';
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { INDICATOR_BASES, INDICATOR_DIMENSIONS, PERIOD_TYPES } from '../../metrics/read/indicators/indicators.repository';
-import type { ImplementationQuery } from '../../metrics/read/indicators/indicators.service';
+import { INDICATOR_FILTERS, type ImplementationQuery } from '../../metrics/read/indicators/indicators.service';
+import { ReadFilterDto } from '../http/read-filter.dto';
 
 const list = (description: string) =>
   ApiPropertyOptional({ description: `${description}; several as a comma-separated list or repeated`, type: String });
-const PERIOD = /^(\d{4}|\d{4}-Q[1-4]|\d{4}-\d{2}|FY\d{4}-\d{2})$/i;
 
-/** The groupings and filters of the implementation indicators (also taken by their export). */
-export class ImplementationQueryDto implements ImplementationQuery {
+/** The grouping, periods and basis of the implementation indicators; with their filters, ImplementationQueryDto. */
+class ImplementationOptions {
   @list(`Group rows by any of ${INDICATOR_DIMENSIONS.join(', ')} (department: the parent department of a central body; period: see period_type)`)
   @IsOptional()
   @IsString({ each: true })
@@ -21,34 +20,14 @@ export class ImplementationQueryDto implements ImplementationQuery {
   @IsIn(PERIOD_TYPES as unknown as string[], { message: `period_type must be one of ${PERIOD_TYPES.join(', ')}` })
   period_type?: string;
 
-  @list('Authority code (GSS, GB-GOR-...)') @IsOptional() @IsString({ each: true }) @MaxLength(10000, { each: true }) authority?: string | string[];
-  @list('Authority kind, e.g. local_authority, central_department') @IsOptional() @IsString({ each: true }) @MaxLength(500, { each: true }) kind?: string | string[];
-  @list('Region, e.g. North West') @IsOptional() @IsString({ each: true }) @MaxLength(500, { each: true }) region?: string | string[];
-  @list('Nation: England, Scotland, Wales, Northern Ireland') @IsOptional() @IsString({ each: true }) @MaxLength(200, { each: true }) nation?: string | string[];
-  @list('Department code (a central department: the department and the bodies under it)') @IsOptional() @IsString({ each: true }) @MaxLength(2000, { each: true }) department?: string | string[];
-  @list('Sector: CPV division, e.g. 85') @IsOptional() @IsString({ each: true }) @MaxLength(500, { each: true }) sector?: string | string[];
-
-  @ApiPropertyOptional({ description: 'First period: 2025, 2025-Q1, 2025-04 or FY2025-26 (contracts by award quarter; social value by the quarter of the period end)' })
-  @IsOptional()
-  @Matches(PERIOD, { message: 'from must be a year (2025), a quarter (2025-Q1), a month (2025-04) or a financial year (FY2025-26)' })
-  from?: string;
-
-  @ApiPropertyOptional({ description: 'Last period, same forms as from' })
-  @IsOptional()
-  @Matches(PERIOD, { message: 'to must be a year (2025), a quarter (2025-Q1), a month (2025-04) or a financial year (FY2025-26)' })
-  to?: string;
-
   @ApiPropertyOptional({ enum: INDICATOR_BASES, default: 'net', description: 'Basis of every £: nominal, real (base-year prices) or net (of deadweight, displacement, attribution)' })
   @IsOptional()
   @IsIn(INDICATOR_BASES as unknown as string[], { message: `basis must be one of ${INDICATOR_BASES.join(', ')}` })
   basis?: string;
-
-  @ApiPropertyOptional({ description: 'Framework code or code@version; default: the default framework. £ are within one framework version' })
-  @IsOptional()
-  @IsString()
-  @Matches(FRAMEWORK_SPEC, { message: 'framework must be a code or code@version' })
-  framework?: string;
 }
+
+/** The groupings and filters of the implementation indicators (also taken by their export). */
+export class ImplementationQueryDto extends IntersectionType(PickType(ReadFilterDto, INDICATOR_FILTERS), ImplementationOptions) implements ImplementationQuery {}
 
 class RatingThresholdsDto {
   @ApiProperty({ example: '0.95' }) good!: string;

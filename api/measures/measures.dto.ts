@@ -1,45 +1,22 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { FRAMEWORK_SPEC } from '../../metrics/read/query-params';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { DIMENSION_NAMES } from '../../metrics/read/measures/measures.repository';
-import type { SummaryQuery } from '../../metrics/read/measures/measures.service';
+import { SUMMARY_FILTERS, type SummaryQuery } from '../../metrics/read/measures/measures.service';
+import { ReadFilterDto } from '../http/read-filter.dto';
 import { BASES } from '../../metrics/derive/valuation/valuation';
 
 const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 const list = (description: string) =>
   ApiPropertyOptional({ description: `${description}; several as a comma-separated list or repeated`, type: String });
 
-/** The filters and groupings of the measures summary (also taken by its export). */
-export class SummaryQueryDto implements SummaryQuery {
+/** The grouping, basis and options of the measures summary; with its filters, SummaryQueryDto (also taken by its export). */
+class SummaryOptions {
   @list(`Group rows by any of ${DIMENSION_NAMES.join(', ')} (fy: UK financial year April-March)`)
   @IsOptional()
   @IsString({ each: true })
   @MaxLength(200, { each: true })
   group_by?: string | string[];
-
-  @list('Authority code (GSS, GB-GOR-...)') @IsOptional() @IsString({ each: true }) @MaxLength(2000, { each: true }) authority?: string | string[];
-  @list('Authority kind, e.g. local_authority') @IsOptional() @IsString({ each: true }) @MaxLength(500, { each: true }) kind?: string | string[];
-  @list('Region, e.g. North West') @IsOptional() @IsString({ each: true }) @MaxLength(500, { each: true }) region?: string | string[];
-  @list('Nation: England, Scotland, Wales, Northern Ireland') @IsOptional() @IsString({ each: true }) @MaxLength(200, { each: true }) nation?: string | string[];
-  @list('Sector: CPV division, e.g. 85') @IsOptional() @IsString({ each: true }) @MaxLength(500, { each: true }) sector?: string | string[];
-  @list('Theme code of the framework, e.g. T2') @IsOptional() @IsString({ each: true }) @MaxLength(500, { each: true }) theme?: string | string[];
-  @list('Measure code, e.g. SVM-EMP-LOCAL-FTE') @IsOptional() @IsString({ each: true }) @MaxLength(2000, { each: true }) measure?: string | string[];
-  @list('Category: local_economic, social, environmental') @IsOptional() @IsString({ each: true }) @MaxLength(200, { each: true }) category?: string | string[];
-
-  @ApiPropertyOptional({ description: 'First period: 2025, 2025-Q1, 2025-04 or FY2025-26 (by the quarter of the period end)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(20)
-  from?: string;
-
-  @ApiPropertyOptional({ description: 'Last period, same forms as from' }) @IsOptional() @IsString() @MaxLength(20) to?: string;
-
-  @ApiPropertyOptional({ description: 'Framework code or code@version; default: the default framework. £ totals are within one framework version' })
-  @IsOptional()
-  @IsString()
-  @Matches(FRAMEWORK_SPEC, { message: 'framework must be a code or code@version' })
-  framework?: string;
 
   @ApiPropertyOptional({ enum: BASES, default: 'real', description: 'nominal, real (base-year prices), net (of deadweight, displacement, attribution) or pv (present value)' })
   @IsOptional()
@@ -68,6 +45,8 @@ export class SummaryQueryDto implements SummaryQuery {
   @IsBoolean()
   explain?: boolean;
 }
+
+export class SummaryQueryDto extends IntersectionType(PickType(ReadFilterDto, SUMMARY_FILTERS), SummaryOptions) implements SummaryQuery {}
 
 class SummaryFrameworkDto {
   @ApiProperty() code!: string;

@@ -3,7 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { FEATURE_NAMES, type FeatureName } from '../../metrics/read/peers/peer-features';
 import { DEFAULT_K, MAX_K, PEER_METHODS, PEER_SCOPES, type PeerMethod, type PeerQuery, type PeerScope } from '../../metrics/read/peers/peers.service';
-import { toList } from '../../metrics/read/query-params';
+import { toList } from '../../metrics/reference/read-filter/read-filter';
 import { CLUSTER_SCHEMES, type ClusterScheme } from '../../metrics/reference/reference-files';
 
 /** `a,b` or repeated into a list, as every list parameter is read. */

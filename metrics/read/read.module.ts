@@ -16,7 +16,6 @@ import { PeersRepository } from './peers/peers.repository';
 import { PeersService } from './peers/peers.service';
 import { QualityRepository } from './quality/quality.repository';
 import { QualityService } from './quality/quality.service';
-import { RowFilterRepository } from './row-filter';
 
 /**
  * Everything that is read: the measures summary, the implementation indicators, peers and benchmarks, data quality,
@@ -26,7 +25,6 @@ import { RowFilterRepository } from './row-filter';
 @Module({
   imports: [ReferenceModule, DeriveModule],
   providers: [
-    RowFilterRepository,
     MeasuresRepository,
     MeasuresService,
     IndicatorsRepository,

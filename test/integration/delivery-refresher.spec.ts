@@ -3,7 +3,8 @@ import type { Knex } from 'knex';
 import { knexSession } from '../../metrics/platform/session';
 import { DeliveryRefresher } from '../../metrics/derive/delivery/delivery.refresher';
 import { DerivedDataService } from '../../metrics/derive/derived-data.service';
-import { DEFAULT_RATING_THRESHOLDS, measureDelivery, overallRating, quarterStart, type Rating } from '../../metrics/derive/valuation/delivery';
+import { DEFAULT_RATING_THRESHOLDS, measureDelivery, overallRating, type Rating } from '../../metrics/derive/valuation/delivery';
+import { quarterStart } from '../../metrics/platform/periods';
 import { metricsContext } from '../support/metrics-context';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 

@@ -6,13 +6,12 @@ import {
   deliveryRatio,
   elapsedDays,
   expectedToDate,
-  lastClosedQuarterEnd,
   measureDelivery,
   overallRating,
   parseRatingThresholds,
   periodDays,
-  quarterStart,
 } from '../../metrics/derive/valuation/delivery';
+import { lastClosedQuarterEnd, quarterStart } from '../../metrics/platform/periods';
 
 const T = DEFAULT_RATING_THRESHOLDS;
 

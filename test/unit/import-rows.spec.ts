@@ -1,4 +1,5 @@
-import { checkRow, parseDate, parsePeriod, stageLine } from '../../metrics/ingest/imports/import-rows';
+import { checkRow, parseDate, stageLine } from '../../metrics/ingest/imports/import-rows';
+import { parsePeriod } from '../../metrics/platform/periods';
 
 describe('row checks of imports', () => {
   it('reads periods: calendar quarters, months and UK financial years', () => {

@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Session } from '../../platform/session';
 import { moveLevel, replaceLevel } from '../levels';
+import { LAST_CLOSED_QUARTER_SQL, quarterStart } from '../../platform/periods';
 import { CONTRACT_COLUMNS_READ, contractsUpdatedIn, type Changes, type Refresher } from '../refresher';
-import { DEFAULT_RATING_THRESHOLDS, quarterStart, type RatingThresholds } from '../valuation/delivery';
-
-/** The end of the last closed calendar quarter, by the database's clock. */
-export const LAST_CLOSED_QUARTER_SQL = `(date_trunc('quarter', current_date::timestamp)::date - 1)`;
+import { DEFAULT_RATING_THRESHOLDS, type RatingThresholds } from '../valuation/delivery';
 
 /**
  * Quantity to date of [start, end] as of $1: qty x elapsed days / days, rounded to 6 places (the rule of

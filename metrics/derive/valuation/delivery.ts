@@ -135,21 +135,6 @@ export function overallRating(ratings: readonly Rating[]): Rating {
   return ratings.reduce<Rating>((worst, r) => (SEVERITY[r] < SEVERITY[worst] ? r : worst), 'other');
 }
 
-/** The last day of the last calendar quarter that has ended by `today` (2026-11-22 -> 2026-09-30; 2026-10-01 -> 2026-09-30). */
-export function lastClosedQuarterEnd(today: string): string {
-  const y = Number(today.slice(0, 4));
-  const m = Number(today.slice(5, 7));
-  const quarterStartMonth = Math.floor((m - 1) / 3) * 3 + 1;
-  const end = new Date(Date.UTC(y, quarterStartMonth - 1, 0)); // day 0: the last day of the month before
-  return end.toISOString().slice(0, 10);
-}
-
-/** The first day of the calendar quarter holding `date`. */
-export function quarterStart(date: string): string {
-  const m = Number(date.slice(5, 7));
-  return `${date.slice(0, 4)}-${String(Math.floor((m - 1) / 3) * 3 + 1).padStart(2, '0')}-01`;
-}
-
 export interface CommitmentLine {
   measure: string;
   /** The measure's framework and version: a code names a measure only within one framework version. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { METRICS_OPTIONS, type MetricsOptions } from '../../platform/options';
+import { currentQuarterStart } from '../../platform/periods';
 import type { BatchRecord } from '../imports/imports.repository';
 import { ImportsService } from '../imports/imports.service';
 import { contractsPerRegionFor, demoFiles } from './demo-data';
@@ -24,10 +25,6 @@ export interface DemoLoadResult {
 
 /** Contracts per region of the demo loaded into an empty database at first start (about 5,000 outcome rows). */
 export const STARTUP_DEMO_CONTRACTS_PER_REGION = 30;
-
-function currentQuarterStart(now = new Date()): string {
-  return new Date(Date.UTC(now.getUTCFullYear(), Math.floor(now.getUTCMonth() / 3) * 3, 1)).toISOString().slice(0, 10);
-}
 
 /**
  * The demo dataset: generated over the real authorities in the database and sent through the import path (the same

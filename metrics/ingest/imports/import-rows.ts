@@ -1,3 +1,5 @@
+import { parsePeriod } from '../../platform/periods';
+
 /**
  * Row-local checks of import rows: each field read from text (CSV), JSON values or Arrow values into its normalised
  * text form, or a rejection naming the field. Pure functions; the checks that need the database (unknown contract or
@@ -92,33 +94,6 @@ export function parseDate(text: string): string | null {
   if (iso) return isoDate(Number(iso[1]), Number(iso[2]), Number(iso[3]));
   const uk = DATE_UK.exec(text);
   if (uk) return isoDate(Number(uk[3]), Number(uk[2]), Number(uk[1]));
-  return null;
-}
-
-const lastDay = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTCDate();
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** A period label into its first and last day: 2025-Q1 (Jan-Mar), 2025-04 (a month), FY2025-26 (Apr 2025-Mar 2026). */
-export function parsePeriod(text: string): { start: string; end: string } | null {
-  const t = text.trim().toUpperCase();
-  let m = /^(\d{4})-?Q([1-4])$/.exec(t);
-  if (m) {
-    const y = Number(m[1]);
-    const q = Number(m[2]);
-    const first = (q - 1) * 3 + 1;
-    return { start: `${y}-${pad(first)}-01`, end: `${y}-${pad(first + 2)}-${lastDay(y, first + 2)}` };
-  }
-  m = /^(\d{4})-(\d{2})$/.exec(t);
-  if (m && Number(m[2]) >= 1 && Number(m[2]) <= 12) {
-    const y = Number(m[1]);
-    const mo = Number(m[2]);
-    return { start: `${y}-${pad(mo)}-01`, end: `${y}-${pad(mo)}-${lastDay(y, mo)}` };
-  }
-  m = /^FY(\d{4})[-/](\d{2})$/.exec(t);
-  if (m && (Number(m[1]) + 1) % 100 === Number(m[2])) {
-    const y = Number(m[1]);
-    return { start: `${y}-04-01`, end: `${y + 1}-03-31` };
-  }
   return null;
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { invalidParameter, periodRange } from '../query-params';
+import { parseReadFilter } from '../../reference/read-filter/read-filter';
 import { PeersService, type PeerQuery, type PeerSet } from '../peers/peers.service';
 import { INDICATORS_SOURCE, type IndicatorsSource } from './indicators-source';
 import { benchmark, type IndicatorBenchmark } from './statistics';
@@ -39,12 +39,8 @@ export class BenchmarksService {
   ) {}
 
   async benchmark(code: string, query: BenchmarkQuery): Promise<BenchmarkResult> {
-    // the forms every period parameter takes; checked here so that a bad one is a 400 before any work
-    const from = query.from ? periodRange(query.from, 'from') : undefined;
-    const to = query.to ? periodRange(query.to, 'to') : undefined;
-    if (from && to && from.start > to.end) {
-      throw invalidParameter('from', 'from must not be after to');
-    }
+    // the period as every read takes it; a bad one is a 400 before any work
+    parseReadFilter(query, ['from', 'to']);
     const { authorityId, peerIds, set } = await this.peers.resolve(code, query.peers);
     const values = await this.indicators.byAuthority({ from: query.from, to: query.to, authorityIds: [authorityId, ...peerIds] });
     const own = values.get(set.authority.code) ?? {};

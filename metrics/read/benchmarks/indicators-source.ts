@@ -4,9 +4,9 @@
  * authority has no data for an indicator. Injected by this token so benchmarks depend on the shape, not the class.
  */
 export interface IndicatorsFilter {
-  /** First quarter, e.g. 2025-Q1. */
+  /** First period, as the read filter takes it (2025, 2025-Q1, 2025-04, FY2025-26). */
   from?: string;
-  /** Last quarter, e.g. 2025-Q4. */
+  /** Last period, the same forms. */
   to?: string;
   authorityIds?: number[];
 }

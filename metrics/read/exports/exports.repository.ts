@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { KNEX } from '../../platform/tokens';
 import type { ExportColumn, ExportRow } from './export-writers';
-import { applyRowFilter, type FilterTarget, type RowFilter } from '../row-filter';
+import type { ResolvedFilter as RowFilter } from '../../reference/read-filter/read-filter';
+import { applyRowFilter, type FilterTarget } from '../row-filter';
 
 export const ROW_DATASETS = ['outcomes', 'commitments', 'contracts'] as const;
 export type RowDataset = (typeof ROW_DATASETS)[number];

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { IndicatorsService, type ImplementationQuery } from '../indicators/indicators.service';
 import { MeasuresService, type SummaryQuery } from '../measures/measures.service';
 import { DerivedDataService } from '../../derive/derived-data.service';
-import { RowFilterRepository, type RowFilterQuery } from '../row-filter';
+import { parseReadFilter, type ReadFilterQuery } from '../../reference/read-filter/read-filter';
+import { ReadFilterRepository } from '../../reference/read-filter/read-filter.repository';
+import { ROW_FILTERS } from '../row-filter';
 import { inferColumns, type ColumnType, type ExportColumn, type ExportRow } from './export-writers';
 import { DATASETS, ExportsRepository, type RowDataset } from './exports.repository';
 
@@ -55,16 +57,16 @@ export class ExportsService {
 
   constructor(
     private readonly repo: ExportsRepository,
-    private readonly filters: RowFilterRepository,
+    private readonly filters: ReadFilterRepository,
     private readonly derived: DerivedDataService,
     private readonly measures: MeasuresService,
     private readonly implementation: IndicatorsService,
   ) {}
 
   /** Resolves the filters (400/404 before anything is streamed) and returns the chunks to stream. */
-  async rows(dataset: RowDataset, query: RowFilterQuery): Promise<PreparedExport> {
+  async rows(dataset: RowDataset, query: ReadFilterQuery): Promise<PreparedExport> {
     const chunkRows = this.chunkRows;
-    const filter = await this.filters.resolve(query);
+    const filter = await this.filters.resolve(parseReadFilter(query, ROW_FILTERS));
     if (dataset === 'outcomes') await this.derived.ensureOutliersCurrent();
     const repo = this.repo;
     async function* chunks(): AsyncGenerator<ExportRow[], void, undefined> {

@@ -1,26 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
+import { PERIOD_TYPES, periodLabelSql, type PeriodType } from '../../platform/periods';
 import { KNEX } from '../../platform/tokens';
+import type { ResolvedFilter } from '../../reference/read-filter/read-filter';
 import { RATINGS } from '../../derive/valuation/delivery';
 
 export const INDICATOR_DIMENSIONS = ['authority', 'kind', 'region', 'nation', 'department', 'sector', 'period'] as const;
 export type IndicatorDimension = (typeof INDICATOR_DIMENSIONS)[number];
-export const PERIOD_TYPES = ['quarter', 'year', 'fy'] as const;
-export type PeriodType = (typeof PERIOD_TYPES)[number];
+export { PERIOD_TYPES, type PeriodType };
 export const INDICATOR_BASES = ['nominal', 'real', 'net'] as const;
 export type IndicatorBasis = (typeof INDICATOR_BASES)[number];
 
 /** The department of a central body: itself when it is a department, else its parent when that is one. */
+const DEPARTMENT_ID = `case when a.kind = 'central_department' then a.id when p.kind = 'central_department' then p.id end`;
 const DEPARTMENT = `case when a.kind = 'central_department' then a.code when p.kind = 'central_department' then p.code end`;
 const DEPARTMENT_NAME = `case when a.kind = 'central_department' then a.name when p.kind = 'central_department' then p.name end`;
-
-/** A period label of a quarter column: 2025-Q1, 2025, or FY2025-26 (April to March). */
-function periodLabel(q: string, type: PeriodType): string {
-  if (type === 'quarter') return `to_char(${q}, 'YYYY-"Q"Q')`;
-  if (type === 'year') return `extract(year from ${q})::int::text`;
-  const start = `(extract(year from ${q})::int - case when extract(month from ${q}) < 4 then 1 else 0 end)`;
-  return `'FY' || ${start}::text || '-' || lpad(((${start} + 1) % 100)::text, 2, '0')`;
-}
 
 /** Columns each dimension adds to a row (label columns after the key). */
 export const DIMENSION_COLUMNS: Readonly<Record<IndicatorDimension, readonly string[]>> = {
@@ -49,19 +43,12 @@ function dimension(d: IndicatorDimension, quarter: string, periodType: PeriodTyp
     case 'sector':
       return ['r.sector::text'];
     case 'period':
-      return [periodLabel(quarter, periodType)];
+      return [periodLabelSql(quarter, periodType)];
   }
 }
 
-export interface IndicatorFilter {
-  authorities?: string[];
-  authorityIds?: number[];
-  kinds?: string[];
-  regions?: string[];
-  nations?: string[];
-  departments?: string[];
-  sectors?: string[];
-  /** First day of the first quarter, and the last day of the last period (quarters are keyed by their first day). */
+/** The read filter of the indicators, by quarter: the first day of the first quarter, and the last day of the last period. */
+export interface IndicatorFilter extends Pick<ResolvedFilter, 'authorityIds' | 'kinds' | 'regions' | 'nations' | 'departmentIds' | 'sectors'> {
   fromQuarter?: string;
   toDate?: string;
 }
@@ -138,14 +125,6 @@ export type IndicatorSources = Record<IndicatorSource, DbRow[]>;
 export class IndicatorsRepository {
   constructor(@Inject(KNEX) private readonly knex: Knex) {}
 
-  /** Codes of those that are not authorities, and of those that are not central departments. */
-  async unknownCodes(authorities: string[], departments: string[]): Promise<{ authorities: string[]; departments: string[] }> {
-    const found = await this.knex('authorities').whereIn('code', [...authorities, ...departments]).select('code', 'kind');
-    const known = new Set(found.map((r: { code: string }) => r.code));
-    const departmentCodes = new Set(found.filter((r: { kind: string }) => r.kind === 'central_department').map((r: { code: string }) => r.code));
-    return { authorities: authorities.filter((c) => !known.has(c)), departments: departments.filter((c) => !departmentCodes.has(c)) };
-  }
-
   /** Population of authorities by code (null where unknown). */
   async populations(codes: string[]): Promise<Map<string, number | null>> {
     if (codes.length === 0) return new Map();
@@ -183,7 +162,7 @@ export class IndicatorsRepository {
         const inner = `select ${[...others.map((d, i) => `${d} as k${i}`), `r.${quarter} as q`, ...aggregates.map(([e, n]) => `${e} as ${n}`)].join(', ')}
           ${from} ${byNumber(others.length + 1)}`;
         let k = 0;
-        const dims = groupBy.flatMap((d) => (d === 'period' ? [periodLabel('x.q', periodType)] : dimensionSql(d, '', periodType).map(() => `x.k${k++}`)));
+        const dims = groupBy.flatMap((d) => (d === 'period' ? [periodLabelSql('x.q', periodType)] : dimensionSql(d, '', periodType).map(() => `x.k${k++}`)));
         sql = `select ${[...dims.map((d, i) => `${d} as g${i}`), ...aggregates.map(([, n]) => `sum(x.${n}) as ${n}`)].join(', ')}
           from (${inner}) x ${byNumber(dims.length)}`;
       } else if (!area && !authorityFilter) {
@@ -203,13 +182,13 @@ export class IndicatorsRepository {
       const outer = `select ${[...Array.from({ length: width }, (_, i) => `s.g${i}`), ...columns].join(', ')} from (${sql}) s`;
       return this.knex.raw(outer, bind as Knex.RawBinding[]).then((r: { rows: DbRow[] }) => r.rows);
     };
-    const authorityFilter = !!(filter.authorities?.length || filter.authorityIds?.length || filter.kinds?.length || filter.regions?.length
-      || filter.nations?.length || filter.departments?.length);
+    const authorityFilter = !!(filter.authorityIds?.length || filter.kinds?.length || filter.regions?.length
+      || filter.nations?.length || filter.departmentIds?.length);
     // by sector: the sector-level rollups; otherwise their sums over sectors (a few rows per authority and quarter).
     // The split of social value by sector without an authority or department: the measure rollups by area
     const bySector = groupBy.includes('sector') || !!filter.sectors?.length;
     const byArea = bySector && !groupBy.some((d) => d === 'authority' || d === 'department')
-      && !filter.authorities?.length && !filter.authorityIds?.length && !filter.departments?.length;
+      && !filter.authorityIds?.length && !filter.departmentIds?.length;
     const sum = (columns: string[]): Array<[string, string]> => columns.map((c) => [`sum(r.${c})`, c]);
     const social = (category: string): [string, string] => [
       bySector ? `coalesce(sum(r.${basis}_gbp) filter (where m.category = '${category}'), 0)` : `coalesce(sum(r.${category}_${basis}_gbp), 0)`,
@@ -267,12 +246,11 @@ export class IndicatorsRepository {
       clauses.push(`${column} = any(?::${type}[])`);
       bind.push(values);
     };
-    any('a.code', f.authorities);
     any('a.id', f.authorityIds, 'int');
     any(`${a}.kind`, f.kinds);
     any(`${a}.region`, f.regions);
     any(`${a}.nation`, f.nations);
-    any(`(${DEPARTMENT})`, f.departments);
+    any(`(${DEPARTMENT_ID})`, f.departmentIds, 'int');
     any('r.sector::text', f.sectors);
     if (f.fromQuarter) {
       clauses.push(`${quarter} >= ?::date`);

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AUTHORITY_KINDS, NATIONS } from '../../reference/authorities/authority-kinds';
 import type { IndicatorsFilter, IndicatorsSource } from '../benchmarks/indicators-source';
-import { CatalogueRepository } from '../../reference/catalogue/catalogue.repository';
-import { DomainError } from '../../platform/errors';
-import { invalidParameter, periodRange, resolveFramework, toList } from '../query-params';
+import { describeFilter, invalidParameter, parseReadFilter, quarterBounds, toList, type FilterField, type ReadFilterQuery } from '../../reference/read-filter/read-filter';
+import { ReadFilterRepository } from '../../reference/read-filter/read-filter.repository';
 import {
   deliveredInWindow,
   deliveryRatio,
@@ -12,7 +10,6 @@ import {
   measureDelivery,
   overallRating,
   QUANTITY_SCALE,
-  quarterStart,
   RATING_LABELS,
   RATINGS,
   type CommitmentLine,
@@ -37,19 +34,10 @@ import {
 } from './indicators.repository';
 
 /** An implementation indicators request as the API and the exports receive it (lists as arrays or comma-separated). */
-export interface ImplementationQuery {
+export interface ImplementationQuery extends ReadFilterQuery {
   group_by?: string | string[];
   period_type?: string;
-  authority?: string | string[];
-  kind?: string | string[];
-  region?: string | string[];
-  nation?: string | string[];
-  department?: string | string[];
-  sector?: string | string[];
-  from?: string;
-  to?: string;
   basis?: string;
-  framework?: string;
 }
 
 export type IndicatorValue = string | number | null;
@@ -69,7 +57,8 @@ export interface ImplementationResult {
   definitions: Record<string, string>;
 }
 
-const LIST_LIMIT = 500;
+/** The filters the indicators take (themes, measures and categories: not in the contract rollups). */
+export const INDICATOR_FILTERS: readonly FilterField[] = ['authority', 'kind', 'region', 'nation', 'department', 'sector', 'framework', 'from', 'to'];
 
 /** Ratios: numerator / denominator, each in the row as <name>_numerator and <name>_denominator. */
 const RATIOS = {
@@ -145,7 +134,7 @@ const ratio = (n: Dec, d: Dec): number | null => {
 export class IndicatorsService implements IndicatorsSource {
   constructor(
     private readonly repo: IndicatorsRepository,
-    private readonly catalogue: CatalogueRepository,
+    private readonly filters: ReadFilterRepository,
     private readonly derived: DerivedDataService,
   ) {}
 
@@ -159,8 +148,10 @@ export class IndicatorsService implements IndicatorsSource {
     if (!PERIOD_TYPES.includes(periodType)) throw invalid('period_type', `must be one of ${PERIOD_TYPES.join(', ')}`, query.period_type);
     const basis = (query.basis ?? 'net') as IndicatorBasis;
     if (!INDICATOR_BASES.includes(basis)) throw invalid('basis', `must be one of ${INDICATOR_BASES.join(', ')}`, query.basis);
-    const filter = await this.filter(query);
-    const framework = await resolveFramework(this.catalogue, query.framework);
+    const parsed = parseReadFilter(query, INDICATOR_FILTERS);
+    const framework = await this.filters.framework(parsed.framework);
+    const resolved = await this.filters.resolve(parsed);
+    const filter: IndicatorFilter = { ...resolved, ...quarterBounds(resolved) };
     const state = await this.derived.deliveryState();
 
     const groups = await this.figures(groupBy, periodType, filter, framework.id, basis);
@@ -183,7 +174,7 @@ export class IndicatorsService implements IndicatorsSource {
       currency: 'GBP',
       period_type: periodType,
       group_by: groupBy,
-      filters: Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)),
+      filters: describeFilter(parsed),
       rows,
       definitions: INDICATOR_DEFINITIONS,
     };
@@ -195,11 +186,9 @@ export class IndicatorsService implements IndicatorsSource {
    * sv_net_gbp_per_contract_gbp and sv_net_gbp_per_head.
    */
   async byAuthority(filter: IndicatorsFilter): Promise<Map<string, Record<string, number | null>>> {
-    const f: IndicatorFilter = { authorityIds: filter.authorityIds };
-    if (filter.from) f.fromQuarter = quarterStart(periodRange(filter.from, 'from').start);
-    if (filter.to) f.toDate = periodRange(filter.to, 'to').end;
+    const f: IndicatorFilter = { authorityIds: filter.authorityIds, ...quarterBounds(parseReadFilter(filter, ['from', 'to'])) };
     if (filter.authorityIds && filter.authorityIds.length === 0) return new Map();
-    const framework = await resolveFramework(this.catalogue, undefined);
+    const framework = await this.filters.framework(undefined);
     const groups = await this.figures(['authority'], 'quarter', f, framework.id, 'net');
     const populations = await this.repo.populations([...groups.values()].map((g) => String(g.labels.authority)));
     const out = new Map<string, Record<string, number | null>>();
@@ -269,37 +258,6 @@ export class IndicatorsService implements IndicatorsSource {
         measures: measures.map((m) => ({ ...m, rating_label: RATING_LABELS[m.rating] })),
       },
     };
-  }
-
-  private async filter(query: ImplementationQuery): Promise<IndicatorFilter> {
-    const filter: IndicatorFilter = {};
-    const lists: Array<[keyof IndicatorFilter, keyof ImplementationQuery, ((v: string) => boolean)?, string?]> = [
-      ['authorities', 'authority'],
-      ['kinds', 'kind', (v) => (AUTHORITY_KINDS as readonly string[]).includes(v), AUTHORITY_KINDS.join(', ')],
-      ['regions', 'region'],
-      ['nations', 'nation', (v) => (NATIONS as readonly string[]).includes(v), NATIONS.join(', ')],
-      ['departments', 'department'],
-      ['sectors', 'sector', (v) => /^\d{2}$/.test(v), 'two-digit CPV divisions'],
-    ];
-    for (const [key, param, valid, expected] of lists) {
-      const values = toList(query[param] as string | string[] | undefined);
-      if (!values) continue;
-      if (values.length > LIST_LIMIT) throw invalid(param, `takes at most ${LIST_LIMIT} values`);
-      const bad = valid ? values.find((v) => !valid(v)) : undefined;
-      if (bad !== undefined) throw invalid(param, `must be among ${expected} (got ${bad})`, bad);
-      (filter as Record<string, string[]>)[key] = values;
-    }
-    if (query.from) filter.fromQuarter = quarterStart(periodRange(query.from, 'from').start);
-    if (query.to) filter.toDate = periodRange(query.to, 'to').end;
-    if (filter.fromQuarter && filter.toDate && filter.fromQuarter > filter.toDate) throw invalid('from', 'is after to', query.from);
-    if (filter.authorities || filter.departments) {
-      const unknown = await this.repo.unknownCodes(filter.authorities ?? [], filter.departments ?? []);
-      if (unknown.authorities.length) throw new DomainError('not_found', `No authority ${unknown.authorities.join(', ')}`, { authority: unknown.authorities });
-      if (unknown.departments.length) {
-        throw new DomainError('not_found', `No central government department ${unknown.departments.join(', ')}`, { department: unknown.departments });
-      }
-    }
-    return filter;
   }
 
   /** The four sources of each group (each has at most one row per group), merged by the group's key. */

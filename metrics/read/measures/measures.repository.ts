@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
+import { periodLabelSql } from '../../platform/periods';
 import { KNEX } from '../../platform/tokens';
+import type { ResolvedFilter } from '../../reference/read-filter/read-filter';
 
 /**
  * The levels of the measure rollups a summary can read, finest first. Each holds the same sums; a read takes the
@@ -14,8 +16,7 @@ export const LEVELS = {
 export type Level = keyof typeof LEVELS;
 
 /** FY2025-26 runs from April 2025 to March 2026: the label of the financial year holding a quarter. */
-const FY_START = `(extract(year from r.quarter)::int - case when extract(month from r.quarter) < 4 then 1 else 0 end)`;
-const FY_LABEL = `'FY' || ${FY_START}::text || '-' || lpad(((${FY_START} + 1) % 100)::text, 2, '0')`;
+const FY_LABEL = periodLabelSql('r.quarter', 'fy');
 
 /** What a summary can be grouped by: the columns it shows and the SQL of each, on a level (`A`: where authority attributes are). */
 function dimensionSql(level: Level): Record<string, { select: string[]; group: string[] }> {
@@ -31,7 +32,7 @@ function dimensionSql(level: Level): Record<string, { select: string[]; group: s
     theme: { select: ['t.code as theme', 't.name as theme_name'], group: ['t.id'] },
     measure: { select: ['m.code as measure', 'm.name as measure_name', 'm.unit as unit'], group: ['m.id'] },
     category: { select: ['m.category as category'], group: ['m.category'] },
-    quarter: { select: [`to_char(r.quarter, 'YYYY-"Q"Q') as quarter`], group: ['r.quarter'] },
+    quarter: { select: [`${periodLabelSql('r.quarter', 'quarter')} as quarter`], group: ['r.quarter'] },
     year: { select: [`${year}::int as year`], group: [year] },
     fy: { select: [`${FY_LABEL} as fy`], group: [FY_LABEL] },
   };
@@ -48,18 +49,11 @@ export function dimensionColumns(d: Dimension): string[] {
 /** Dimensions that describe the authority (its area), and those the contract rollups have. */
 export const AREA_DIMENSIONS: Dimension[] = ['authority', 'kind', 'region', 'nation'];
 
-export interface SummaryFilter {
+/** The read filter of a summary, within one framework version (and through the crosswalk, when asked). */
+export interface SummaryFilter extends ResolvedFilter {
   frameworkId: number;
   /** Include other frameworks' measures that the crosswalk maps onto this framework's. */
   crosswalk?: boolean;
-  authorities?: string[];
-  kinds?: string[];
-  regions?: string[];
-  nations?: string[];
-  sectors?: string[];
-  themes?: string[];
-  measures?: string[];
-  categories?: string[];
   /** First day of the first quarter, and the last day of the period asked for (quarters are by their first day). */
   fromQuarter?: string;
   toDate?: string;
@@ -98,7 +92,7 @@ export class MeasuresRepository {
 
   /** The coarsest level that has what a summary groups and filters by. */
   static levelFor(groupBy: Dimension[], f: SummaryFilter): Level {
-    const authority = groupBy.includes('authority') || !!f.authorities?.length;
+    const authority = groupBy.includes('authority') || !!f.authorityIds?.length;
     const sector = groupBy.includes('sector') || !!f.sectors?.length;
     const quarter =
       groupBy.includes('quarter') || groupBy.includes('fy') || (!!f.fromQuarter && !f.fromQuarter.endsWith('-01-01')) || (!!f.toDate && !f.toDate.endsWith('-12-31'));
@@ -141,18 +135,18 @@ export class MeasuresRepository {
     const A = level === 'area' ? 'r' : 'a';
     const clauses = ['m.framework_id = ?'];
     bind.push(f.frameworkId);
-    const any = (column: string, values: string[] | undefined) => {
+    const any = (column: string, values: readonly unknown[] | undefined, type = 'text') => {
       if (!values?.length) return;
-      clauses.push(`${column} = any(?::text[])`);
+      clauses.push(`${column} = any(?::${type}[])`);
       bind.push(values);
     };
-    any('a.code', f.authorities);
+    any('a.id', f.authorityIds, 'int');
     any(`${A}.kind`, f.kinds);
     any(`${A}.region`, f.regions);
     any(`${A}.nation`, f.nations);
     any('r.sector', f.sectors);
-    any('t.code', f.themes);
-    any('m.code', f.measures);
+    any('t.id', f.themeIds, 'int');
+    any('m.id', f.measureIds, 'int');
     any('m.category', f.categories);
     if (level === 'authority_year') {
       if (f.fromQuarter) {
@@ -243,12 +237,12 @@ export class MeasuresRepository {
 
   private static areaWhere(f: SummaryFilter, bind: unknown[], alias = 'a'): string {
     const clauses = ['true'];
-    const any = (column: string, values: string[] | undefined) => {
+    const any = (column: string, values: readonly unknown[] | undefined, type = 'text') => {
       if (!values?.length) return;
-      clauses.push(`${alias}.${column} = any(?::text[])`);
+      clauses.push(`${alias}.${column} = any(?::${type}[])`);
       bind.push(values);
     };
-    any('code', f.authorities);
+    any('id', f.authorityIds, 'int');
     any('kind', f.kinds);
     any('region', f.regions);
     any('nation', f.nations);

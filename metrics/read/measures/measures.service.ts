@@ -1,26 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { AUTHORITY_KINDS, NATIONS } from '../../reference/authorities/authority-kinds';
-import { CatalogueRepository } from '../../reference/catalogue/catalogue.repository';
-import { quarterStart } from '../../derive/valuation/delivery';
+import { PERIOD_YEARS } from '../../platform/periods';
+import { describeFilter, invalidParameter, parseReadFilter, quarterBounds, toList, type FilterField, type ReadFilterQuery } from '../../reference/read-filter/read-filter';
+import { ReadFilterRepository } from '../../reference/read-filter/read-filter.repository';
 import { ValuationRepository, type MeasureValuationInput, type ValuationInputs } from '../../derive/valuation/valuation.repository';
 import { additionality, BASES, Dec, PRICE_SERIES, readIndex, rebaseFactor, unitValue, wellbeingUprating, type Basis } from '../../derive/valuation/valuation';
-import { invalidParameter, periodRange, resolveFramework, toList } from '../query-params';
 import { AREA_DIMENSIONS, dimensionColumns, DIMENSION_NAMES, MeasuresRepository, type DenominatorRow, type Dimension, type Level, type SummaryDbRow, type SummaryFilter } from './measures.repository';
 
 /** A summary request as the API and the exports receive it (lists as arrays or comma-separated text). */
-export interface SummaryQuery {
+export interface SummaryQuery extends ReadFilterQuery {
   group_by?: string | string[];
-  authority?: string | string[];
-  kind?: string | string[];
-  region?: string | string[];
-  nation?: string | string[];
-  sector?: string | string[];
-  theme?: string | string[];
-  measure?: string | string[];
-  category?: string | string[];
-  from?: string;
-  to?: string;
-  framework?: string;
   basis?: string;
   base_year?: number | string;
   crosswalk?: boolean;
@@ -66,8 +54,6 @@ export interface SummaryResult {
   definitions: Record<string, string>;
 }
 
-const LIST_LIMIT = 200;
-const CATEGORY_VALUES = ['local_economic', 'social', 'environmental'];
 
 export const SUMMARY_DEFINITIONS: Record<string, string> = {
   value_gbp: '£ of social value on the basis asked for (rounded to pence for display; explain=true gives the exact figure)',
@@ -86,6 +72,27 @@ export const SUMMARY_DEFINITIONS: Record<string, string> = {
 };
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+/** The filters the summary takes (department: not in the measure rollups' areas). */
+export const SUMMARY_FILTERS: readonly FilterField[] = ['authority', 'kind', 'region', 'nation', 'sector', 'theme', 'measure', 'category', 'framework', 'from', 'to'];
+
+/** The key of a row's group: its group columns k0, k1, ... */
+function groupKey(r: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (let i = 0; `k${i}` in r; i++) parts.push(String(r[`k${i}`]));
+  return parts.join('\u0001');
+}
+
+/** The totals over the rows: £ exactly summed then rounded, counts. */
+function totalsOf(rows: SummaryDbRow[]): SummaryResult['totals'] {
+  const valued = rows.filter((r) => r.value_gbp !== null);
+  return {
+    value_gbp: valued.length > 0 ? Number(valued.reduce((t, r) => t.plus(r.value_gbp!), new Dec(0)).toFixed(2)) : null,
+    returns: rows.reduce((n, r) => n + num(r.returns), 0),
+    contract_returns: rows.reduce((n, r) => n + num(r.contract_returns), 0),
+    unvalued_returns: rows.reduce((n, r) => n + num(r.unvalued_returns), 0),
+  };
+}
 const round = (v: string | null, dp: number): number | null => (v === null ? null : Number(new Dec(v).toFixed(dp)));
 
 /**
@@ -97,11 +104,40 @@ const round = (v: string | null, dp: number): number | null => (v === null ? nul
 export class MeasuresService {
   constructor(
     private readonly repo: MeasuresRepository,
-    private readonly catalogue: CatalogueRepository,
+    private readonly filters: ReadFilterRepository,
     private readonly valuation: ValuationRepository,
   ) {}
 
   async summary(query: SummaryQuery): Promise<SummaryResult> {
+    const { groupBy, basis, baseYear, framework, parsed, filter } = await this.request(query);
+    // the catalogue and price series: only to move values to another base year, or to explain them
+    const rebasing = basis !== 'nominal' && baseYear !== framework.base_price_year;
+    const inputs = rebasing || query.explain ? await this.valuation.inputs() : null;
+    const measures = inputs ? inputs.measures.filter((m) => m.framework_id === framework.id) : [];
+    const rebase = rebasing ? this.rebaseFactors(measures, inputs!, framework.base_price_year, baseYear) : null;
+    const [{ level, rows }, denominators] = await Promise.all([this.repo.summary(groupBy, filter, basis, rebase), this.denominators(groupBy, filter)]);
+    const explained = query.explain ? await this.explain(groupBy, filter, basis, baseYear, measures, inputs!) : undefined;
+    const quantityShown = groupBy.includes('measure') || parsed.measures?.length === 1;
+    const out = rows.map((r) => this.row(r, groupBy, quantityShown, denominators, explained));
+    return {
+      framework: { code: framework.code, version: framework.version, base_price_year: framework.base_price_year },
+      basis,
+      base_year: baseYear,
+      price_series: PRICE_SERIES,
+      currency: 'GBP',
+      group_by: groupBy,
+      crosswalk: filter.crosswalk ?? false,
+      filters: describeFilter(parsed),
+      quantity_shown: quantityShown,
+      level,
+      rows: out,
+      totals: totalsOf(rows),
+      definitions: SUMMARY_DEFINITIONS,
+    };
+  }
+
+  /** The request read and checked: its grouping, basis and base year, its framework, and its filter looked up. */
+  private async request(query: SummaryQuery) {
     const groupBy = (toList(query.group_by) ?? []) as Dimension[];
     for (const g of groupBy) {
       if (!DIMENSION_NAMES.includes(g)) {
@@ -111,122 +147,62 @@ export class MeasuresService {
     if (new Set(groupBy).size !== groupBy.length) throw invalidParameter('group_by', 'group_by names a dimension twice');
     const basis = (query.basis ?? 'real') as Basis;
     if (!BASES.includes(basis)) throw invalidParameter('basis', `basis must be one of ${BASES.join(', ')}`, query.basis);
-
-    const framework = await resolveFramework(this.catalogue, query.framework);
+    const parsed = parseReadFilter(query, SUMMARY_FILTERS);
+    const framework = await this.filters.framework(parsed.framework);
     const baseYear = query.base_year === undefined || query.base_year === '' ? framework.base_price_year : Number(query.base_year);
-    if (!Number.isInteger(baseYear) || baseYear < 1990 || baseYear > 2100) {
-      throw invalidParameter('base_year', 'base_year must be a year between 1990 and 2100', query.base_year);
+    if (!Number.isInteger(baseYear) || baseYear < PERIOD_YEARS.from || baseYear > PERIOD_YEARS.to) {
+      throw invalidParameter('base_year', `base_year must be a year between ${PERIOD_YEARS.from} and ${PERIOD_YEARS.to}`, query.base_year);
     }
+    const resolved = await this.filters.resolve(parsed);
+    const filter: SummaryFilter = { ...resolved, ...quarterBounds(resolved), frameworkId: framework.id, crosswalk: query.crosswalk ?? false };
+    return { groupBy, basis, baseYear, framework, parsed, filter };
+  }
 
-    const filter: SummaryFilter = { frameworkId: framework.id, crosswalk: query.crosswalk ?? false };
-    const lists: Array<[keyof SummaryFilter, keyof SummaryQuery, ((v: string) => boolean)?, string?]> = [
-      ['authorities', 'authority'],
-      ['kinds', 'kind', (v) => (AUTHORITY_KINDS as readonly string[]).includes(v), AUTHORITY_KINDS.join(', ')],
-      ['regions', 'region'],
-      ['nations', 'nation', (v) => (NATIONS as readonly string[]).includes(v), NATIONS.join(', ')],
-      ['sectors', 'sector', (v) => /^\d{2}$/.test(v), 'two-digit CPV divisions'],
-      ['themes', 'theme'],
-      ['measures', 'measure'],
-      ['categories', 'category', (v) => CATEGORY_VALUES.includes(v), CATEGORY_VALUES.join(', ')],
-    ];
-    for (const [key, param, valid, expected] of lists) {
-      const values = toList(query[param] as string | string[] | undefined);
-      if (!values) continue;
-      if (values.length > LIST_LIMIT) throw invalidParameter(param, `${param} takes at most ${LIST_LIMIT} values`);
-      const bad = valid ? values.find((v) => !valid(v)) : undefined;
-      if (bad !== undefined) throw invalidParameter(param, `${param}: ${bad} is not one of ${expected}`, bad);
-      (filter as unknown as Record<string, string[]>)[key] = values;
-    }
-    if (query.from) filter.fromQuarter = quarterStart(periodRange(query.from, 'from').start);
-    if (query.to) filter.toDate = periodRange(query.to, 'to').end;
-    if (filter.fromQuarter && filter.toDate && filter.fromQuarter > filter.toDate) {
-      throw invalidParameter('from', 'from is after to');
-    }
-
-    // the catalogue and price series: only to move values to another base year, or to explain them
-    const rebasing = basis !== 'nominal' && baseYear !== framework.base_price_year;
-    const inputs = rebasing || query.explain ? await this.valuation.inputs() : null;
-    const measures = inputs ? inputs.measures.filter((m) => m.framework_id === framework.id) : [];
-    const rebase = rebasing ? this.rebaseFactors(measures, inputs!, framework.base_price_year, baseYear) : null;
-    const [{ level, rows }, population, contractValue] = await Promise.all([
-      this.repo.summary(groupBy, filter, basis, rebase),
-      this.repo.population(groupBy, filter),
-      this.repo.contractValue(groupBy, filter),
-    ]);
-    const areaDims = groupBy.filter((d) => AREA_DIMENSIONS.includes(d));
-    const valueDims = groupBy.filter((d) => AREA_DIMENSIONS.includes(d) || d === 'sector');
+  /** Residents and awarded contract value of each row's area (and sectors), looked up by the row's labels. */
+  private async denominators(groupBy: Dimension[], filter: SummaryFilter) {
+    const [population, contractValue] = await Promise.all([this.repo.population(groupBy, filter), this.repo.contractValue(groupBy, filter)]);
     const lookup = (dims: Dimension[], list: DenominatorRow[]) => {
       const key = (r: Record<string, unknown>) => dims.map((d) => String(r[dimensionColumns(d)[0]])).join('\u0001');
-      const map = new Map(list.map((r) => [key(r), r]));
-      return (r: Record<string, unknown>) => map.get(key(r));
+      const map = new Map(list.map((r) => [key(r), r.value === null || r.value === undefined ? null : String(r.value)]));
+      return (r: Record<string, unknown>) => map.get(key(r)) ?? null;
     };
-    const populationOf = lookup(areaDims, population);
-    const contractValueOf = lookup(valueDims, contractValue);
-    const quantityShown = groupBy.includes('measure') || filter.measures?.length === 1;
-
-    const keyOf = (r: Record<string, unknown>) => {
-      const parts: string[] = [];
-      for (let i = 0; `k${i}` in r; i++) parts.push(String(r[`k${i}`]));
-      return parts.join('\u0001');
-    };
-    let explained: Map<string, ExplainItem[]> | undefined;
-    if (query.explain) explained = await this.explain(groupBy, filter, basis, baseYear, measures, inputs!, keyOf);
-
-    let total = new Dec(0);
-    let anyValue = false;
-    const totals = { value_gbp: null as number | null, returns: 0, contract_returns: 0, unvalued_returns: 0 };
-    const out = rows.map((r: SummaryDbRow) => {
-      const row: SummaryRow = {};
-      for (const g of groupBy) {
-        for (const name of dimensionColumns(g)) {
-          row[name] = r[name] === undefined || r[name] === null ? null : typeof r[name] === 'number' ? (r[name] as number) : String(r[name]);
-        }
-      }
-      const pop = populationOf(r);
-      const cv = contractValueOf(r);
-      const people = pop?.value === null || pop?.value === undefined ? null : String(pop.value);
-      const contractGbp = cv?.value === null || cv?.value === undefined ? null : String(cv.value);
-      if (r.value_gbp !== null) {
-        total = total.plus(r.value_gbp);
-        anyValue = true;
-      }
-      totals.returns += num(r.returns);
-      totals.contract_returns += num(r.contract_returns);
-      totals.unvalued_returns += num(r.unvalued_returns);
-      row.quantity = quantityShown ? round(r.quantity, 6) : null;
-      row.value_gbp = round(r.value_gbp, 2);
-      row.returns = num(r.returns);
-      row.contract_returns = num(r.contract_returns);
-      row.unvalued_returns = num(r.unvalued_returns);
-      row.demo_returns = num(r.demo_returns);
-      row.population = people === null ? null : num(people);
-      row.contract_value_gbp = round(contractGbp, 2);
-      row.value_per_contract_gbp =
-        r.value_gbp !== null && contractGbp !== null && !new Dec(contractGbp).isZero()
-          ? Number(new Dec(r.value_gbp).div(contractGbp).toSignificantDigits(6).toFixed())
-          : null;
-      row.value_per_head_gbp =
-        r.value_gbp !== null && people !== null && num(people) > 0 ? Number(new Dec(r.value_gbp).div(people).toFixed(4)) : null;
-      if (explained) row.explain = explained.get(keyOf(r)) ?? [];
-      return row;
-    });
-    totals.value_gbp = anyValue ? Number(total.toFixed(2)) : null;
-
     return {
-      framework: { code: framework.code, version: framework.version, base_price_year: framework.base_price_year },
-      basis,
-      base_year: baseYear,
-      price_series: PRICE_SERIES,
-      currency: 'GBP',
-      group_by: groupBy,
-      crosswalk: filter.crosswalk ?? false,
-      filters: Object.fromEntries(Object.entries({ ...filter, frameworkId: undefined, crosswalk: undefined }).filter(([, v]) => v !== undefined)),
-      quantity_shown: quantityShown,
-      level,
-      rows: out,
-      totals,
-      definitions: SUMMARY_DEFINITIONS,
+      population: lookup(groupBy.filter((d) => AREA_DIMENSIONS.includes(d)), population),
+      contractValue: lookup(groupBy.filter((d) => AREA_DIMENSIONS.includes(d) || d === 'sector'), contractValue),
     };
+  }
+
+  /** One row of the answer: its labels, figures rounded for display, normalisations, and what explains it. */
+  private row(
+    r: SummaryDbRow,
+    groupBy: Dimension[],
+    quantityShown: boolean,
+    denominators: { population: (r: SummaryDbRow) => string | null; contractValue: (r: SummaryDbRow) => string | null },
+    explained?: Map<string, ExplainItem[]>,
+  ): SummaryRow {
+    const row: SummaryRow = {};
+    for (const g of groupBy) {
+      for (const name of dimensionColumns(g)) {
+        row[name] = r[name] === undefined || r[name] === null ? null : typeof r[name] === 'number' ? (r[name] as number) : String(r[name]);
+      }
+    }
+    const people = denominators.population(r);
+    const contractGbp = denominators.contractValue(r);
+    row.quantity = quantityShown ? round(r.quantity, 6) : null;
+    row.value_gbp = round(r.value_gbp, 2);
+    row.returns = num(r.returns);
+    row.contract_returns = num(r.contract_returns);
+    row.unvalued_returns = num(r.unvalued_returns);
+    row.demo_returns = num(r.demo_returns);
+    row.population = people === null ? null : num(people);
+    row.contract_value_gbp = round(contractGbp, 2);
+    row.value_per_contract_gbp =
+      r.value_gbp !== null && contractGbp !== null && !new Dec(contractGbp).isZero()
+        ? Number(new Dec(r.value_gbp).div(contractGbp).toSignificantDigits(6).toFixed())
+        : null;
+    row.value_per_head_gbp = r.value_gbp !== null && people !== null && num(people) > 0 ? Number(new Dec(r.value_gbp).div(people).toFixed(4)) : null;
+    if (explained) row.explain = explained.get(groupKey(r)) ?? [];
+    return row;
   }
 
   /** Per measure: P(to)/P(from), and for wellbeing measures x (G(to)/G(from))^1.3 when real GDP per head is loaded. */
@@ -247,7 +223,6 @@ export class MeasuresService {
     baseYear: number,
     measures: MeasureValuationInput[],
     inputs: ValuationInputs,
-    keyOf: (r: Record<string, unknown>) => string,
   ): Promise<Map<string, ExplainItem[]>> {
     const byId = new Map(measures.map((m) => [m.id, m]));
     const names = new Map(
@@ -283,7 +258,7 @@ export class MeasuresService {
         per_unit_gbp: { nominal: v.nominal, real: v.real, net: v.net, pv: v.pv },
         value_gbp: perUnit === null ? null : new Dec(r.quantity).times(perUnit).toFixed(),
       };
-      const key = keyOf(r);
+      const key = groupKey(r);
       const list = out.get(key) ?? [];
       list.push(item);
       out.set(key, list);

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
+import { periodLabelSql } from '../../platform/periods';
 import { KNEX } from '../../platform/tokens';
-import { applyRowFilter, type RowFilter } from '../row-filter';
+import type { ResolvedFilter as RowFilter } from '../../reference/read-filter/read-filter';
+import { applyRowFilter } from '../row-filter';
 
 export const OUTCOME_CHECKS = ['outlier', 'duplicate_evidence', 'outside_contract'] as const;
 export const QUALITY_CHECKS = [...OUTCOME_CHECKS, 'missing_return'] as const;
@@ -134,7 +136,7 @@ export class QualityRepository {
         'cc.sector',
         'cc.start_date as contract_start',
         'cc.end_date as contract_end',
-        this.knex.raw(`to_char(gs.q, 'YYYY-"Q"Q') as quarter`),
+        this.knex.raw(`${periodLabelSql('gs.q', 'quarter')} as quarter`),
         this.knex.raw(`gs.q::date as quarter_start`),
         this.knex.raw(`(gs.q + interval '3 months' - interval '1 day')::date as quarter_end`),
       ])

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DerivedDataService } from '../../derive/derived-data.service';
-import { lastClosedQuarterEnd } from '../../derive/valuation/delivery';
-import { DomainError } from '../../platform/errors';
-import { RowFilterRepository, type RowFilterQuery } from '../row-filter';
+import { lastClosedQuarterEnd } from '../../platform/periods';
+import { invalidParameter, parseReadFilter, toList, type ReadFilterQuery } from '../../reference/read-filter/read-filter';
+import { ReadFilterRepository } from '../../reference/read-filter/read-filter.repository';
+import { ROW_FILTERS } from '../row-filter';
 import { OUTCOME_CHECKS, QUALITY_CHECKS, QualityRepository, type OutcomeCheck, type QualityCheck } from './quality.repository';
 import { MODIFIED_Z_FACTOR, OUTLIER_THRESHOLD } from '../../derive/quality/outliers';
 
-export interface QualityQuery extends RowFilterQuery {
+export interface QualityQuery extends ReadFilterQuery {
   /** checks: repeated, or comma-separated */
   check?: string | string[];
   /** The day closed quarters are judged on (default today, UTC) */
@@ -28,19 +29,15 @@ export const QUALITY_RULES = {
 export class QualityService {
   constructor(
     private readonly quality: QualityRepository,
-    private readonly filters: RowFilterRepository,
+    private readonly filters: ReadFilterRepository,
     private readonly derived: DerivedDataService,
   ) {}
 
   async list(query: QualityQuery) {
-    const filter = await this.filters.resolve(query);
-    const requested = (Array.isArray(query.check) ? query.check : query.check ? [query.check] : []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+    const filter = await this.filters.resolve(parseReadFilter(query, ROW_FILTERS));
+    const requested = toList(query.check) ?? [];
     const unknown = requested.find((c) => !(QUALITY_CHECKS as readonly string[]).includes(c));
-    if (unknown) {
-      throw new DomainError('invalid_parameter', `check must be one of ${QUALITY_CHECKS.join(', ')} (got "${unknown}")`, [
-        { field: 'check', message: 'unknown check' },
-      ]);
-    }
+    if (unknown) throw invalidParameter('check', `check: ${unknown} is not one of ${QUALITY_CHECKS.join(', ')}`, unknown);
     const checks: QualityCheck[] = requested.length > 0 ? QUALITY_CHECKS.filter((c) => requested.includes(c)) : [...QUALITY_CHECKS];
     const outcomeChecks = checks.filter((c): c is OutcomeCheck => (OUTCOME_CHECKS as readonly string[]).includes(c));
     const asOf = query.as_of ?? new Date().toISOString().slice(0, 10);
