@@ -51,23 +51,23 @@ describe('the service process on the embedded database', () => {
     expect(firstContracts).toBeGreaterThan(0);
   });
 
-  it('creates keys from the CLI while the service holds the data folder', () => {
-    const result = runCli(['keys', 'create', '--role', 'submitter', '--authority', 'E08000009', '--label', 'Trafford'], env);
+  it('creates keys from the CLI while the service holds the data folder', async () => {
+    const result = await runCli(['keys', 'create', '--role', 'submitter', '--authority', 'E08000009', '--label', 'Trafford'], env);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('Created submitter key');
     submitterKey = lastKey(result.stdout);
     expect(submitterKey).toMatch(/^svm_[a-z0-9]{8}_/);
-    const bad = runCli(['keys', 'create', '--role', 'submitter', '--authority', 'NOPE'], env);
+    const bad = await runCli(['keys', 'create', '--role', 'submitter', '--authority', 'NOPE'], env);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('unknown authority code(s): NOPE');
   });
 
   it('loads a licensed framework from the CLI while the service runs, and it is served at once', async () => {
-    const result = runCli(['frameworks', 'load', join(FIXTURES, 'fictional-licensed-framework.json')], env);
+    const result = await runCli(['frameworks', 'load', join(FIXTURES, 'fictional-licensed-framework.json')], env);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('Loaded example-licensed version 2025 (3 measures');
-    const again = runCli(['frameworks', 'load', join(FIXTURES, 'fictional-licensed-framework.json')], env);
+    const again = await runCli(['frameworks', 'load', join(FIXTURES, 'fictional-licensed-framework.json')], env);
     expect(again.stdout).toContain('Already loaded, unchanged');
     const served = await http(`${service!.url}/api/v1/frameworks/example-licensed`);
     expect(served.body.themes).toHaveLength(2);
@@ -75,16 +75,16 @@ describe('the service process on the embedded database', () => {
 
   it('imports an OCDS folder from the CLI while the service runs, a batch per file', async () => {
     const folder = join(__dirname, '..', 'fixtures', 'ocds', 'samples', 'uk-contracts-finder-2017', 'records');
-    const result = runCli(['ocds', 'import', folder], env);
+    const result = await runCli(['ocds', 'import', folder], env);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('11 file(s)');
     expect(result.stdout.match(/committed, 1 releases: 1 imported/g)).toHaveLength(11);
     const darlington = await http(`${service!.url}/api/v1/contracts/ocds-b5fd17-2c435b84-adc8-11e6-9901-0019b9f3037b`);
     expect(darlington.body).toMatchObject({ authority_code: 'E06000005', title: expect.any(String) });
-    const again = runCli(['ocds', 'import', folder], env);
+    const again = await runCli(['ocds', 'import', folder], env);
     expect(again.stdout.match(/0 imported, 1 already held/g)).toHaveLength(11);
-    const missing = runCli(['ocds', 'import', join(folder, 'nope.json')], env);
+    const missing = await runCli(['ocds', 'import', join(folder, 'nope.json')], env);
     expect([missing.status, missing.stderr]).toEqual([1, expect.stringContaining('No file or folder')]);
   });
 
@@ -138,23 +138,23 @@ describe('the service process on the embedded database', () => {
     expect(existsSync(lockPath(dataDir))).toBe(false);
   });
 
-  it('loads a CSV framework from the CLI while the service is stopped, naming bad rows', () => {
+  it('loads a CSV framework from the CLI while the service is stopped, naming bad rows', async () => {
     const args = ['--code', 'example-csv', '--framework-version', '1', '--name', 'Example', '--licence', 'Fictional', '--source', 'Tests', '--base-price-year', '2025'];
-    const ok = runCli(['frameworks', 'load', join(FIXTURES, 'fictional-licensed-framework.csv'), ...args], env);
+    const ok = await runCli(['frameworks', 'load', join(FIXTURES, 'fictional-licensed-framework.csv'), ...args], env);
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toContain('Loaded example-csv version 1 (3 measures');
-    const missing = runCli(['frameworks', 'load', join(FIXTURES, 'fictional-licensed-framework.csv')], env);
+    const missing = await runCli(['frameworks', 'load', join(FIXTURES, 'fictional-licensed-framework.csv')], env);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/code is required/);
-    const list = runCli(['frameworks', 'list'], env);
+    const list = await runCli(['frameworks', 'list'], env);
     expect(list.stdout).toContain('svm-open@2026.1 (default)  20 measures');
   });
 
-  it('creates and lists keys from the CLI while the service is stopped', () => {
-    const created = runCli(['keys', 'create', '--role', 'admin', '--json'], env);
+  it('creates and lists keys from the CLI while the service is stopped', async () => {
+    const created = await runCli(['keys', 'create', '--role', 'admin', '--json'], env);
     expect(created.status).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ role: 'admin', authorities: [] });
-    const list = runCli(['keys', 'list'], env);
+    const list = await runCli(['keys', 'list'], env);
     expect(list.status).toBe(0);
     expect(list.stdout.trim().split('\n')).toHaveLength(2);
     expect(list.stdout).toContain('submitter for E08000009  "Trafford"');
@@ -171,9 +171,9 @@ describe('the service process on the embedded database', () => {
     expect(userNames.map((n: { name: string }) => n.name).sort()).toEqual(['Trafford Borough', 'Trafford Metropolitan']);
     const write = await http(`${service.url}/api/v1/authorities/E08000009/names`, { key: submitterKey, json: { name: 'TMBC' } });
     expect(write.status).toBe(201);
-    const list = runCli(['keys', 'list', '--json'], env);
+    const list = await runCli(['keys', 'list', '--json'], env);
     expect(JSON.parse(list.stdout)).toHaveLength(2);
-    const down = runCli(['migrate', 'down'], env);
+    const down = await runCli(['migrate', 'down'], env);
     expect(down.status).toBe(1);
     expect(down.stderr).toMatch(/in use by service/);
     expect(await service.stop('SIGINT')).toBe(0);
@@ -181,7 +181,7 @@ describe('the service process on the embedded database', () => {
 
   it('keeps nothing of an import cut off by a crash, and marks its batch failed at the next start', async () => {
     service = await startService(env);
-    const key = lastKey(runCli(['keys', 'create', '--role', 'admin'], env).stdout);
+    const key = lastKey((await runCli(['keys', 'create', '--role', 'admin'], env)).stdout);
     const before = (await http(`${service.url}/api/v1/contracts?limit=1`)).body.page.total;
     const req = request(`${service.url}/api/v1/imports/contracts`, {
       method: 'POST',
@@ -237,7 +237,7 @@ describe('the service process on the embedded database', () => {
     service = await startService(env);
     expect((await http(`${service.url}/health`)).body.database.driver).toBe('postgres');
     expect((await http(`${service.url}/api/v1/authorities?nation=England&limit=1`)).body.page.total).toBe(332);
-    const created = runCli(['keys', 'create', '--role', 'submitter', '--authority', 'E08000009'], env);
+    const created = await runCli(['keys', 'create', '--role', 'submitter', '--authority', 'E08000009'], env);
     expect(created.status).toBe(0);
     const write = await http(`${service.url}/api/v1/authorities/E08000009/names`, {
       key: lastKey(created.stdout),
