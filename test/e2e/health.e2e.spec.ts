@@ -28,3 +28,20 @@ describe('GET /health when something is wrong', () => {
     expect(list.body.error.code).toBe('database_unavailable');
   });
 });
+
+describe('GET /', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('sends a browser opened at the root address to the API docs', async () => {
+    const res = await fetch(`${t.url}/`, { redirect: 'manual' });
+    await res.arrayBuffer();
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/docs');
+    const docs = await fetch(`${t.url}/docs`);
+    expect([docs.status, await docs.text()]).toEqual([200, expect.stringContaining('swagger-ui')]);
+  });
+});
