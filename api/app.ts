@@ -2,9 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule, type AppModuleOptions } from './app.module';
 import type { AppConfig } from './config/config';
-import type { DatabaseModuleOptions } from './database/database.module';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { closeConnectionsWhenStopping, ShutdownState } from './http/graceful-shutdown';
 import { csvTextBody, jsonBody } from './http/json-body';
@@ -20,7 +19,7 @@ sent as \`Authorization: Bearer <key>\` (401 without one, 403 when the key's rol
 export const HOME_PAGE = '/docs';
 
 /** Builds the HTTP application (not yet listening): body limits, validation, errors, auth, OpenAPI at /docs, / to it. */
-export async function createApp(config: AppConfig, database?: DatabaseModuleOptions): Promise<NestExpressApplication> {
+export async function createApp(config: AppConfig, database?: AppModuleOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, database), {
     bodyParser: false,
     bufferLogs: true,

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../metrics/platform/database';
-import { prepareDatabase } from '../../metrics/ingest/prepare';
 import { projectRoot } from '../../metrics/platform/project-root';
+import { metricsContext } from './metrics-context';
 import { databaseUrl, embeddedTemplatePath, serverUrl, templateDb } from './test-env';
 
 /**
@@ -29,7 +29,7 @@ export default async function globalSetup(): Promise<void> {
     }
     const template = await openDatabase({ databaseUrl: databaseUrl(serverUrl, templateDb()), dataDir: '' });
     try {
-      await prepareDatabase(template.knex);
+      await (await metricsContext(template, { prepare: { migrate: true, seed: true } })).close();
     } finally {
       await template.close();
     }
@@ -38,7 +38,7 @@ export default async function globalSetup(): Promise<void> {
 
   const template = await openDatabase({ dataDir: '', inMemory: true });
   try {
-    await prepareDatabase(template.knex);
+    await (await metricsContext(template, { prepare: { migrate: true, seed: true } })).close();
     const dump = await template.pglite!.dumpDataDir('none');
     writeFileSync(embeddedTemplatePath(), Buffer.from(await dump.arrayBuffer()));
   } finally {
