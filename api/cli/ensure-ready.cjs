@@ -60,8 +60,8 @@ function ensureInstalled() {
 function sources() {
   const found = {};
   const add = (file) => {
-    const stat = fs.statSync(file);
-    found[path.relative(ROOT, file).split(path.sep).join('/')] = `${stat.mtimeMs} ${stat.size}`;
+    const stat = fs.statSync(file, { throwIfNoEntry: false }); // none: deleted since it was listed
+    if (stat) found[path.relative(ROOT, file).split(path.sep).join('/')] = `${stat.mtimeMs} ${stat.size}`;
   };
   const walk = (dir) => {
     let entries;
