@@ -212,6 +212,37 @@ describe('imports of contracts, commitments and outcomes', () => {
     expect((await post('outcomes', fixture('outcomes.csv'), trafford, CSV, '?mode=loose')).status).toBe(400);
   });
 
+  it('goes on when a client leaves in the middle of an upload: the batch fails, nothing is kept, the service answers', async () => {
+    const { request } = await import('node:http');
+    const before = await http(`${t.url}/api/v1/imports?limit=100`, { key: admin });
+    const uploads: Array<[string, string, string]> = [
+      ['outcomes', 'text/csv', `contract,measure,period,quantity,unit\n${'A,B,2024-Q1,1,x\n'.repeat(100)}`],
+      ['ocds', 'application/json', `{"releases": [${'{"ocid": "ocds-x", "id": "1", "date": "2024-01-01T00:00:00Z"},'.repeat(100)}`],
+    ];
+    for (const [kind, type, body] of uploads) {
+      for (const delay of [0, 5, 20]) {
+        await new Promise<void>((resolve) => {
+          const req = request(`${t.url}/api/v1/imports/${kind}`, {
+            method: 'POST',
+            headers: { 'content-type': type, authorization: `Bearer ${admin}`, 'transfer-encoding': 'chunked' },
+          });
+          req.on('error', () => resolve());
+          req.on('close', () => resolve());
+          req.write(body);
+          setTimeout(() => req.destroy(), delay);
+        });
+      }
+    }
+    let batches = await http(`${t.url}/api/v1/imports?limit=100`, { key: admin });
+    for (let i = 0; i < 50 && batches.body.data.some((b: any) => b.status === 'running'); i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      batches = await http(`${t.url}/api/v1/imports?limit=100`, { key: admin });
+    }
+    const left = batches.body.data.filter((b: any) => !before.body.data.some((o: any) => o.id === b.id));
+    expect(left.map((b: any) => b.status)).toEqual(left.map(() => 'failed'));
+    expect((await http(`${t.url}/health`)).status).toBe(200);
+  });
+
   it('marks batches left running by a dead process as failed, with nothing of them kept', async () => {
     const knex = t.database.db.knex;
     const [{ id }] = await knex('import_batches').insert({ kind: 'outcomes', status: 'running', started_at: knex.fn.now(), backend_pid: 999999 }).returning('id');

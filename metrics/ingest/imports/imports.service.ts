@@ -9,7 +9,7 @@ import { transaction, withSession } from '../../platform/session';
 import { DATABASE } from '../../platform/tokens';
 import { checkRow, IMPORT_KINDS, stageLine, type ImportKind } from './import-rows';
 import { ImportsRepository, STAGE_TABLE, stageColumns, type BatchCounts, type BatchRecord } from './imports.repository';
-import { arrowRows, ByteMeter, csvRows, formatOf, jsonRows, type SourceRow } from './row-sources';
+import { arrowRows, csvRows, formatOf, jsonRows, meterUpload, type ByteMeter, type SourceRow } from './row-sources';
 
 export interface ImportSender {
   /** The API key that sent it (null for the demo loader). */
@@ -171,8 +171,7 @@ export class ImportsService {
         rows = jsonRows(kind, req.body);
       } else {
         if (!req.stream) throw new DomainError('invalid_parameter', 'The request has no body');
-        meter = new ByteMeter(this.options.importLimitBytes);
-        req.stream.on('error', (err) => meter!.destroy(err));
+        meter = meterUpload(req.stream, this.options.importLimitBytes);
         const metered = req.stream.pipe(meter);
         rows = format === 'csv' ? csvRows(kind, metered) : arrowRows(kind, metered);
       }

@@ -1,7 +1,7 @@
 import { RecordBatchReader, DataType } from 'apache-arrow';
 import { parse } from 'csv-parse';
 import { createHash } from 'node:crypto';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { finished, pipeline, Transform, type Readable } from 'node:stream';
 import { DomainError } from '../../platform/errors';
 import { IMPORT_COLUMNS, type ImportKind } from './import-rows';
 
@@ -50,6 +50,23 @@ export class ByteMeter extends Transform {
   sha256(): string {
     return this.hash.digest('hex');
   }
+}
+
+/**
+ * A meter over an upload, listening to it from the first moment: the upload failing or the client going away (even
+ * before this is called, while the guards ran and the batch was created) destroys the meter, so whatever reads it
+ * stops instead of waiting for bytes that will never come; and an error nobody listens to yet does not end the process
+ * (the reader's pipeline still receives it).
+ */
+export function meterUpload(stream: Readable, limit: number): ByteMeter {
+  const meter = new ByteMeter(limit);
+  meter.on('error', () => undefined);
+  finished(stream, (err) => {
+    if (!err) return;
+    const gone = (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET';
+    meter.destroy(gone ? new DomainError('invalid_parameter', 'The upload was cut short: the client went away before sending all of it') : err);
+  });
+  return meter;
 }
 
 /** Refuses bytes that are not UTF-8, naming where the file goes wrong. */

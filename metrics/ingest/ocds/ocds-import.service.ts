@@ -10,7 +10,7 @@ import { transaction, withSession, type Session } from '../../platform/session';
 import { DomainError } from '../../platform/errors';
 import { ImportsRepository, type BatchRecord } from '../imports/imports.repository';
 import { ImportsService, type ImportSender, type Progress } from '../imports/imports.service';
-import { ByteMeter } from '../imports/row-sources';
+import { meterUpload, type ByteMeter } from '../imports/row-sources';
 import { BuyerMatcher, type MatchMethod, type NewAuthority } from './buyer-matcher';
 import { ocdsFiles, type FileImport } from './ocds-files';
 import { mapRelease, mergeContract, ownString, type ContractState, type MappedRelease } from './ocds-map';
@@ -81,10 +81,9 @@ export class OcdsImportService {
 
   async run(req: OcdsImportRequest, limitBytes = this.options.importLimitBytes): Promise<{ batch: BatchRecord; replayed: boolean }> {
     // from the first moment: a body that fails while the batch is being created must not go unheard
-    const meter = new ByteMeter(limitBytes);
+    const meter = meterUpload(req.stream, limitBytes);
     let streamError: Error | undefined;
     meter.on('error', (err) => (streamError ??= err));
-    req.stream.on('error', (err) => meter.destroy(err));
     const type = (req.contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json' && type !== 'application/octet-stream') {
       req.stream.resume();
