@@ -15,8 +15,8 @@ import { OcdsImportService } from './ocds/ocds-import.service';
 import { OcdsMappingsService } from './ocds/ocds-mappings.service';
 import { OcdsRepository } from './ocds/ocds.repository';
 import { DatabasePreparer } from './prepare.service';
-import { ReferenceRepository } from './reference/reference.repository';
-import { ReferenceSeeder } from './reference/reference-seeder';
+import { ReferenceRepository } from './reference-data/reference.repository';
+import { ReferenceSeeder } from './reference-data/reference-seeder';
 
 /**
  * Data in: imports of contracts, commitments and outcome returns (CSV, JSON, Arrow), OCDS documents and harvests, the

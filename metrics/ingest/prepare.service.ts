@@ -6,7 +6,7 @@ import { METRICS_OPTIONS, type MetricsOptions } from '../platform/options';
 import { knexSession } from '../platform/session';
 import { DATABASE } from '../platform/tokens';
 import { ImportsRepository } from './imports/imports.repository';
-import { ReferenceSeeder, type SeedResult } from './reference/reference-seeder';
+import { ReferenceSeeder, type SeedResult } from './reference-data/reference-seeder';
 
 export interface PrepareResult {
   migrated: string[];

@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { ReferenceSeeder } from '../../metrics/ingest/reference/reference-seeder';
+import { ReferenceSeeder } from '../../metrics/ingest/reference-data/reference-seeder';
 import { metricsContext } from '../support/metrics-context';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
