@@ -2,6 +2,32 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The direction imports go (docs/architecture.md): api -> reports -> dashboards -> metrics, and inside metrics/ the
+ * wings platform <- reference <- derive <- ingest, read. Each entry: the files, and the folders they must not import
+ * (matched as a path segment of the import; every import of the project is relative).
+ */
+const APP = ['api', 'reports', 'dashboards'];
+const DIRECTION = [
+  ['migrations', ['api', 'reports', 'dashboards', 'metrics']],
+  ['reports', ['api']],
+  ['dashboards', ['api', 'reports']],
+  ['metrics', APP, 'metrics/*.ts'],
+  ['metrics/platform', [...APP, 'reference', 'derive', 'ingest', 'read']],
+  ['metrics/reference', [...APP, 'derive', 'ingest', 'read']],
+  ['metrics/derive', [...APP, 'ingest', 'read']],
+  ['metrics/read', [...APP, 'ingest']],
+  ['metrics/ingest', [...APP, 'read']],
+].map(([folder, banned, files]) => ({
+  files: [files ?? `${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: [{ regex: `(^|/)(${banned.join('|')})/`, message: `${folder}/ imports none of ${banned.map((b) => `${b}/`).join(', ')} (the direction of docs/architecture.md)` }] },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/'] },
   js.configs.recommended,
@@ -19,6 +45,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...DIRECTION,
   {
     files: ['api/config/config.ts', 'test/**/*.ts', 'test/**/*.js', 'jest.config.js'],
     rules: { 'no-restricted-syntax': 'off' },
