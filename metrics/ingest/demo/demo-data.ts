@@ -17,7 +17,16 @@ export interface DemoOptions {
   contractsPerRegion: number;
   /** Quarters up to (not including) the one starting on this date are reported. */
   reportUntil: string;
+  /** Authorities that get the first contracts of their region (those the documentation shows). */
+  featured?: readonly string[];
 }
+
+/**
+ * The authorities the documentation's examples name (Trafford and its Greater Manchester neighbour Manchester,
+ * Cardiff, Westminster, the Department for Work and Pensions): the demo always gives them contracts, so every example
+ * shows real figures on the demo data.
+ */
+export const DOCUMENTED_AUTHORITIES = ['E08000009', 'E08000003', 'W06000015', 'E09000033', 'GB-GOR-D10'] as const;
 
 /** mulberry32: a small, fast, seedable PRNG. */
 function prng(seed: number): () => number {
@@ -98,6 +107,7 @@ export interface DemoFiles {
 export function demoFiles(authorities: DemoAuthority[], options: DemoOptions): DemoFiles {
   const rand = prng(options.seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+  const featured = options.featured ?? [];
   const byRegion = new Map<string, DemoAuthority[]>();
   for (const a of authorities) {
     const region = a.region ?? 'Central government';
@@ -110,9 +120,11 @@ export function demoFiles(authorities: DemoAuthority[], options: DemoOptions): D
   let serial = 0;
   for (const [region, members] of [...byRegion.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const n = region === 'Central government' ? Math.ceil(options.contractsPerRegion / 2) : options.contractsPerRegion;
+    // the featured authorities of the region get its first contracts, the others are drawn at random
+    const first = featured.flatMap((code) => members.filter((a) => a.code === code));
     for (let i = 0; i < n; i += 1) {
       serial += 1;
-      const authority = pick(members);
+      const authority = i < first.length ? first[i] : pick(members);
       const sector = pick(SECTORS);
       const valueGbp = Math.round(Math.exp(11 + rand() * 5)); // ~£60k to ~£9m, log-uniform
       const start = new Date(Date.UTC(2022 + Math.floor(rand() * 4), Math.floor(rand() * 4) * 3, 1));

@@ -4,7 +4,7 @@ import { METRICS_OPTIONS, type MetricsOptions } from '../../platform/options';
 import { currentQuarterStart } from '../../platform/periods';
 import type { BatchRecord } from '../imports/imports.repository';
 import { ImportsService } from '../imports/imports.service';
-import { contractsPerRegionFor, demoFiles } from './demo-data';
+import { contractsPerRegionFor, demoFiles, DOCUMENTED_AUTHORITIES } from './demo-data';
 import { DemoRepository } from './demo.repository';
 
 export interface DemoLoadOptions {
@@ -56,6 +56,7 @@ export class DemoService implements OnApplicationBootstrap {
       seed: options.seed ?? 2026,
       contractsPerRegion,
       reportUntil: options.reportUntil ?? currentQuarterStart(),
+      featured: DOCUMENTED_AUTHORITIES,
     });
     const say = options.onProgress ?? (() => undefined);
     say(`demo data: ${files.counts.contracts} contracts, ${files.counts.commitments} commitments, about ${files.counts.outcomes} outcome rows`);
