@@ -18,7 +18,11 @@ import { runStatements } from './run-statements';
  *   authority and sector before and after, and the names of the columns that changed.
  *
  * The refresh in each batch's transaction (metrics/derive) takes the log and moves every derived level by it; the
- * coarser levels are moved by the same code as the rest (no triggers of their own any more). derived_state records
+ * coarser levels are moved by the same code as the rest (no triggers of their own any more). Every writer of these
+ * tables in the service refreshes in its own transaction, so the log is empty whenever a transaction commits: its
+ * tables are unlogged (no WAL: a million changes cost a second less to write and take), and what a crash empties was
+ * never committed. A write made outside the service (psql) is refreshed by the next batch, or by
+ * `npm run cli -- rollups rebuild`. derived_state records
  * the version of the derived data: when it is behind the code's (here: changes were pending in the old tables), the
  * next start rebuilds everything once.
  *
@@ -59,7 +63,7 @@ export async function up(knex: Knex): Promise<void> {
     'drop table delivery_dirty_outcomes, delivery_dirty_commitments, delivery_dirty_contracts',
     'drop table quality_dirty_outcomes, quality_dirty_contracts',
 
-    `create table change_outcomes (
+    `create unlogged table change_outcomes (
       seq bigint generated always as identity,
       outcome_id bigint not null,
       sign smallint not null check (sign in (-1, 1)),
@@ -71,8 +75,8 @@ export async function up(knex: Knex): Promise<void> {
       is_demo boolean not null,
       evidence_key text
     )`,
-    `create table change_commitments (contract_id bigint not null, measure_id integer not null)`,
-    `create table change_contracts (
+    `create unlogged table change_commitments (contract_id bigint not null, measure_id integer not null)`,
+    `create unlogged table change_contracts (
       contract_id bigint not null,
       op text not null check (op in ('insert', 'update', 'delete')),
       old_authority_id integer,

@@ -36,27 +36,46 @@ export const FACTOR_HASHES = `
   from valuation_factors group by measure_id`;
 
 /**
- * Duplicate flags of the references in quality_refresh_keys: one row per latest outcome holding a reference that
- * latest outcomes of two or more contracts hold. Each reference is looked up in outcomes_evidence_key_idx, in the
- * index's order (neighbouring lookups share pages); the lateral subqueries (`offset 0` keeps them from being flattened
- * into joins) keep the planner from hashing the whole outcomes or contracts table for a few thousand lookups.
+ * How a refresh looks up the rows its changes concern (the outcomes holding a reference, the contract of a row, the
+ * flags of a reference). `lookups`: one index probe each, in the index's order (neighbouring lookups share pages), in
+ * lateral subqueries (`offset 0` keeps them from being flattened into joins) so that the planner does not hash a
+ * whole table for a few thousand lookups: a correction. `joins`: plain joins the planner chooses (hash joins), for a
+ * batch that changes a large share of the table: a first load, where a probe per row would cost more than reading
+ * the tables once.
  */
-const DUPLICATES_OF_KEYS = `
+type LookupMode = 'lookups' | 'joins';
+
+/** The contract `c` (start_date, end_date) of each row `r`. */
+const contractOf = (mode: LookupMode) =>
+  mode === 'lookups'
+    ? 'cross join lateral (select c.start_date, c.end_date from contracts c where c.id = r.contract_id offset 0) c'
+    : 'join contracts c on c.id = r.contract_id';
+
+/**
+ * Duplicate flags of the references in quality_refresh_keys: one row per latest outcome holding a reference that
+ * latest outcomes of two or more contracts hold.
+ */
+const duplicatesOfKeys = (mode: LookupMode) => `
   with hits as (
     select k.key, o.id, o.contract_id, o.measure_id
-    from (select key from quality_refresh_keys order by key) k
+    from ${
+      mode === 'lookups'
+        ? `(select key from quality_refresh_keys order by key) k
     cross join lateral (
       select o.id, o.contract_id, o.measure_id from outcomes o
       where ${EVIDENCE_KEY('o')} = k.key and o.is_latest and o.evidence_ref is not null offset 0
-    ) o
+    ) o`
+        : `quality_refresh_keys k join outcomes o on ${EVIDENCE_KEY('o')} = k.key and o.is_latest and o.evidence_ref is not null`
+    }
   ),
-  held as (select distinct key, contract_id from hits),
-  dup as (select key, count(*)::int as n from held group by key having count(*) >= 2),
+  dup as (select key from hits group by key having min(contract_id) <> max(contract_id)),
+  held as (select key, contract_id, count(*) over (partition by key)::int as n from (
+    select distinct h.key, h.contract_id from hits h join dup using (key)) x),
   d as (
-    select dup.key, dup.n, (array_agg(c.reference order by c.reference))[1:10] as refs
-    from dup join held h on h.key = dup.key
-    cross join lateral (select c.reference from contracts c where c.id = h.contract_id offset 0) c
-    group by dup.key, dup.n
+    select h.key, h.n, (array_agg(c.reference order by c.reference))[1:10] as refs
+    from held h
+    ${mode === 'lookups' ? 'cross join lateral (select c.reference from contracts c where c.id = h.contract_id offset 0) c' : 'join contracts c on c.id = h.contract_id'}
+    group by h.key, h.n
   )
   insert into quality_flags (flag, outcome_id, contract_id, measure_id, evidence_key, detail)
   select 'duplicate_evidence', h.id, h.contract_id, h.measure_id, d.key, ${DUPLICATE_DETAIL}
@@ -82,14 +101,27 @@ const DUPLICATES_OF_KEYS = `
  * Every step reads the changes and looks rows up by index (lateral lookups and `= any(array(...))`, whatever the
  * planner would estimate; the temp tables need no statistics), so the work follows the size of the batch, not of the
  * tables: about 80 ms for a correction of 10,000 outcomes of 10,000 contracts, 150 to 200 ms when all 10,000 carry
- * new references (measured at 1M outcomes on PostgreSQL 15). A rebuild (`full`) recomputes every flag from all the data.
+ * new references (measured at 1M outcomes on PostgreSQL 15). A batch that changes a large share of the table (a first
+ * load: JOINS_FROM_SHARE) is joined set-based instead: a probe per row would cost more than reading the tables once.
+ * A rebuild recomputes every flag from all the data.
  */
 @Injectable()
 export class QualityRefresher implements Refresher {
   readonly name = 'quality';
+  /** Set-based joins once a batch's outcome changes are this share of the outcomes table, or more. */
+  static readonly JOINS_FROM_SHARE = 0.05;
+  /** Forces one way of looking rows up (tests run both); undefined: by the batch's share of the table. */
+  mode?: LookupMode;
+
+  private async lookupMode(s: Session, changes: Changes): Promise<LookupMode> {
+    if (this.mode) return this.mode;
+    const [{ rows }] = await s.query<{ rows: number | string }>(`select greatest(reltuples, 0)::bigint as rows from pg_class where oid = 'outcomes'::regclass`);
+    return changes.outcomes >= QualityRefresher.JOINS_FROM_SHARE * Number(rows) ? 'joins' : 'lookups';
+  }
 
   async refresh(s: Session, changes: Changes): Promise<void> {
     if (changes.outcomes === 0 && changes.contracts === 0) return;
+    const mode = await this.lookupMode(s, changes);
     await s.query('drop table if exists quality_refresh_rows, quality_refresh_keys');
     const taken = await s.query<{ contract_id: number | string }>(contractsUpdatedIn(CONTRACT_COLUMNS_READ.quality));
     const contracts = [...new Set(taken.map((r) => String(r.contract_id)))];
@@ -131,10 +163,12 @@ export class QualityRefresher implements Refresher {
        select evidence_key from changes_outcomes where evidence_key is not null
        group by evidence_key, contract_id having sum(sign) > 0
        union
-       select t.key from (select distinct evidence_key as key from changes_outcomes where evidence_key is not null) t
-       cross join lateral (
-         select 1 from quality_flags f where f.evidence_key = t.key limit 1
-       ) flagged`,
+       ${
+         mode === 'lookups'
+           ? `select t.key from (select distinct evidence_key as key from changes_outcomes where evidence_key is not null) t
+       cross join lateral (select 1 from quality_flags f where f.evidence_key = t.key limit 1) flagged`
+           : `select distinct c.evidence_key from changes_outcomes c join quality_flags f on f.evidence_key = c.evidence_key`
+       }`,
     );
     if (contracts.length > 0) {
       // a contract's reference is in the detail of its duplicates
@@ -157,17 +191,19 @@ export class QualityRefresher implements Refresher {
       await s.query(`delete from quality_flags where contract_id = any($1::bigint[]) and flag = 'outside_contract'`, [contracts]);
     }
     await s.query(
-      `delete from quality_flags where evidence_key = any(array(select key from quality_refresh_keys))`,
+      mode === 'lookups'
+        ? 'delete from quality_flags where evidence_key = any(array(select key from quality_refresh_keys))'
+        : 'delete from quality_flags f using quality_refresh_keys k where f.evidence_key = k.key',
     );
 
     await s.query(
       `insert into quality_flags (flag, outcome_id, contract_id, measure_id, detail)
        select 'outside_contract', r.id, r.contract_id, r.measure_id, ${OUTSIDE_DETAIL('r', 'c')}
-       from quality_refresh_rows r
-       cross join lateral (select c.start_date, c.end_date from contracts c where c.id = r.contract_id offset 0) c
+       from quality_refresh_rows r ${contractOf(mode)}
        where r.period_start < c.start_date or r.period_end > c.end_date`,
     );
-    await s.query(DUPLICATES_OF_KEYS);
+    if (mode === 'joins') await s.query('analyze quality_refresh_keys');
+    await s.query(duplicatesOfKeys(mode));
     await s.query('drop table quality_refresh_rows, quality_refresh_keys');
   }
 

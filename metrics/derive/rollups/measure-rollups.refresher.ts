@@ -53,21 +53,28 @@ export class MeasureRollupsRefresher implements Refresher {
        select old_authority_id as authority_id, old_sector as sector from changes_contracts where ${moved}
        union select new_authority_id, new_sector from changes_contracts where op = 'update' and new_authority_id is not null and (${moved})`,
     );
-    // every other change, with its contract's authority and sector (a contract deleted since is in a group above)
+    // every other change, by contract x measure x quarter with its contract's authority and sector (a contract deleted
+    // since is in a group above)
     await s.query(
-      `create temp table cells_changes on commit drop as
-       select c.authority_id, c.sector, x.contract_id, x.measure_id, date_trunc('quarter', x.period_end)::date as quarter, x.quantity, x.sign, x.is_demo
-       from changes_outcomes x join contracts c on c.id = x.contract_id
+      `create temp table cells_pairs on commit drop as
+       select c.authority_id, ${SECTOR_KEY('c')} as sector_key, x.contract_id, x.measure_id, x.quarter, x.quantity, x.net, x.demo
+       from (
+         select contract_id, measure_id, date_trunc('quarter', period_end)::date as quarter, sum(sign * quantity) as quantity,
+           sum(sign) as net, sum(case when is_demo then sign else 0 end) as demo
+         from changes_outcomes group by 1, 2, 3
+       ) x
+       join contracts c on c.id = x.contract_id
        where not exists (select 1 from cells_regroup g where ${sameGroup('g', 'c')})`,
     );
-    await s.query('analyze cells_changes');
-    // the cells touched, and whether each held anything before
+    await s.query('analyze cells_pairs');
+    // the cells touched, and whether each held anything before (joined on the sector's key: hashable, and estimated)
     await s.query(
       `create temp table cells_touched on commit drop as
-       select t.authority_id, t.sector, t.measure_id, t.quarter, r.authority_id is not null as held
-       from (select distinct authority_id, sector, measure_id, quarter from cells_changes) t
-       left join measure_rollups r on ${sameGroup('r', 't')} and r.measure_id = t.measure_id and r.quarter = t.quarter`,
+       select t.authority_id, t.sector_key, t.measure_id, t.quarter, r.authority_id is not null as held
+       from (select distinct authority_id, sector_key, measure_id, quarter from cells_pairs) t
+       left join measure_rollups r on r.authority_id = t.authority_id and ${SECTOR_KEY('r')} = t.sector_key and r.measure_id = t.measure_id and r.quarter = t.quarter`,
     );
+    await s.query('analyze cells_touched');
     await moveLevel(
       s,
       'measure_cells',
@@ -77,35 +84,37 @@ export class MeasureRollupsRefresher implements Refresher {
        union all
        ${this.moves()}`,
     );
-    await s.query('drop table cells_regroup, cells_changes, cells_touched');
+    await s.query('drop table cells_regroup, cells_pairs, cells_touched');
   }
 
   /**
-   * The difference the outcome changes make to their cells. A contract's presence in a cell: how many of its latest
-   * outcomes are there now, and how many there were (now less the batch's net change); in a cell that held nothing
-   * before, none were.
+   * The difference the outcome changes make to their cells: quantity, returns and demo returns by their signed sums,
+   * £ at the cell's factor. A contract's presence in a cell: how many of its latest outcomes are there now, and how
+   * many there were (now less the batch's net change); in a cell that held nothing before, none were.
    */
   private moves(): string {
-    return `select r.authority_id, r.sector, r.measure_id, r.quarter, r.quantity,
-        ${MONEY.map(([, f]) => `r.quantity * f.${f}`).join(', ')}, r.outcome_count, coalesce(p.contract_count, 0), r.demo_count
+    const sums = `sum(p.quantity) as quantity, sum(p.net) as outcome_count`;
+    const touched = `join cells_touched t on t.authority_id = p.authority_id and t.sector_key = p.sector_key and t.measure_id = p.measure_id
+      and t.quarter = p.quarter`;
+    return `select r.authority_id, nullif(r.sector_key, '')::char(2), r.measure_id, r.quarter, r.quantity,
+        ${MONEY.map(([, f]) => `r.quantity * f.${f}`).join(', ')}, r.outcome_count, r.contract_count, r.demo_count
       from (
-        select authority_id, sector, measure_id, quarter, sum(sign * quantity) as quantity, sum(sign) as outcome_count,
-          sum(case when is_demo then sign else 0 end) as demo_count
-        from cells_changes group by 1, 2, 3, 4
-      ) r
-      left join (
-        select p.authority_id, p.sector, p.measure_id, p.quarter,
-          sum(case when not t.held then (p.net > 0)::int else (now.n > 0)::int - ((now.n - p.net) > 0)::int end) as contract_count
-        from (
-          select authority_id, sector, measure_id, quarter, contract_id, sum(sign) as net from cells_changes group by 1, 2, 3, 4, 5
-        ) p
-        join cells_touched t on ${sameGroup('t', 'p')} and t.measure_id = p.measure_id and t.quarter = p.quarter
-        left join lateral (
-          select count(*) as n from outcomes o where t.held and o.contract_id = p.contract_id and o.measure_id = p.measure_id and o.is_latest
-            and o.period_end >= p.quarter and o.period_end < p.quarter + interval '3 months'
-        ) now on true
+        select p.authority_id, p.sector_key, p.measure_id, p.quarter, ${sums}, count(*) filter (where p.net > 0) as contract_count,
+          sum(p.demo) as demo_count
+        from cells_pairs p ${touched}
+        where not t.held
         group by 1, 2, 3, 4
-      ) p on ${sameGroup('p', 'r')} and p.measure_id = r.measure_id and p.quarter = r.quarter
+        union all
+        select p.authority_id, p.sector_key, p.measure_id, p.quarter, ${sums},
+          sum((now.n > 0)::int - ((now.n - p.net) > 0)::int) as contract_count, sum(p.demo) as demo_count
+        from cells_pairs p ${touched}
+        cross join lateral (
+          select count(*) as n from outcomes o where o.contract_id = p.contract_id and o.measure_id = p.measure_id and o.is_latest
+            and o.period_end >= p.quarter and o.period_end < p.quarter + interval '3 months'
+        ) now
+        where t.held
+        group by 1, 2, 3, 4
+      ) r
       ${factor('r')}`;
   }
 

@@ -151,22 +151,24 @@ export type CheckedRow = { values: Record<string, string | null> } | { error: Ro
 /** Checks one row of an import: its normalised values, or the first problem found, naming the field. */
 export function checkRow(kind: ImportKind, record: Record<string, unknown>): CheckedRow {
   const values: Record<string, string | null> = {};
+  let label: string | null = null;
   for (const spec of IMPORT_COLUMNS[kind]) {
     const text = asText(record[spec.name]);
+    let value: string | null = null;
     if (text === null) {
       if (spec.required) return { error: { field: spec.name, code: 'required', message: `${spec.name} is required`, value: null } };
-      values[spec.name] = null;
-      continue;
+    } else {
+      const result = normalise(spec, text);
+      if ('code' in result) return { error: { field: spec.name, code: result.code, message: result.message, value: text.slice(0, 200) } };
+      value = result.value;
     }
-    const result = normalise(spec, text);
-    if ('code' in result) return { error: { field: spec.name, code: result.code, message: result.message, value: text.slice(0, 200) } };
-    values[spec.name] = result.value;
+    // the period label is read into period_start and period_end below, not staged (one object shape for every row)
+    if (spec.name === 'period') label = value;
+    else values[spec.name] = value;
   }
   if (kind !== 'contracts') {
-    const label = values.period;
-    delete values.period;
     if (label !== null) {
-      const period = parsePeriod(label);
+      const period = periodOf(label);
       if (!period) {
         return { error: { field: 'period', code: 'invalid_period', message: `period must be like 2025-Q1, 2025-04 or FY2025-26 (got "${label}")`, value: label } };
       }
@@ -210,7 +212,19 @@ export function checkRow(kind: ImportKind, record: Record<string, unknown>): Che
 export function csvField(value: string | number | null): string {
   if (value === null) return '';
   const s = String(value);
-  return `"${s.replace(/"/g, '""')}"`;
+  return s.includes('"') ? `"${s.replace(/"/g, '""')}"` : `"${s}"`;
+}
+
+/** Period labels read so far (a file repeats a few labels on every row): parsePeriod once per label. */
+const PERIODS = new Map<string, ReturnType<typeof parsePeriod>>();
+function periodOf(label: string): ReturnType<typeof parsePeriod> {
+  let period = PERIODS.get(label);
+  if (period === undefined) {
+    period = parsePeriod(label);
+    if (PERIODS.size >= 10_000) PERIODS.clear();
+    PERIODS.set(label, period);
+  }
+  return period;
 }
 
 /** One line of the staging table's CSV: the row number, the normalised values, or the row's error. */
