@@ -360,6 +360,24 @@ export class OcdsRepository {
     return counts;
   }
 
+  /** A savepoint in the batch's transaction (a strict batch with a rejected release rolls its data back to it). */
+  async savepoint(s: Session, name: string): Promise<void> {
+    await s.query(`savepoint ${name}`);
+  }
+
+  async rollbackTo(s: Session, name: string): Promise<void> {
+    await s.query(`rollback to savepoint ${name}`);
+  }
+
+  /** How many of these contracts (by reference) are at each stage. */
+  async stages(s: Session, references: string[]): Promise<Array<{ stage: string; n: number }>> {
+    const rows = await s.query<{ stage: string; n: number | string }>(
+      'select stage, count(*) as n from contracts where reference = any($1::text[]) group by stage',
+      [references],
+    );
+    return rows.map((r) => ({ stage: r.stage, n: Number(r.n) }));
+  }
+
   async setSummary(s: Session, batchId: number, summary: unknown): Promise<void> {
     await s.query('update import_batches set summary = $2::jsonb where id = $1', [batchId, JSON.stringify(summary)]);
   }

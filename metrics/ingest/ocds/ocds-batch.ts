@@ -1,0 +1,338 @@
+import type { Session } from '../../platform/session';
+import type { ImportSender } from '../imports/imports.service';
+import type { BuyerMatcher, MatchMethod, NewAuthority } from './buyer-matcher';
+import { mapRelease, mergeContract, ownString, type ContractState, type MappedRelease } from './ocds-map';
+import type { OcdsDocumentKind, SourceRelease } from './ocds-source';
+import { OcdsRepository, type ObservationRow, type ReleaseRow, type StoredProblem } from './ocds.repository';
+
+export interface OcdsSummary {
+  document: OcdsDocumentKind | null;
+  releases: { read: number; imported: number; already_imported: number; rejected: number };
+  /**
+   * Distinct buyers: matched to a known authority by identifier or by name, created now as `other`, or matched to an
+   * `other` authority an earlier import created. The match rate counts the first two.
+   */
+  buyers: {
+    distinct: number;
+    by_identifier: number;
+    by_name: number;
+    created: number;
+    earlier_import: number;
+    match_rate: number | null;
+    created_codes: string[];
+  };
+  contracts: { inserted: number; updated: number; awarded: number; pipeline: number; cancelled: number };
+  suppliers: { distinct: number };
+  observations: { kept: number; commitments: number; outcomes: number; unmapped: number };
+  non_gbp_values: number;
+  warnings: number;
+}
+
+/** Problems kept in memory for the report; past this only counted (the batch still says how many). */
+const MAX_PROBLEMS = 100_000;
+
+const releaseKey = (ocid: string, id: string) => ownString(`${ocid}\u0000${id}`);
+
+type Existing = Map<string, ContractState & { id: number; authority_code: string }>;
+type AuthorityRef = { id?: number; code?: string; create?: string };
+type Accepted = { m: MappedRelease; src: SourceRelease; authorityId: number };
+
+/**
+ * One OCDS batch being imported, on the session of its transaction: what it has read and found so far, and the steps
+ * each chunk of releases goes through: mapped, kept if not already held, its buyers matched to authorities (or
+ * created), checked against what the sender may write, and written (suppliers, contracts, releases, observations).
+ * `finish` turns the observations into commitments and outcomes and completes the summary and the report.
+ */
+export class OcdsBatch {
+  readonly summary: OcdsSummary = {
+    document: null,
+    releases: { read: 0, imported: 0, already_imported: 0, rejected: 0 },
+    buyers: { distinct: 0, by_identifier: 0, by_name: 0, created: 0, earlier_import: 0, match_rate: null, created_codes: [] },
+    contracts: { inserted: 0, updated: 0, awarded: 0, pipeline: 0, cancelled: 0 },
+    suppliers: { distinct: 0 },
+    observations: { kept: 0, commitments: 0, outcomes: 0, unmapped: 0 },
+    non_gbp_values: 0,
+    warnings: 0,
+  };
+  private readonly problems: StoredProblem[] = [];
+  private problemCount = 0;
+  private readonly seenInBatch = new Set<string>();
+  private readonly buyers = new Map<string, MatchMethod>();
+  private readonly suppliersSeen = new Set<string>();
+  private readonly touched = new Set<string>();
+
+  constructor(
+    private readonly s: Session,
+    private readonly ocds: OcdsRepository,
+    private readonly batchId: number,
+    private readonly sender: ImportSender,
+    private readonly isDemo: boolean,
+    private readonly matcher: BuyerMatcher,
+    private readonly cpv: Set<string>,
+  ) {}
+
+  /** A problem for the report: kept to the end of the batch as copies, not slices of the package text. */
+  report(p: StoredProblem): void {
+    this.problemCount += 1;
+    if (p.severity === 'warning') this.summary.warnings += 1;
+    if (p.code === 'non_gbp_value') this.summary.non_gbp_values += 1;
+    if (this.problems.length < MAX_PROBLEMS) {
+      const own = (v: string | null) => (v === null ? null : ownString(v));
+      this.problems.push({ ...p, path: ownString(p.path), message: ownString(p.message), value: own(p.value), release_id: own(p.release_id) });
+    }
+  }
+
+  /** A chunk of releases read from the document, through every step. */
+  async write(chunk: SourceRelease[]): Promise<void> {
+    const fresh = await this.unseen(this.map(chunk));
+    if (fresh.length === 0) return;
+    const existing = await this.ocds.contracts(this.s, [...new Set(fresh.map(({ m }) => m.ocid))]);
+    const authorityOf = await this.matchBuyers(fresh, existing);
+    const accepted = this.accept(fresh, existing, authorityOf);
+    await this.store(accepted, existing);
+  }
+
+  // ---- mapped: each release into a contract, buyer, suppliers and metrics; a release twice in the document rejected
+  private map(chunk: SourceRelease[]): Array<{ m: MappedRelease; src: SourceRelease }> {
+    const mapped: Array<{ m: MappedRelease; src: SourceRelease }> = [];
+    for (const src of chunk) {
+      const result = mapRelease(src.release, src.path);
+      for (const p of result.problems) this.report({ ...p, row_number: src.index, release_id: result.release_id });
+      if (!result.release) {
+        this.summary.releases.rejected += 1;
+        continue;
+      }
+      const key = releaseKey(result.release.ocid, result.release.release_id);
+      if (this.seenInBatch.has(key)) {
+        this.summary.releases.rejected += 1;
+        this.report({
+          severity: 'error',
+          path: src.path ? `${src.path}.id` : 'id',
+          code: 'duplicate_release',
+          message: `release ${result.release.release_id} of ${result.release.ocid} appears earlier in this document`,
+          value: result.release.release_id,
+          row_number: src.index,
+          release_id: result.release.release_id,
+        });
+        continue;
+      }
+      this.seenInBatch.add(key);
+      mapped.push({ m: result.release, src });
+    }
+    return mapped;
+  }
+
+  // ---- kept: releases not imported before (one imported before with other content is reported and left)
+  private async unseen(mapped: Array<{ m: MappedRelease; src: SourceRelease }>) {
+    const known = await this.ocds.knownReleases(
+      this.s,
+      mapped.map(({ m }) => ({ ocid: m.ocid, release_id: m.release_id })),
+    );
+    return mapped.filter(({ m, src }) => {
+      const sha = known.get(releaseKey(m.ocid, m.release_id));
+      if (sha === undefined) return true;
+      this.summary.releases.already_imported += 1;
+      if (sha !== m.sha256) {
+        this.report({
+          severity: 'warning',
+          path: src.path ? `${src.path}.id` : 'id',
+          code: 'release_changed',
+          message: 'a release with this id was imported before with different content: OCDS releases do not change, so the first one is kept',
+          value: m.release_id,
+          row_number: src.index,
+          release_id: m.release_id,
+        });
+      }
+      return false;
+    });
+  }
+
+  // ---- buyers to authorities; a buyer met twice in the chunk (with and without its identifier) is created once
+  private async matchBuyers(fresh: Array<{ m: MappedRelease }>, existing: Existing): Promise<Map<MappedRelease, AuthorityRef>> {
+    const toCreate = new Map<string, NewAuthority>();
+    const pendingByName = new Map<string, NewAuthority>();
+    const authorityOf = new Map<MappedRelease, AuthorityRef>();
+    for (const { m } of fresh) {
+      const current = existing.get(m.ocid);
+      if (!m.buyer) {
+        if (current) authorityOf.set(m, { id: current.authority_id, code: current.authority_code });
+        continue;
+      }
+      const match = this.matcher.match(m.buyer);
+      const buyerKey = m.buyer.identifier ? `${m.buyer.scheme}:${m.buyer.identifier}` : `name:${m.buyer.name}`;
+      if (!this.buyers.has(buyerKey)) this.buyers.set(ownString(buyerKey), match.method);
+      if (match.authority) authorityOf.set(m, { id: match.authority.authority_id, code: match.authority.code });
+      else if (match.create && this.sender.allowed) {
+        authorityOf.set(m, { code: match.create.code }); // a key scoped to authorities creates none: refused below
+      } else if (match.create) {
+        const same = pendingByName.get(match.create.name_normalised);
+        const create = same ?? match.create;
+        if (!same) pendingByName.set(create.name_normalised, create);
+        if (!create.identifier && match.create.identifier) Object.assign(create, { scheme: match.create.scheme, identifier: match.create.identifier });
+        toCreate.set(create.code, create);
+        authorityOf.set(m, { create: create.code });
+      }
+    }
+    if (toCreate.size > 0) await this.createAuthorities(toCreate, authorityOf);
+    return authorityOf;
+  }
+
+  private async createAuthorities(toCreate: Map<string, NewAuthority>, authorityOf: Map<MappedRelease, AuthorityRef>): Promise<void> {
+    const created = await this.ocds.createAuthorities(this.s, [...toCreate.values()], `OCDS import batch ${this.batchId}`);
+    for (const a of toCreate.values()) {
+      const key = created.get(a.code);
+      if (key) this.matcher.remember(a, key);
+    }
+    for (const [m, ref] of authorityOf) {
+      if (!ref.create) continue;
+      const key = created.get(ref.create)!;
+      authorityOf.set(m, { id: key.authority_id, code: key.code });
+      const codes = this.summary.buyers.created_codes;
+      if (codes.length < 1000 && !codes.includes(key.code)) codes.push(ownString(key.code));
+    }
+  }
+
+  // ---- accepted: a buyer known, and the key allowed to write for it and for the contract's owner
+  private accept(fresh: Array<{ m: MappedRelease; src: SourceRelease }>, existing: Existing, authorityOf: Map<MappedRelease, AuthorityRef>): Accepted[] {
+    const owner = new Map<string, { id: number; code: string }>();
+    const accepted: Accepted[] = [];
+    const allowed = this.sender.allowed;
+    for (const { m, src } of [...fresh].sort((a, b) => a.m.date.localeCompare(b.m.date))) {
+      const current = existing.get(m.ocid);
+      const held = current ? { id: current.authority_id, code: current.authority_code } : owner.get(m.ocid);
+      const authority = authorityOf.get(m) ?? held;
+      const fail = (code: string, message: string, value: string | null) => {
+        this.summary.releases.rejected += 1;
+        this.report({ severity: 'error', path: src.path ? `${src.path}.buyer` : 'buyer', code, message, value, row_number: src.index, release_id: m.release_id });
+      };
+      if (!authority?.id && authority?.code) {
+        fail('authority_not_allowed', `the buyer ${m.buyer?.name ?? authority.code} matches no authority this key may write for`, m.buyer?.name ?? authority.code);
+        continue;
+      }
+      if (!authority?.id || !authority.code) {
+        fail('missing_buyer', `the release names no buyer, and no earlier release of ${m.ocid} did`, null);
+        continue;
+      }
+      const ownerCode = held?.code ?? authority.code;
+      if (allowed && (!allowed.includes(authority.code) || !allowed.includes(ownerCode))) {
+        const code = allowed.includes(authority.code) ? ownerCode : authority.code;
+        fail('authority_not_allowed', `this key may not write for ${code}${code === ownerCode && held ? `, whose contract ${m.ocid} is` : ''}`, code);
+        continue;
+      }
+      if (held && m.buyer && held.id !== authority.id) {
+        this.report({
+          severity: 'warning',
+          path: src.path ? `${src.path}.buyer` : 'buyer',
+          code: 'buyer_changed',
+          message: `the contract belongs to ${held.code}; this release names ${authority.code}: the contract keeps its authority`,
+          value: authority.code,
+          row_number: src.index,
+          release_id: m.release_id,
+        });
+      }
+      if (m.contract.cpv && !this.cpv.has(m.contract.cpv)) {
+        this.report({ severity: 'warning', path: src.path ? `${src.path}.tender` : 'tender', code: 'unknown_cpv', message: `${m.contract.cpv} is not a CPV 2008 code: no sector given`, value: m.contract.cpv, row_number: src.index, release_id: m.release_id });
+        m.contract.cpv = null;
+      }
+      if (!held) owner.set(m.ocid, { id: authority.id, code: authority.code });
+      accepted.push({ m, src, authorityId: authority.id });
+    }
+    return accepted;
+  }
+
+  // ---- written: the suppliers of the accepted releases, their contracts (releases folded in date order), the
+  // releases and their metric observations
+  private async store(accepted: Accepted[], existing: Existing): Promise<void> {
+    const suppliers = accepted.flatMap(({ m }) => m.suppliers);
+    const supplierIds = await this.ocds.upsertSuppliers(this.s, suppliers);
+    for (const sup of suppliers) this.suppliersSeen.add(ownString(OcdsRepository.supplierKey(sup)));
+
+    const states = new Map<string, ContractState>();
+    for (const { m, authorityId } of accepted) {
+      const lead = m.suppliers[0];
+      const incoming: ContractState = {
+        ...m.contract,
+        reference: m.ocid,
+        authority_id: authorityId,
+        supplier_id: lead ? (supplierIds.get(OcdsRepository.supplierKey(lead)) ?? null) : null,
+        release_date: m.date,
+        provenance: null,
+      };
+      states.set(m.ocid, mergeContract(states.get(m.ocid) ?? existing.get(m.ocid) ?? null, incoming));
+    }
+    const written = await this.ocds.upsertContracts(this.s, [...states.values()], this.batchId, this.isDemo);
+    this.summary.contracts.inserted += written.inserted;
+    this.summary.contracts.updated += written.updated;
+    const contractId = (ocid: string) => written.ids.get(ocid) ?? existing.get(ocid)!.id;
+    for (const ocid of states.keys()) this.touched.add(ownString(ocid));
+
+    await this.ocds.linkSuppliers(
+      this.s,
+      accepted.flatMap(({ m }) =>
+        m.suppliers
+          .map((x) => supplierIds.get(OcdsRepository.supplierKey(x)))
+          .filter((id): id is number => id !== undefined)
+          .map((supplier_id) => ({ contract_id: contractId(m.ocid), supplier_id })),
+      ),
+    );
+    const releases: ReleaseRow[] = accepted.map(({ m }) => ({
+      ocid: m.ocid,
+      release_id: m.release_id,
+      release_date: m.date,
+      tags: m.tags,
+      sha256: m.sha256,
+      contract_id: contractId(m.ocid),
+    }));
+    await this.ocds.insertReleases(this.s, releases, this.batchId);
+    const observations: ObservationRow[] = accepted.flatMap(({ m }) =>
+      m.observations.map((o) => ({ ...o, contract_id: contractId(m.ocid), ocid: m.ocid, release_id: m.release_id, release_date: m.date })),
+    );
+    await this.ocds.insertObservations(this.s, observations, this.batchId);
+    this.summary.observations.kept += observations.length;
+    this.summary.releases.imported += accepted.length;
+  }
+
+  /**
+   * Every release read: observations become commitments and outcomes, the summary is completed, and in strict mode
+   * with a rejected release the data is rolled back to `savepoint` (the report is written either way). The status.
+   */
+  async finish(mode: string, savepoint: string): Promise<'committed' | 'rejected'> {
+    const applied = await this.ocds.applyObservations(this.s, { batchId: this.batchId, reportTo: this.batchId, isDemo: this.isDemo });
+    this.summary.observations.commitments = applied.commitments;
+    this.summary.observations.outcomes = applied.outcomes;
+    this.summary.observations.unmapped = applied.unmapped;
+    this.summariseBuyers();
+    this.summary.suppliers.distinct = this.suppliersSeen.size;
+    if (this.touched.size > 0) {
+      for (const r of await this.ocds.stages(this.s, [...this.touched])) this.summary.contracts[r.stage as 'awarded' | 'pipeline' | 'cancelled'] = r.n;
+    }
+    const status = this.summary.releases.rejected > 0 && mode === 'strict' ? 'rejected' : 'committed';
+    if (status === 'rejected') {
+      await this.ocds.rollbackTo(this.s, savepoint); // nothing of the data; the report is written below
+      this.summary.releases.imported = 0;
+      this.summary.contracts = { inserted: 0, updated: 0, awarded: 0, pipeline: 0, cancelled: 0 };
+      this.summary.observations = { kept: 0, commitments: 0, outcomes: 0, unmapped: 0 };
+      this.summary.buyers.created_codes = [];
+    }
+    await this.ocds.insertProblems(this.s, this.batchId, this.problems);
+    if (this.problemCount > this.problems.length) {
+      await this.ocds.insertProblems(this.s, this.batchId, [
+        { severity: 'warning', path: '$', code: 'report_truncated', message: `${this.problemCount - this.problems.length} more problems were found and not listed`, value: null, row_number: null, release_id: null },
+      ]);
+    }
+    await this.ocds.setSummary(this.s, this.batchId, this.summary);
+    return status;
+  }
+
+  private summariseBuyers(): void {
+    const methods = [...this.buyers.values()];
+    const b = this.summary.buyers;
+    b.distinct = methods.length;
+    b.by_identifier = methods.filter((m) => m === 'identifier').length;
+    b.by_name = methods.filter((m) => m === 'name').length;
+    b.created = methods.filter((m) => m === 'created').length;
+    b.earlier_import = methods.filter((m) => m === 'earlier_import').length;
+    const known = b.by_identifier + b.by_name;
+    b.match_rate = methods.length ? Math.round((known / methods.length) * 1000) / 1000 : null;
+  }
+}
