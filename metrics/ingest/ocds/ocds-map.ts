@@ -165,36 +165,54 @@ const GOOD_AWARD = new Set(['active', 'pending']);
 const CLOSED_TENDER = new Set(['cancelled', 'unsuccessful', 'withdrawn']);
 const GOOD_CONTRACT = new Set(['active', 'pending', 'terminated']);
 
-export function mapRelease(input: unknown, path: string): MapResult {
-  const problems: Problem[] = [];
-  const at = (p: string) => (path ? `${path}.${p}` : p);
-  const problem = (severity: Problem['severity'], p: string, code: string, message: string, value: unknown = null) =>
-    problems.push({
+/**
+ * One release being read: its problems so far, and the parts of it every step reads (parties by id, the tender, the
+ * awards and contracts, and those of them in force). Each step of mapRelease is a method, in the order of the
+ * release's own fields.
+ */
+class ReleaseReader {
+  readonly problems: Problem[] = [];
+  readonly parties: Obj[];
+  readonly partyById = new Map<string, Obj>();
+  readonly tender: Obj | undefined;
+  readonly awards: Array<{ a: Obj; i: number }>;
+  readonly contracts: Array<{ c: Obj; i: number }>;
+  readonly goodAwards: Array<{ a: Obj; i: number }>;
+  readonly goodContracts: Array<{ c: Obj; i: number }>;
+
+  constructor(
+    readonly r: Obj,
+    private readonly path: string,
+  ) {
+    this.parties = arr(r.parties).filter(isObj);
+    for (const p of this.parties) if (p.id !== undefined && p.id !== null) this.partyById.set(String(p.id), p);
+    this.tender = isObj(r.tender) ? r.tender : undefined;
+    this.awards = arr(r.awards).map((a, i) => ({ a, i })).filter((x): x is { a: Obj; i: number } => isObj(x.a));
+    this.contracts = arr(r.contracts).map((c, i) => ({ c, i })).filter((x): x is { c: Obj; i: number } => isObj(x.c));
+    this.goodAwards = this.awards.filter(({ a }) => a.status === undefined || a.status === null || GOOD_AWARD.has(String(a.status)));
+    this.goodContracts = this.contracts.filter(({ c }) => c.status === undefined || c.status === null || GOOD_CONTRACT.has(String(c.status)));
+  }
+
+  at(p: string): string {
+    return this.path ? `${this.path}.${p}` : p;
+  }
+
+  problem(severity: Problem['severity'], p: string, code: string, message: string, value: unknown = null): void {
+    this.problems.push({
       severity,
-      path: at(p),
+      path: this.at(p),
       code,
       message,
       value: value === null || value === undefined ? null : (typeof value === 'string' ? value : JSON.stringify(value)).slice(0, 200),
     });
-
-  if (!isObj(input)) {
-    problems.push({ severity: 'error', path: path || '$', code: 'not_a_release', message: 'a release must be a JSON object', value: null });
-    return { release: null, release_id: null, problems };
   }
-  const r = input;
-  const releaseId = cleanText(r.id, 500);
-  const ocid = cleanText(r.ocid, 500);
-  if (!releaseId) problem('error', 'id', 'missing_field', 'the release has no id (required)', r.id);
-  if (!ocid) problem('error', 'ocid', 'missing_field', 'the release has no ocid (required)', r.ocid);
-  if (r.date === undefined || r.date === null || r.date === '') problem('error', 'date', 'missing_field', 'the release has no date (required)');
-  else if (!isDateTime(r.date)) problem('error', 'date', 'invalid_date', 'the release date is not an ISO 8601 date-time', r.date);
-  const tags = arr(r.tag).filter((t): t is string => typeof t === 'string');
 
-  const parties = arr(r.parties).filter(isObj);
-  const partyById = new Map<string, Obj>();
-  for (const p of parties) if (p.id !== undefined && p.id !== null) partyById.set(String(p.id), p);
+  get failed(): boolean {
+    return this.problems.some((x) => x.severity === 'error');
+  }
 
-  const orgRef = (ref: Obj | undefined, party: Obj | undefined): OrgRef => {
+  /** An organisation from a reference and its party: its name, and its org-id scheme and identifier when it has one. */
+  orgRef(ref: Obj | undefined, party: Obj | undefined): OrgRef {
     const name = cleanText(ref?.name, 500) ?? cleanText(party?.name, 500) ?? cleanText(isObj(party?.identifier) ? party.identifier.legalName : null, 500);
     const identifiers = [
       ...(isObj(ref?.identifier) ? [ref.identifier] : []),
@@ -215,296 +233,353 @@ export function mapRelease(input: unknown, path: string): MapResult {
       if (identifier) return { name, scheme: m[1], identifier };
     }
     return { name, scheme: null, identifier: null };
-  };
+  }
+
+  // ---- the release's own fields (id, ocid, date: required)
+  identity(): { releaseId: string | null; ocid: string | null; tags: string[] } {
+    const r = this.r;
+    const releaseId = cleanText(r.id, 500);
+    const ocid = cleanText(r.ocid, 500);
+    if (!releaseId) this.problem('error', 'id', 'missing_field', 'the release has no id (required)', r.id);
+    if (!ocid) this.problem('error', 'ocid', 'missing_field', 'the release has no ocid (required)', r.ocid);
+    if (r.date === undefined || r.date === null || r.date === '') this.problem('error', 'date', 'missing_field', 'the release has no date (required)');
+    else if (!isDateTime(r.date)) this.problem('error', 'date', 'invalid_date', 'the release date is not an ISO 8601 date-time', r.date);
+    return { releaseId, ocid, tags: arr(r.tag).filter((t): t is string => typeof t === 'string') };
+  }
 
   // ---- buyer
-  let buyer: OrgRef | null = null;
-  const buyerRef = isObj(r.buyer) ? r.buyer : undefined;
-  const buyerParty = buyerRef?.id !== undefined ? partyById.get(String(buyerRef.id)) : parties.find((p) => arr(p.roles).includes('buyer'));
-  if (buyerRef || buyerParty) {
-    buyer = orgRef(buyerRef, buyerParty);
+  buyer(): OrgRef | null {
+    const buyerRef = isObj(this.r.buyer) ? this.r.buyer : undefined;
+    const buyerParty = buyerRef?.id !== undefined ? this.partyById.get(String(buyerRef.id)) : this.parties.find((p) => arr(p.roles).includes('buyer'));
+    if (!buyerRef && !buyerParty) return null;
+    const buyer = this.orgRef(buyerRef, buyerParty);
     if (!buyer.name && !buyer.identifier) {
-      problem('warning', 'buyer', 'unusable_buyer', 'the buyer has neither a name nor an identifier');
-      buyer = null;
+      this.problem('warning', 'buyer', 'unusable_buyer', 'the buyer has neither a name nor an identifier');
+      return null;
     }
+    return buyer;
   }
 
   // ---- money
-  const money = (v: unknown, p: string, severity: Problem['severity'] = 'error'): Money | null | 'bad' => {
+  money(v: unknown, p: string, severity: Problem['severity'] = 'error'): Money | null | 'bad' {
     if (v === undefined || v === null) return null;
     if (!isObj(v)) {
-      problem(severity, p, 'invalid_value', 'a value must be an object with amount and currency', v);
+      this.problem(severity, p, 'invalid_value', 'a value must be an object with amount and currency', v);
       return 'bad';
     }
     const amount = v.amount;
     if (amount === undefined || amount === null) return null;
     if (typeof amount !== 'number' || !Number.isFinite(amount)) {
       const what = amount === '' ? 'empty' : typeof amount === 'string' ? 'a string' : 'not a number';
-      problem(severity, `${p}.amount`, 'invalid_amount', `the amount is ${what}: OCDS amounts are JSON numbers`, amount);
+      this.problem(severity, `${p}.amount`, 'invalid_amount', `the amount is ${what}: OCDS amounts are JSON numbers`, amount);
       return 'bad';
     }
     if (amount < 0) {
-      problem(severity, `${p}.amount`, 'invalid_amount', 'the amount is negative', amount);
+      this.problem(severity, `${p}.amount`, 'invalid_amount', 'the amount is negative', amount);
       return 'bad';
     }
     if (amount >= MAX_AMOUNT) {
-      problem(severity, `${p}.amount`, 'invalid_amount', 'the amount is too large to be a contract value (a quadrillion or more)', amount);
+      this.problem(severity, `${p}.amount`, 'invalid_amount', 'the amount is too large to be a contract value (a quadrillion or more)', amount);
       return 'bad';
     }
     const currency = typeof v.currency === 'string' ? v.currency.trim().toUpperCase() : null;
     if (!currency) {
-      problem(severity, `${p}.currency`, 'missing_currency', 'the amount has no currency', v.currency);
+      this.problem(severity, `${p}.currency`, 'missing_currency', 'the amount has no currency', v.currency);
       return 'bad';
     }
     if (!CURRENCIES.has(currency)) {
-      problem(severity, `${p}.currency`, 'unknown_currency', `${currency} is not an ISO 4217 currency code`, v.currency);
+      this.problem(severity, `${p}.currency`, 'unknown_currency', `${currency} is not an ISO 4217 currency code`, v.currency);
       return 'bad';
     }
     return { amount: decimalText(amount), currency };
-  };
+  }
 
-  const tender = isObj(r.tender) ? r.tender : undefined;
-  const awards = arr(r.awards).map((a, i) => ({ a, i })).filter((x): x is { a: Obj; i: number } => isObj(x.a));
-  const contracts = arr(r.contracts).map((c, i) => ({ c, i })).filter((x): x is { c: Obj; i: number } => isObj(x.c));
-  const goodAwards = awards.filter(({ a }) => a.status === undefined || a.status === null || GOOD_AWARD.has(String(a.status)));
-  const goodContracts = contracts.filter(({ c }) => c.status === undefined || c.status === null || GOOD_CONTRACT.has(String(c.status)));
-
-  // ---- value: the contracts signed, else the awards, else the tender's estimate
-  const sum = (values: Array<{ v: unknown; p: string }>): Money | null => {
-    const found = values.map(({ v, p }) => money(v, p)).filter((m): m is Money => m !== null && m !== 'bad');
+  private sum(values: Array<{ v: unknown; p: string }>): Money | null {
+    const found = values.map(({ v, p }) => this.money(v, p)).filter((m): m is Money => m !== null && m !== 'bad');
     if (found.length === 0) return null;
     const currencies = new Set(found.map((m) => m.currency));
     if (currencies.size > 1) {
-      problem('warning', values[0].p, 'mixed_currencies', `the values are in several currencies (${[...currencies].join(', ')}): no total kept`);
+      this.problem('warning', values[0].p, 'mixed_currencies', `the values are in several currencies (${[...currencies].join(', ')}): no total kept`);
       return null;
     }
     const total = found.reduce((acc, m) => acc + Number(m.amount), 0);
     return { amount: found.length === 1 ? found[0].amount : decimalText(Math.round(total * 100) / 100), currency: found[0].currency };
-  };
-  const contractValues = goodContracts.map(({ c, i }) => ({ v: c.value, p: `contracts[${i}].value` }));
-  const awardValues = goodAwards.map(({ a, i }) => ({ v: a.value, p: `awards[${i}].value` }));
-  const cv = sum(contractValues);
-  const av = sum(awardValues);
-  const tv = tender ? money(tender.value, 'tender.value') : null;
-  const value = cv ?? av ?? (tv === 'bad' ? null : tv);
-  if (value && value.currency !== 'GBP') {
-    problem('warning', cv ? 'contracts' : av ? 'awards' : 'tender.value', 'non_gbp_value', `the value is in ${value.currency}: kept with its currency, left out of GBP totals`, `${value.amount} ${value.currency}`);
+  }
+
+  // ---- value: the contracts signed, else the awards, else the tender's estimate
+  value(): Money | null {
+    const cv = this.sum(this.goodContracts.map(({ c, i }) => ({ v: c.value, p: `contracts[${i}].value` })));
+    const av = this.sum(this.goodAwards.map(({ a, i }) => ({ v: a.value, p: `awards[${i}].value` })));
+    const tv = this.tender ? this.money(this.tender.value, 'tender.value') : null;
+    const value = cv ?? av ?? (tv === 'bad' ? null : tv);
+    if (value && value.currency !== 'GBP') {
+      this.problem('warning', cv ? 'contracts' : av ? 'awards' : 'tender.value', 'non_gbp_value', `the value is in ${value.currency}: kept with its currency, left out of GBP totals`, `${value.amount} ${value.currency}`);
+    }
+    return value;
   }
 
   // ---- suppliers: those of the awards, and parties in the supplier role
-  const suppliers: MappedSupplier[] = [];
-  const seen = new Set<string>();
-  const addSupplier = (ref: Obj | undefined, party: Obj | undefined, p: string) => {
-    const org = orgRef(ref, party);
-    if (!org.name) {
-      problem('warning', p, 'unnamed_supplier', 'a supplier has no name: not kept', ref?.id ?? party?.id);
-      return;
+  suppliers(): MappedSupplier[] {
+    const suppliers: MappedSupplier[] = [];
+    const seen = new Set<string>();
+    const add = (ref: Obj | undefined, party: Obj | undefined, p: string) => {
+      const org = this.orgRef(ref, party);
+      if (!org.name) {
+        this.problem('warning', p, 'unnamed_supplier', 'a supplier has no name: not kept', ref?.id ?? party?.id);
+        return;
+      }
+      const key = org.identifier ? `${org.scheme}:${org.identifier}` : `name:${org.name.toLowerCase()}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const details = isObj(party?.details) ? party.details : {};
+      const scale = typeof details.scale === 'string' ? details.scale.toLowerCase() : null;
+      suppliers.push({
+        ...org,
+        name: org.name,
+        scale: scale === 'sme' || scale === 'micro' || scale === 'small' || scale === 'medium' ? 'sme' : scale === 'large' ? 'large' : null,
+        vcse: typeof details.vcse === 'boolean' ? details.vcse : null,
+      });
+    };
+    for (const { a, i } of this.goodAwards) {
+      arr(a.suppliers).forEach((s, j) => {
+        if (!isObj(s)) return;
+        add(s, s.id !== undefined ? this.partyById.get(String(s.id)) : undefined, `awards[${i}].suppliers[${j}]`);
+      });
     }
-    const key = org.identifier ? `${org.scheme}:${org.identifier}` : `name:${org.name.toLowerCase()}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    const details = isObj(party?.details) ? party.details : {};
-    const scale = typeof details.scale === 'string' ? details.scale.toLowerCase() : null;
-    suppliers.push({
-      ...org,
-      name: org.name,
-      scale: scale === 'sme' || scale === 'micro' || scale === 'small' || scale === 'medium' ? 'sme' : scale === 'large' ? 'large' : null,
-      vcse: typeof details.vcse === 'boolean' ? details.vcse : null,
+    this.parties.forEach((p, i) => {
+      if (arr(p.roles).includes('supplier')) add(undefined, p, `parties[${i}]`);
     });
-  };
-  for (const { a, i } of goodAwards) {
-    arr(a.suppliers).forEach((s, j) => {
-      if (!isObj(s)) return;
-      addSupplier(s, s.id !== undefined ? partyById.get(String(s.id)) : undefined, `awards[${i}].suppliers[${j}]`);
-    });
+    return suppliers;
   }
-  parties.forEach((p, i) => {
-    if (arr(p.roles).includes('supplier')) addSupplier(undefined, p, `parties[${i}]`);
-  });
 
   // ---- stage
-  let stage: MappedContract['stage'] = null;
-  if (goodAwards.length > 0 || goodContracts.length > 0) {
-    stage = 'awarded';
-    if (suppliers.length === 0 && goodAwards.length > 0) {
-      problem('warning', `awards[${goodAwards[0].i}].suppliers`, 'award_without_supplier', 'the award names no supplier: the contract stays in the pipeline until one is published');
+  stage(suppliers: MappedSupplier[]): MappedContract['stage'] {
+    const tender = this.tender;
+    if (this.goodAwards.length > 0 || this.goodContracts.length > 0) {
+      if (suppliers.length === 0 && this.goodAwards.length > 0) {
+        this.problem('warning', `awards[${this.goodAwards[0].i}].suppliers`, 'award_without_supplier', 'the award names no supplier: the contract stays in the pipeline until one is published');
+      }
+      return 'awarded';
     }
-  } else if (awards.length > 0 || (tender && CLOSED_TENDER.has(String(tender.status)))) {
-    stage = tender && String(tender.status) === 'active' ? 'pipeline' : 'cancelled';
-  } else if (tender) {
-    stage = 'pipeline';
+    if (this.awards.length > 0 || (tender && CLOSED_TENDER.has(String(tender.status)))) return tender && String(tender.status) === 'active' ? 'pipeline' : 'cancelled';
+    return tender ? 'pipeline' : null;
   }
 
   // ---- classification: items' CPV, then the non-core tender.classification and additional classifications
-  const classifications: Array<{ c: unknown; p: string }> = [];
-  const fromItems = (items: unknown, p: string) =>
-    arr(items).forEach((it, i) => isObj(it) && classifications.push({ c: it.classification, p: `${p}[${i}].classification` }));
-  fromItems(tender?.items, 'tender.items');
-  goodAwards.forEach(({ a, i }) => fromItems(a.items, `awards[${i}].items`));
-  goodContracts.forEach(({ c, i }) => fromItems(c.items, `contracts[${i}].items`));
-  if (tender) classifications.push({ c: tender.classification, p: 'tender.classification' });
-  arr(tender?.additionalClassifications).forEach((c, i) => classifications.push({ c, p: `tender.additionalClassifications[${i}]` }));
-  arr(tender?.items).forEach((it, i) =>
-    arr(isObj(it) ? it.additionalClassifications : undefined).forEach((c, j) =>
-      classifications.push({ c, p: `tender.items[${i}].additionalClassifications[${j}]` }),
-    ),
-  );
-  let cpv: string | null = null;
-  for (const { c, p } of classifications) {
-    if (!isObj(c) || String(c.scheme ?? '').toUpperCase() !== 'CPV') continue;
-    const code = cpvCode8(c.id);
-    if (code) {
-      cpv = code;
-      break;
+  cpv(): string | null {
+    const tender = this.tender;
+    const classifications: Array<{ c: unknown; p: string }> = [];
+    const fromItems = (items: unknown, p: string) =>
+      arr(items).forEach((it, i) => isObj(it) && classifications.push({ c: it.classification, p: `${p}[${i}].classification` }));
+    fromItems(tender?.items, 'tender.items');
+    this.goodAwards.forEach(({ a, i }) => fromItems(a.items, `awards[${i}].items`));
+    this.goodContracts.forEach(({ c, i }) => fromItems(c.items, `contracts[${i}].items`));
+    if (tender) classifications.push({ c: tender.classification, p: 'tender.classification' });
+    arr(tender?.additionalClassifications).forEach((c, i) => classifications.push({ c, p: `tender.additionalClassifications[${i}]` }));
+    arr(tender?.items).forEach((it, i) =>
+      arr(isObj(it) ? it.additionalClassifications : undefined).forEach((c, j) =>
+        classifications.push({ c, p: `tender.items[${i}].additionalClassifications[${j}]` }),
+      ),
+    );
+    for (const { c, p } of classifications) {
+      if (!isObj(c) || String(c.scheme ?? '').toUpperCase() !== 'CPV') continue;
+      const code = cpvCode8(c.id);
+      if (code) return code;
+      this.problem('warning', `${p}.id`, 'invalid_cpv', 'not a CPV code', c.id);
     }
-    problem('warning', `${p}.id`, 'invalid_cpv', 'not a CPV code', c.id);
+    return null;
   }
 
-  // ---- dates
-  const firstDate = (cands: Array<{ v: unknown; p: string }>): string | null => {
+  private firstDate(cands: Array<{ v: unknown; p: string }>): string | null {
     for (const { v, p } of cands) {
       if (v === undefined || v === null || v === '') continue;
       const d = dateOf(v);
       if (d) return d;
-      problem('warning', p, 'invalid_date', 'not a date: ignored', v);
+      this.problem('warning', p, 'invalid_date', 'not a date: ignored', v);
     }
     return null;
-  };
-  const milestone = (title: RegExp) => arr(tender?.milestones).map((m, i) => ({ m, i })).find(({ m }) => isObj(m) && title.test(String(m.title ?? '')));
-  const ms = milestone(/^contract start/i);
-  const me = milestone(/^contract end/i);
-  const periods = [
-    ...goodContracts.map(({ c, i }) => ({ o: c.period, p: `contracts[${i}].period` })),
-    ...goodAwards.map(({ a, i }) => ({ o: a.contractPeriod, p: `awards[${i}].contractPeriod` })),
-    { o: tender?.contractPeriod, p: 'tender.contractPeriod' },
-  ];
-  const start = firstDate([
-    ...periods.map(({ o, p }) => ({ v: isObj(o) ? o.startDate : undefined, p: `${p}.startDate` })),
-    ...(ms && isObj(ms.m) ? [{ v: ms.m.dueDate, p: `tender.milestones[${ms.i}].dueDate` }] : []),
-  ]);
-  let end = firstDate([
-    ...periods.map(({ o, p }) => ({ v: isObj(o) ? o.endDate : undefined, p: `${p}.endDate` })),
-    ...(me && isObj(me.m) ? [{ v: me.m.dueDate, p: `tender.milestones[${me.i}].dueDate` }] : []),
-  ]);
-  if (start && end && end < start) {
-    problem('warning', 'contracts', 'end_before_start', `the end date ${end} is before the start date ${start}: end date ignored`);
-    end = null;
   }
-  const awardDate = firstDate([
-    ...goodAwards.map(({ a, i }) => ({ v: a.date, p: `awards[${i}].date` })),
-    ...goodContracts.map(({ c, i }) => ({ v: c.dateSigned, p: `contracts[${i}].dateSigned` })),
-  ]);
+
+  // ---- dates
+  dates(): { start: string | null; end: string | null; awardDate: string | null } {
+    const tender = this.tender;
+    const milestone = (title: RegExp) => arr(tender?.milestones).map((m, i) => ({ m, i })).find(({ m }) => isObj(m) && title.test(String(m.title ?? '')));
+    const ms = milestone(/^contract start/i);
+    const me = milestone(/^contract end/i);
+    const periods = [
+      ...this.goodContracts.map(({ c, i }) => ({ o: c.period, p: `contracts[${i}].period` })),
+      ...this.goodAwards.map(({ a, i }) => ({ o: a.contractPeriod, p: `awards[${i}].contractPeriod` })),
+      { o: tender?.contractPeriod, p: 'tender.contractPeriod' },
+    ];
+    const start = this.firstDate([
+      ...periods.map(({ o, p }) => ({ v: isObj(o) ? o.startDate : undefined, p: `${p}.startDate` })),
+      ...(ms && isObj(ms.m) ? [{ v: ms.m.dueDate, p: `tender.milestones[${ms.i}].dueDate` }] : []),
+    ]);
+    let end = this.firstDate([
+      ...periods.map(({ o, p }) => ({ v: isObj(o) ? o.endDate : undefined, p: `${p}.endDate` })),
+      ...(me && isObj(me.m) ? [{ v: me.m.dueDate, p: `tender.milestones[${me.i}].dueDate` }] : []),
+    ]);
+    if (start && end && end < start) {
+      this.problem('warning', 'contracts', 'end_before_start', `the end date ${end} is before the start date ${start}: end date ignored`);
+      end = null;
+    }
+    const awardDate = this.firstDate([
+      ...this.goodAwards.map(({ a, i }) => ({ v: a.date, p: `awards[${i}].date` })),
+      ...this.goodContracts.map(({ c, i }) => ({ v: c.dateSigned, p: `contracts[${i}].dateSigned` })),
+    ]);
+    return { start, end, awardDate };
+  }
 
   // ---- whether the Act applies: a services contract above the threshold
-  const category = cleanText(tender?.mainProcurementCategory, 40)?.toLowerCase() ?? null;
-  const ojeu = isObj(tender?.xClassifications) ? cleanText(tender.xClassifications.ojeuContractType, 40) : null;
-  let isServices: boolean | null = null;
-  if (category) isServices = category === 'services';
-  else if (ojeu) isServices = /^services?$/i.test(ojeu);
-  else if (cpv) isServices = Number(cpv.slice(0, 2)) >= 50; // CPV divisions 50 to 98 are services, 45 works, below goods
-  let aboveThreshold: boolean | null = null;
-  if (typeof tender?.aboveThreshold === 'boolean') aboveThreshold = tender.aboveThreshold;
-  else if (arr(tender?.coveredBy).some((c) => String(c).toUpperCase() === 'GPA')) aboveThreshold = true; // the GPA covers only procurements above its thresholds
-  const inScope = isServices === false || aboveThreshold === false ? false : isServices && aboveThreshold ? true : null;
+  actApplies(cpv: string | null) {
+    const tender = this.tender;
+    const category = cleanText(tender?.mainProcurementCategory, 40)?.toLowerCase() ?? null;
+    const ojeu = isObj(tender?.xClassifications) ? cleanText(tender.xClassifications.ojeuContractType, 40) : null;
+    let isServices: boolean | null = null;
+    if (category) isServices = category === 'services';
+    else if (ojeu) isServices = /^services?$/i.test(ojeu);
+    else if (cpv) isServices = Number(cpv.slice(0, 2)) >= 50; // CPV divisions 50 to 98 are services, 45 works, below goods
+    let aboveThreshold: boolean | null = null;
+    if (typeof tender?.aboveThreshold === 'boolean') aboveThreshold = tender.aboveThreshold;
+    else if (arr(tender?.coveredBy).some((c) => String(c).toUpperCase() === 'GPA')) aboveThreshold = true; // the GPA covers only procurements above its thresholds
+    const inScope = isServices === false || aboveThreshold === false ? false : isServices && aboveThreshold ? true : null;
+    return { procurementCategory: category ?? (ojeu ? ojeu.toLowerCase() : null), isServices, aboveThreshold, inScope };
+  }
 
   // ---- social value signals: the sustainability extension, and award criteria named for social value
-  const goals = new Set<string>();
-  for (const holder of [tender, ...arr(tender?.lots)]) {
-    if (!isObj(holder)) continue;
-    for (const s of arr(holder.sustainability)) {
-      if (isObj(s) && typeof s.goal === 'string') goals.add(s.goal);
+  socialValue(): { goals: string[] | null; evaluated: true | null; weightingPct: string | null } {
+    const tender = this.tender;
+    const goals = new Set<string>();
+    for (const holder of [tender, ...arr(tender?.lots)]) {
+      if (!isObj(holder)) continue;
+      for (const s of arr(holder.sustainability)) {
+        if (isObj(s) && typeof s.goal === 'string') goals.add(s.goal);
+      }
     }
-  }
-  let svWeight: number | null = null;
-  let svCriterion = false;
-  const criteriaHolders = [tender, ...arr(tender?.lots)].filter(isObj).map((h) => h.awardCriteria);
-  for (const ac of criteriaHolders) {
-    for (const c of arr(isObj(ac) ? ac.criteria : undefined)) {
-      if (!isObj(c)) continue;
-      const label = `${c.name ?? ''} ${typeof c.description === 'string' && !/^\s*[\d.]+\s*%?\s*$/.test(c.description) ? c.description : ''}`;
-      if (!SV_CRITERION.test(label)) continue;
-      svCriterion = true;
-      const numbers = arr(c.numbers).filter(isObj).map((n) => n.number);
-      const w = typeof numbers[0] === 'number' ? numbers[0] : Number(String(c.description ?? '').replace('%', '').trim());
-      if (Number.isFinite(w) && w >= 0 && w <= 100) svWeight = Math.max(svWeight ?? 0, w <= 1 && numbers.length > 0 ? w * 100 : w);
+    let weight: number | null = null;
+    let criterion = false;
+    const criteriaHolders = [tender, ...arr(tender?.lots)].filter(isObj).map((h) => h.awardCriteria);
+    for (const ac of criteriaHolders) {
+      for (const c of arr(isObj(ac) ? ac.criteria : undefined)) {
+        if (!isObj(c)) continue;
+        const label = `${c.name ?? ''} ${typeof c.description === 'string' && !/^\s*[\d.]+\s*%?\s*$/.test(c.description) ? c.description : ''}`;
+        if (!SV_CRITERION.test(label)) continue;
+        criterion = true;
+        const numbers = arr(c.numbers).filter(isObj).map((n) => n.number);
+        const w = typeof numbers[0] === 'number' ? numbers[0] : Number(String(c.description ?? '').replace('%', '').trim());
+        if (Number.isFinite(w) && w >= 0 && w <= 100) weight = Math.max(weight ?? 0, w <= 1 && numbers.length > 0 ? w * 100 : w);
+      }
     }
+    return {
+      goals: goals.size > 0 ? [...goals].sort() : null,
+      evaluated: criterion || goals.size > 0 || tender?.hasSustainability === true ? true : null,
+      weightingPct: weight === null ? null : decimalText(Math.round(weight * 100) / 100),
+    };
   }
-  const svEvaluated = svCriterion || goals.size > 0 || tender?.hasSustainability === true ? true : null;
 
   // ---- metrics: targets agreed at award or contract, results reported in implementation
-  const observations: MappedObservation[] = [];
-  const metricSources: Array<{ list: unknown; p: string; kind: 'target' | 'actual' }> = [
-    ...goodAwards.map(({ a, i }) => ({ list: a.agreedMetrics, p: `awards[${i}].agreedMetrics`, kind: 'target' as const })),
-    ...contracts.map(({ c, i }) => ({ list: c.agreedMetrics, p: `contracts[${i}].agreedMetrics`, kind: 'target' as const })),
-    ...contracts.map(({ c, i }) => ({
-      list: isObj(c.implementation) ? c.implementation.metrics : undefined,
-      p: `contracts[${i}].implementation.metrics`,
-      kind: 'actual' as const,
-    })),
-  ];
-  for (const { list, p, kind } of metricSources) {
-    arr(list).forEach((m, i) => {
-      if (!isObj(m)) return;
-      const mp = `${p}[${i}]`;
-      const metricId = cleanText(m.id, 200);
-      const metricTitle = cleanText(m.title, 500);
-      if (!metricId && !metricTitle) {
-        problem('warning', mp, 'unidentified_metric', 'a metric has neither id nor title: not kept');
-        return;
-      }
-      arr(m.observations).forEach((o, j) => {
-        if (!isObj(o)) return;
-        const op = `${mp}.observations[${j}]`;
-        let quantity: string | null = null;
-        let unit: string | null = isObj(o.unit) ? cleanText(o.unit.name, 40) ?? cleanText(o.unit.id, 40) : null;
-        if (o.measure !== undefined && o.measure !== null) {
-          const q = typeof o.measure === 'number' ? o.measure : /^\s*-?\d+(\.\d+)?\s*$/.test(String(o.measure)) ? Number(o.measure) : NaN;
-          if (!Number.isFinite(q) || q < 0 || q >= MAX_AMOUNT) {
-            problem('warning', `${op}.measure`, 'invalid_measure', 'the measure is not a non-negative number below a quadrillion: observation not kept', o.measure);
-            return;
-          }
-          quantity = decimalText(q);
-        } else if (o.value !== undefined && o.value !== null) {
-          const mv = money(o.value, `${op}.value`, 'warning'); // a bad observation loses itself, not the release
-          if (mv === 'bad' || mv === null) return;
-          quantity = mv.amount;
-          unit = mv.currency;
-        } else {
-          problem('warning', op, 'empty_observation', 'the observation has neither measure nor value: not kept');
+  observations(start: string | null, end: string | null): MappedObservation[] {
+    const observations: MappedObservation[] = [];
+    const sources: Array<{ list: unknown; p: string; kind: 'target' | 'actual' }> = [
+      ...this.goodAwards.map(({ a, i }) => ({ list: a.agreedMetrics, p: `awards[${i}].agreedMetrics`, kind: 'target' as const })),
+      ...this.contracts.map(({ c, i }) => ({ list: c.agreedMetrics, p: `contracts[${i}].agreedMetrics`, kind: 'target' as const })),
+      ...this.contracts.map(({ c, i }) => ({
+        list: isObj(c.implementation) ? c.implementation.metrics : undefined,
+        p: `contracts[${i}].implementation.metrics`,
+        kind: 'actual' as const,
+      })),
+    ];
+    for (const { list, p, kind } of sources) {
+      arr(list).forEach((m, i) => {
+        if (!isObj(m)) return;
+        const mp = `${p}[${i}]`;
+        const metricId = cleanText(m.id, 200);
+        const metricTitle = cleanText(m.title, 500);
+        if (!metricId && !metricTitle) {
+          this.problem('warning', mp, 'unidentified_metric', 'a metric has neither id nor title: not kept');
           return;
         }
-        const period = isObj(o.period) ? o.period : {};
-        const ps = dateOf(period.startDate) ?? start;
-        const pe = dateOf(period.endDate) ?? end;
-        if (!ps || !pe || pe < ps) {
-          problem('warning', `${op}.period`, 'no_period', 'the observation has no usable period (nor has the contract): not kept', o.period);
-          return;
-        }
-        observations.push({ kind, path: at(op), metric_id: metricId, metric_title: metricTitle, period_start: ps, period_end: pe, quantity, unit });
+        arr(m.observations).forEach((o, j) => {
+          const observed = isObj(o) ? this.observation(o, `${mp}.observations[${j}]`, start, end) : null;
+          if (observed) observations.push({ kind, path: this.at(`${mp}.observations[${j}]`), metric_id: metricId, metric_title: metricTitle, ...observed });
+        });
       });
-    });
+    }
+    return observations;
   }
 
-  if (problems.some((x) => x.severity === 'error')) return { release: null, release_id: releaseId, problems };
+  /** One metric observation: its quantity (a measure, or a value's amount) and unit, and its period (else the contract's). */
+  private observation(o: Obj, op: string, start: string | null, end: string | null) {
+    let quantity: string | null = null;
+    let unit: string | null = isObj(o.unit) ? cleanText(o.unit.name, 40) ?? cleanText(o.unit.id, 40) : null;
+    if (o.measure !== undefined && o.measure !== null) {
+      const q = typeof o.measure === 'number' ? o.measure : /^\s*-?\d+(\.\d+)?\s*$/.test(String(o.measure)) ? Number(o.measure) : NaN;
+      if (!Number.isFinite(q) || q < 0 || q >= MAX_AMOUNT) {
+        this.problem('warning', `${op}.measure`, 'invalid_measure', 'the measure is not a non-negative number below a quadrillion: observation not kept', o.measure);
+        return null;
+      }
+      quantity = decimalText(q);
+    } else if (o.value !== undefined && o.value !== null) {
+      const mv = this.money(o.value, `${op}.value`, 'warning'); // a bad observation loses itself, not the release
+      if (mv === 'bad' || mv === null) return null;
+      quantity = mv.amount;
+      unit = mv.currency;
+    } else {
+      this.problem('warning', op, 'empty_observation', 'the observation has neither measure nor value: not kept');
+      return null;
+    }
+    const period = isObj(o.period) ? o.period : {};
+    const ps = dateOf(period.startDate) ?? start;
+    const pe = dateOf(period.endDate) ?? end;
+    if (!ps || !pe || pe < ps) {
+      this.problem('warning', `${op}.period`, 'no_period', 'the observation has no usable period (nor has the contract): not kept', o.period);
+      return null;
+    }
+    return { period_start: ps, period_end: pe, quantity, unit };
+  }
 
-  // title and description from one source: the tender, else the contract, else the award
-  const sources: Array<[Obj | undefined, MappedContract['title_source']]> = [
-    [tender, 'tender'],
-    [goodContracts[0]?.c, 'contract'],
-    [goodAwards[0]?.a, 'award'],
-  ];
-  const [textFrom, titleSource] = sources.find(([o]) => o && (cleanText(o.title) || cleanText(o.description))) ?? [undefined, null];
-  const title = cleanText(textFrom?.title, 1000);
-  const description = cleanText(textFrom?.description);
+  // ---- title and description from one source: the tender, else the contract, else the award
+  text(): { title: string | null; description: string | null; titleSource: MappedContract['title_source'] } {
+    const sources: Array<[Obj | undefined, MappedContract['title_source']]> = [
+      [this.tender, 'tender'],
+      [this.goodContracts[0]?.c, 'contract'],
+      [this.goodAwards[0]?.a, 'award'],
+    ];
+    const [textFrom, titleSource] = sources.find(([o]) => o && (cleanText(o.title) || cleanText(o.description))) ?? [undefined, null];
+    return { title: cleanText(textFrom?.title, 1000), description: cleanText(textFrom?.description), titleSource };
+  }
+}
+
+/**
+ * One OCDS release into what the monitor keeps of it: the contract's fields, the buyer, the suppliers and the metric
+ * observations; or the errors that reject it. Problems name the release's JSON path; warnings keep the release.
+ */
+export function mapRelease(input: unknown, path: string): MapResult {
+  if (!isObj(input)) {
+    return { release: null, release_id: null, problems: [{ severity: 'error', path: path || '$', code: 'not_a_release', message: 'a release must be a JSON object', value: null }] };
+  }
+  const read = new ReleaseReader(input, path);
+  const { releaseId, ocid, tags } = read.identity();
+  const buyer = read.buyer();
+  const value = read.value();
+  const suppliers = read.suppliers();
+  const stage = read.stage(suppliers);
+  const cpv = read.cpv();
+  const { start, end, awardDate } = read.dates();
+  const act = read.actApplies(cpv);
+  const sv = read.socialValue();
+  const observations = read.observations(start, end);
+  if (read.failed) return { release: null, release_id: releaseId, problems: read.problems };
+  const { title, description, titleSource } = read.text();
   return {
     release_id: releaseId,
-    problems,
+    problems: read.problems,
     release: {
       release_id: releaseId!,
       ocid: ocid!,
-      date: new Date(String(r.date)).toISOString(),
+      date: new Date(String(input.date)).toISOString(),
       tags,
-      sha256: createHash('sha256').update(JSON.stringify(r)).digest('hex'),
+      sha256: createHash('sha256').update(JSON.stringify(input)).digest('hex'),
       buyer,
       suppliers,
       observations,
@@ -519,13 +594,13 @@ export function mapRelease(input: unknown, path: string): MapResult {
         award_date: awardDate,
         start_date: start,
         end_date: end,
-        procurement_category: category ?? (ojeu ? ojeu.toLowerCase() : null),
-        is_services: isServices,
-        above_threshold: aboveThreshold,
-        in_scope: inScope,
-        sv_evaluated: svEvaluated,
-        sv_weighting_pct: svWeight === null ? null : decimalText(Math.round(svWeight * 100) / 100),
-        sv_goals: goals.size > 0 ? [...goals].sort() : null,
+        procurement_category: act.procurementCategory,
+        is_services: act.isServices,
+        above_threshold: act.aboveThreshold,
+        in_scope: act.inScope,
+        sv_evaluated: sv.evaluated,
+        sv_weighting_pct: sv.weightingPct,
+        sv_goals: sv.goals,
       },
     },
   };
