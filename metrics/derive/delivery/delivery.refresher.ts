@@ -241,7 +241,15 @@ export class DeliveryRefresher implements Refresher {
     );
   }
 
+  /** The stored figures moved by the changes taken: the measures', then the contracts', then the rollups. */
   private async incremental(s: Session, params: Params): Promise<void> {
+    await this.moveMeasures(s, params);
+    await this.moveContracts(s, params);
+    await this.moveRollups(s);
+  }
+
+  /** Steps 1 to 4: each contract x measure whose returns or commitments changed, recounted or moved, and stored. */
+  private async moveMeasures(s: Session, params: Params): Promise<void> {
     // 1. what each contract x measure's delivered moves by: the latest revisions that appeared, less those that went
     await s.query(
       `create temp table delivery_moved on commit drop as
@@ -291,6 +299,10 @@ export class DeliveryRefresher implements Refresher {
       `insert into delivery_measures (${MEASURE_COLUMNS.join(', ')}) select ${MEASURE_COLUMNS.join(', ')} from delivery_pairs where counted and not stored`,
     );
 
+  }
+
+  /** Steps 5 to 7: the contracts whose row may change, recomputed, and stored where they did. */
+  private async moveContracts(s: Session, params: Params): Promise<void> {
     // 5. the contracts whose row may change (delivery_recheck): those whose own row changed (a column it reads),
     // gained or lost a measure or saw one change rating, or had a return of the as-of quarter change. Their new row:
     // key, value and activity from the contract; measures by rating moved by those that changed (none left: no longer
@@ -354,6 +366,11 @@ export class DeliveryRefresher implements Refresher {
        select ${CONTRACT_COLUMNS.join(', ')} from delivery_new_contracts where contract_id in (${rowChanged})`,
     );
 
+  }
+
+  /** Step 8: the delivery rollups moved by what the contracts and measures changed. */
+  private async moveRollups(s: Session): Promise<void> {
+    const rowChanged = 'select contract_id from delivery_changed where row_changed';
     // 8. the rollups moved: counts by the contracts whose row changed (new less stored); £ by the measures' change of £
     // of the other contracts, and all that those counting whole count now less what they counted before
     await moveLevel(
