@@ -25,44 +25,44 @@ const SELECT_KEYS = `
 export class ApiKeysRepository {
   constructor(@Inject(KNEX) private readonly knex: Knex) {}
 
-  async insert(
-    key: { prefix: string; keyHash: string; role: Role; label: string | null; authorityIds: number[] },
-    trx: Knex = this.knex,
-  ): Promise<number> {
-    const [{ id }] = await trx('api_keys')
-      .insert({ prefix: key.prefix, key_hash: key.keyHash, role: key.role, label: key.label })
-      .returning('id');
-    if (key.authorityIds.length > 0) {
-      await trx('api_key_authorities').insert(key.authorityIds.map((authority_id) => ({ api_key_id: id, authority_id })));
-    }
-    return id;
+  /** A key and the authorities it may write for, in one transaction. */
+  insert(key: { prefix: string; keyHash: string; role: Role; label: string | null; authorityIds: number[] }): Promise<number> {
+    return this.knex.transaction(async (trx) => {
+      const [{ id }] = await trx('api_keys')
+        .insert({ prefix: key.prefix, key_hash: key.keyHash, role: key.role, label: key.label })
+        .returning('id');
+      if (key.authorityIds.length > 0) {
+        await trx('api_key_authorities').insert(key.authorityIds.map((authority_id) => ({ api_key_id: id, authority_id })));
+      }
+      return id;
+    });
   }
 
   /** An unrevoked key by its hash; marks it used (at most once a minute, to keep reads cheap). */
-  async findActiveByHash(keyHash: string, trx: Knex = this.knex): Promise<ApiKeyRecord | undefined> {
-    const { rows } = await trx.raw(`${SELECT_KEYS} where k.key_hash = ? and k.revoked_at is null group by k.id`, [
+  async findActiveByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const { rows } = await this.knex.raw(`${SELECT_KEYS} where k.key_hash = ? and k.revoked_at is null group by k.id`, [
       keyHash,
     ]);
     const key = rows[0] as ApiKeyRecord | undefined;
     if (key && (!key.last_used_at || Date.now() - new Date(key.last_used_at).getTime() > 60_000)) {
-      await trx('api_keys').where({ id: key.id }).update({ last_used_at: trx.fn.now() });
+      await this.knex('api_keys').where({ id: key.id }).update({ last_used_at: this.knex.fn.now() });
     }
     return key;
   }
 
-  async find(idOrPrefix: number | string, trx: Knex = this.knex): Promise<ApiKeyRecord | undefined> {
+  async find(idOrPrefix: number | string): Promise<ApiKeyRecord | undefined> {
     const where = typeof idOrPrefix === 'number' ? 'k.id = ?' : 'k.prefix = ?';
-    const { rows } = await trx.raw(`${SELECT_KEYS} where ${where} group by k.id`, [idOrPrefix]);
+    const { rows } = await this.knex.raw(`${SELECT_KEYS} where ${where} group by k.id`, [idOrPrefix]);
     return rows[0];
   }
 
-  async list(trx: Knex = this.knex): Promise<ApiKeyRecord[]> {
-    const { rows } = await trx.raw(`${SELECT_KEYS} group by k.id order by k.id`);
+  async list(): Promise<ApiKeyRecord[]> {
+    const { rows } = await this.knex.raw(`${SELECT_KEYS} group by k.id order by k.id`);
     return rows;
   }
 
-  async revoke(id: number, trx: Knex = this.knex): Promise<boolean> {
-    const n = await trx('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
+  async revoke(id: number): Promise<boolean> {
+    const n = await this.knex('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: this.knex.fn.now() });
     return n > 0;
   }
 }

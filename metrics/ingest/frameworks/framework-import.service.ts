@@ -43,7 +43,7 @@ export class FrameworkImportService {
   /** The same, in the caller's transaction (the reference data loader). */
   async loadIn(trx: Knex.Transaction, def: FrameworkDef, options: { isDefault?: boolean } = {}): Promise<LoadResult> {
     const sha256 = definitionHash(def);
-    const existing = await this.frameworks.find(def.code, def.version, trx);
+    const existing = await this.frameworks.findIn(trx, def.code, def.version);
     if (existing) {
       if (existing.content_sha256 === sha256) return { status: 'unchanged' as const, framework: existing };
       throw new DomainError(
@@ -58,7 +58,7 @@ export class FrameworkImportService {
       to_version: c.to_version,
       to_measure: c.to_measure,
     }));
-    const ids = await this.frameworks.crosswalkTargets(targets, trx);
+    const ids = await this.frameworks.crosswalkTargets(trx, targets);
     const unknown = def.crosswalk
       .map((c, i) => ({ c, i }))
       .filter(({ c }) => !ids.has(`${c.to_framework}@${c.to_version ?? ''}:${c.to_measure}`));
@@ -69,8 +69,8 @@ export class FrameworkImportService {
         unknown.map(({ c, i }) => ({ path: `crosswalk[${i}].to_measure`, message: `${c.to_measure} is not a measure of ${c.to_framework}` })),
       );
     }
-    await this.frameworks.insert(def, sha256, options.isDefault ?? false, ids, trx);
+    await this.frameworks.insert(trx, def, sha256, options.isDefault ?? false, ids);
     await this.derived.revalue(knexSession(trx)); // its measures' £ per unit
-    return { status: 'created' as const, framework: (await this.frameworks.find(def.code, def.version, trx))! };
+    return { status: 'created' as const, framework: (await this.frameworks.findIn(trx, def.code, def.version))! };
   }
 }

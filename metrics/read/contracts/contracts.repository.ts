@@ -44,12 +44,12 @@ const SUMMARY_COLUMNS = [
 export class ContractsRepository {
   constructor(@Inject(KNEX) private readonly knex: Knex) {}
 
-  private base(trx: Knex) {
-    return trx('contracts as c').join('authorities as a', 'a.id', 'c.authority_id').leftJoin('suppliers as s', 's.id', 'c.supplier_id');
+  private base() {
+    return this.knex('contracts as c').join('authorities as a', 'a.id', 'c.authority_id').leftJoin('suppliers as s', 's.id', 'c.supplier_id');
   }
 
-  async list(filter: ContractFilter, trx: Knex = this.knex) {
-    const q = this.base(trx);
+  async list(filter: ContractFilter) {
+    const q = this.base();
     if (filter.authority) q.where('a.code', filter.authority);
     if (filter.sector) q.where('c.sector', filter.sector);
     if (filter.stage) q.where('c.stage', filter.stage);
@@ -64,8 +64,8 @@ export class ContractsRepository {
     return { rows, total: Number(total) };
   }
 
-  async find(idOrReference: string, trx: Knex = this.knex) {
-    const q = this.base(trx).select([
+  async find(idOrReference: string) {
+    const q = this.base().select([
       ...SUMMARY_COLUMNS,
       'c.description',
       'c.is_services',
@@ -83,24 +83,24 @@ export class ContractsRepository {
   }
 
   /** Every supplier of a contract (an award may name several), the lead one first. */
-  async suppliers(contractId: number, leadId: number | null, trx: Knex = this.knex) {
+  async suppliers(contractId: number, leadId: number | null) {
     // OCDS imports list every supplier in contract_suppliers; a contract from the CSV import has its lead one only
-    return trx('suppliers as s')
-      .whereIn('s.id', trx('contract_suppliers').where({ contract_id: contractId }).select('supplier_id'))
+    return this.knex('suppliers as s')
+      .whereIn('s.id', this.knex('contract_suppliers').where({ contract_id: contractId }).select('supplier_id'))
       .orWhere('s.id', leadId ?? 0)
       .orderByRaw('(s.id = ?) desc, s.name', [leadId ?? 0])
       .select('s.id', 's.name', 's.scheme', 's.identifier', 's.scale', 's.vcse');
   }
 
   /** The OCDS releases a contract was built from, oldest first. */
-  async releases(contractId: number, trx: Knex = this.knex) {
-    return trx('ocds_releases').where({ contract_id: contractId }).orderBy(['release_date', 'id']).select('release_id', 'release_date', 'tags', 'batch_id');
+  async releases(contractId: number) {
+    return this.knex('ocds_releases').where({ contract_id: contractId }).orderBy(['release_date', 'id']).select('release_id', 'release_date', 'tags', 'batch_id');
   }
 
   /** Commitments or outcomes of a contract: the latest revisions, or every revision with `history`. */
-  async lines(table: 'commitments' | 'outcomes', contractId: number, history: boolean, trx: Knex = this.knex) {
+  async lines(table: 'commitments' | 'outcomes', contractId: number, history: boolean) {
     const value = table === 'outcomes' ? ['o.quantity', 'o.quantity_canonical', 'o.evidence_ref'] : ['o.target_quantity', 'o.target_canonical'];
-    const q = trx(`${table} as o`)
+    const q = this.knex(`${table} as o`)
       .join('measures as m', 'm.id', 'o.measure_id')
       .join('frameworks as f', 'f.id', 'm.framework_id')
       .where('o.contract_id', contractId)

@@ -38,16 +38,16 @@ const AUTHORITY_COLUMNS = ['a.id', 'a.code', 'a.name', 'a.short_name', 'a.kind',
 export class PeersRepository {
   constructor(@Inject(KNEX) private readonly knex: Knex) {}
 
-  findAuthority(code: string, trx: Knex = this.knex): Promise<PeerAuthority | undefined> {
-    return trx('authorities as a').whereRaw('upper(a.code) = upper(?)', [code]).first(AUTHORITY_COLUMNS);
+  findAuthority(code: string): Promise<PeerAuthority | undefined> {
+    return this.knex('authorities as a').whereRaw('upper(a.code) = upper(?)', [code]).first(AUTHORITY_COLUMNS);
   }
 
   /**
    * Changes whenever the reference data (authorities, clusters) is reloaded or a council is added: the key of the
    * per-process cache of feature vectors.
    */
-  async referenceVersion(trx: Knex = this.knex): Promise<string> {
-    const { rows } = await trx.raw(
+  async referenceVersion(): Promise<string> {
+    const { rows } = await this.knex.raw(
       `select (select max(loaded_at) from reference_datasets)::text as loaded,
               (select count(*) from authorities where kind = 'local_authority') as councils,
               (select max(updated_at) from authorities where kind = 'local_authority')::text as updated`,
@@ -57,9 +57,9 @@ export class PeersRepository {
   }
 
   /** Every council with population, area and its deprivation and rural-urban cluster labels. */
-  async councilFacts(trx: Knex = this.knex): Promise<CouncilFacts[]> {
+  async councilFacts(): Promise<CouncilFacts[]> {
     const rows: Array<PeerAuthority & { population: number | null; area_km2: string | null; imd_label: string | null; ruc_label: string | null }> =
-      await trx('authorities as a')
+      await this.knex('authorities as a')
         .leftJoin('authority_clusters as imd', (j) => j.on('imd.authority_id', 'a.id').andOnVal('imd.scheme', 'imd'))
         .leftJoin('authority_clusters as ruc', (j) => j.on('ruc.authority_id', 'a.id').andOnVal('ruc.scheme', 'ruc'))
         .where('a.kind', 'local_authority')
@@ -70,55 +70,55 @@ export class PeersRepository {
   }
 
   /** Authorities of the same kind and subtype (case-insensitive), itself included. */
-  sameSubtype(kind: string, subtype: string | null, trx: Knex = this.knex): Promise<PeerAuthority[]> {
-    const q = trx('authorities as a').where('a.kind', kind);
+  sameSubtype(kind: string, subtype: string | null): Promise<PeerAuthority[]> {
+    const q = this.knex('authorities as a').where('a.kind', kind);
     if (subtype === null) q.whereNull('a.subtype');
     else q.whereRaw('lower(a.subtype) = lower(?)', [subtype]);
     return q.orderBy('a.code').select(AUTHORITY_COLUMNS);
   }
 
   /** Authorities of a kind in a region, itself included. */
-  sameRegion(kind: string, region: string, trx: Knex = this.knex): Promise<PeerAuthority[]> {
-    return trx('authorities as a')
+  sameRegion(kind: string, region: string): Promise<PeerAuthority[]> {
+    return this.knex('authorities as a')
       .where('a.kind', kind)
       .whereRaw('lower(a.region) = lower(?)', [region])
       .orderBy('a.code')
       .select(AUTHORITY_COLUMNS);
   }
 
-  clusterOf(authorityId: number, scheme: ClusterScheme, trx: Knex = this.knex): Promise<ClusterLabel | undefined> {
-    return trx('authority_clusters').where({ authority_id: authorityId, scheme }).first('scheme', 'label', 'description');
+  clusterOf(authorityId: number, scheme: ClusterScheme): Promise<ClusterLabel | undefined> {
+    return this.knex('authority_clusters').where({ authority_id: authorityId, scheme }).first('scheme', 'label', 'description');
   }
 
-  clusterMembers(scheme: ClusterScheme, label: string, trx: Knex = this.knex): Promise<PeerAuthority[]> {
-    return trx('authority_clusters as c')
+  clusterMembers(scheme: ClusterScheme, label: string): Promise<PeerAuthority[]> {
+    return this.knex('authority_clusters as c')
       .join('authorities as a', 'a.id', 'c.authority_id')
       .where({ 'c.scheme': scheme, 'c.label': label })
       .orderBy('a.code')
       .select(AUTHORITY_COLUMNS);
   }
 
-  async authoritiesByCode(codes: readonly string[], trx: Knex = this.knex): Promise<PeerAuthority[]> {
+  async authoritiesByCode(codes: readonly string[]): Promise<PeerAuthority[]> {
     if (codes.length === 0) return [];
-    return trx('authorities as a')
-      .whereIn(trx.raw('upper(a.code)') as unknown as string, codes.map((c) => c.toUpperCase()))
+    return this.knex('authorities as a')
+      .whereIn(this.knex.raw('upper(a.code)') as unknown as string, codes.map((c) => c.toUpperCase()))
       .orderBy('a.code')
       .select(AUTHORITY_COLUMNS);
   }
 
-  async listGroups(trx: Knex = this.knex): Promise<Array<Omit<PeerGroup, 'members'> & { member_count: number }>> {
-    const rows = await trx('peer_groups as g')
+  async listGroups(): Promise<Array<Omit<PeerGroup, 'members'> & { member_count: number }>> {
+    const rows = await this.knex('peer_groups as g')
       .leftJoin('peer_group_members as m', 'm.group_id', 'g.id')
       .groupBy('g.id')
       .orderBy('g.name')
-      .select('g.name', 'g.description', 'g.created_at', 'g.updated_at', trx.raw('count(m.authority_id) as member_count'));
+      .select('g.name', 'g.description', 'g.created_at', 'g.updated_at', this.knex.raw('count(m.authority_id) as member_count'));
     return rows.map((r: { member_count: number | string }) => ({ ...r, member_count: Number(r.member_count) })) as never;
   }
 
-  async findGroup(name: string, trx: Knex = this.knex): Promise<PeerGroup | undefined> {
-    const group = await trx('peer_groups').where({ name }).first('id', 'name', 'description', 'created_at', 'updated_at');
+  async findGroup(name: string): Promise<PeerGroup | undefined> {
+    const group = await this.knex('peer_groups').where({ name }).first('id', 'name', 'description', 'created_at', 'updated_at');
     if (!group) return undefined;
-    const members = await trx('peer_group_members as m')
+    const members = await this.knex('peer_group_members as m')
       .join('authorities as a', 'a.id', 'm.authority_id')
       .where('m.group_id', group.id)
       .orderBy('a.code')
@@ -146,8 +146,8 @@ export class PeersRepository {
     });
   }
 
-  async deleteGroup(name: string, trx: Knex = this.knex): Promise<boolean> {
-    return (await trx('peer_groups').where({ name }).delete().returning('id')).length > 0;
+  async deleteGroup(name: string): Promise<boolean> {
+    return (await this.knex('peer_groups').where({ name }).delete().returning('id')).length > 0;
   }
 
 }

@@ -81,14 +81,14 @@ function toSummary(row: SummaryRow): AuthoritySummary {
 export class AuthoritiesRepository {
   constructor(@Inject(KNEX) private readonly knex: Knex) {}
 
-  private base(trx: Knex) {
-    return trx('authorities as a')
+  private base() {
+    return this.knex('authorities as a')
       .leftJoin('authorities as p', 'p.id', 'a.parent_id')
       .leftJoin('authorities as c', 'c.id', 'a.combined_authority_id');
   }
 
-  async list(filter: AuthorityFilter, trx: Knex = this.knex): Promise<{ rows: AuthoritySummary[]; total: number }> {
-    const query = this.base(trx);
+  async list(filter: AuthorityFilter): Promise<{ rows: AuthoritySummary[]; total: number }> {
+    const query = this.base();
     if (filter.kind) query.where('a.kind', filter.kind);
     if (filter.subtype) query.whereRaw('lower(a.subtype) = lower(?)', [filter.subtype]);
     if (filter.nation) query.whereRaw('lower(a.nation) = lower(?)', [filter.nation]);
@@ -103,7 +103,7 @@ export class AuthoritiesRepository {
           .orWhereILike('a.code', text)
           .orWhereExists((e) =>
             e
-              .select(trx.raw('1'))
+              .select(this.knex.raw('1'))
               .from('authority_names as n')
               .whereRaw('n.authority_id = a.id')
               .andWhereLike('n.name_normalised', normalised),
@@ -119,16 +119,16 @@ export class AuthoritiesRepository {
     return { rows: rows.map(toSummary), total: Number(total) };
   }
 
-  async findByCode(code: string, trx: Knex = this.knex): Promise<AuthorityDetail | undefined> {
-    const row = await this.base(trx)
+  async findByCode(code: string): Promise<AuthorityDetail | undefined> {
+    const row = await this.base()
       .select([...SUMMARY_COLUMNS, 'a.id', 'a.latitude', 'a.longitude', 'a.govuk_slug', 'a.source'])
       .whereRaw('upper(a.code) = upper(?)', [code])
       .first();
     if (!row) return undefined;
     const { id, latitude, longitude, govuk_slug, source, ...summary } = row;
     const [names, identifiers] = await Promise.all([
-      trx('authority_names').where({ authority_id: id }).orderBy('name').select('name', 'source'),
-      trx('authority_identifiers')
+      this.knex('authority_names').where({ authority_id: id }).orderBy('name').select('name', 'source'),
+      this.knex('authority_identifiers')
         .where({ authority_id: id })
         .orderBy([{ column: 'is_current', order: 'desc' }, 'scheme', 'identifier'])
         .select('scheme', 'identifier', 'is_current'),
@@ -145,15 +145,15 @@ export class AuthoritiesRepository {
   }
 
   /** Ids of the given codes (exact codes), for the ones that exist. */
-  async idsByCode(codes: string[], trx: Knex = this.knex): Promise<Map<string, number>> {
+  async idsByCode(codes: string[]): Promise<Map<string, number>> {
     if (codes.length === 0) return new Map();
-    const rows: Array<{ id: number; code: string }> = await trx('authorities').whereIn('code', codes).select('id', 'code');
+    const rows: Array<{ id: number; code: string }> = await this.knex('authorities').whereIn('code', codes).select('id', 'code');
     return new Map(rows.map((r) => [r.code, r.id]));
   }
 
   /** Adds an alternative name; false when the authority already has a name that normalises the same way. */
-  async addName(code: string, name: string, source: string, trx: Knex = this.knex): Promise<boolean> {
-    const result = await trx.raw(
+  async addName(code: string, name: string, source: string): Promise<boolean> {
+    const result = await this.knex.raw(
       `insert into authority_names (authority_id, name, name_normalised, source)
        select id, ?, ?, ? from authorities where code = ?
        on conflict (authority_id, name_normalised) do nothing

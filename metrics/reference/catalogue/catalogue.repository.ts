@@ -35,19 +35,24 @@ const SUMMARY = `
 export class CatalogueRepository {
   constructor(@Inject(KNEX) private readonly knex: Knex) {}
 
-  async list(trx: Knex = this.knex): Promise<FrameworkSummary[]> {
-    const { rows } = await trx.raw(`${SUMMARY} order by f.code, f.created_at desc, f.id desc`);
+  async list(): Promise<FrameworkSummary[]> {
+    const { rows } = await this.knex.raw(`${SUMMARY} order by f.code, f.created_at desc, f.id desc`);
     return rows;
   }
 
   /** The framework £ totals use unless another is named. */
-  async findDefault(trx: Knex = this.knex): Promise<FrameworkSummary | undefined> {
-    const { rows } = await trx.raw(`${SUMMARY} where f.is_default`);
+  async findDefault(): Promise<FrameworkSummary | undefined> {
+    const { rows } = await this.knex.raw(`${SUMMARY} where f.is_default`);
     return rows[0];
   }
 
   /** A version of a framework, or its most recently loaded one. */
-  async find(code: string, version?: string, trx: Knex = this.knex): Promise<FrameworkSummary | undefined> {
+  find(code: string, version?: string): Promise<FrameworkSummary | undefined> {
+    return this.findIn(this.knex, code, version);
+  }
+
+  /** The same, in the caller's transaction (a framework being loaded). */
+  async findIn(trx: Knex, code: string, version?: string): Promise<FrameworkSummary | undefined> {
     const { rows } = await trx.raw(
       `${SUMMARY} where f.code = ? ${version ? 'and f.version = ?' : ''} order by f.created_at desc, f.id desc limit 1`,
       version ? [code, version] : [code],
@@ -56,7 +61,7 @@ export class CatalogueRepository {
   }
 
   /** Ids of measures of other frameworks that a crosswalk names; the ones that do not exist are absent. */
-  async crosswalkTargets(targets: CrosswalkTarget[], trx: Knex = this.knex): Promise<Map<string, number>> {
+  async crosswalkTargets(trx: Knex, targets: CrosswalkTarget[]): Promise<Map<string, number>> {
     if (targets.length === 0) return new Map();
     const { rows } = await trx.raw(
       `select t.to_framework, t.to_version, t.to_measure, (
@@ -77,7 +82,7 @@ export class CatalogueRepository {
   }
 
   /** Writes a whole framework (in the caller's transaction); returns its id. */
-  async insert(def: FrameworkDef, contentSha256: string, isDefault: boolean, crosswalkIds: Map<string, number>, trx: Knex): Promise<number> {
+  async insert(trx: Knex, def: FrameworkDef, contentSha256: string, isDefault: boolean, crosswalkIds: Map<string, number>): Promise<number> {
     if (isDefault) await trx('frameworks').where({ is_default: true }).update({ is_default: false });
     const [{ id: frameworkId }] = await trx('frameworks')
       .insert({
@@ -129,16 +134,16 @@ export class CatalogueRepository {
   }
 
   /** A stored framework in the nested shape it was loaded in (so an export loads again as it is). */
-  async definition(frameworkId: number, trx: Knex = this.knex): Promise<FrameworkDef> {
-    const f = await trx('frameworks').where({ id: frameworkId }).first();
-    const themes = await trx('themes').where({ framework_id: frameworkId }).orderBy(['sort_order', 'id']);
-    const outcomes = await trx('policy_outcomes')
+  async definition(frameworkId: number): Promise<FrameworkDef> {
+    const f = await this.knex('frameworks').where({ id: frameworkId }).first();
+    const themes = await this.knex('themes').where({ framework_id: frameworkId }).orderBy(['sort_order', 'id']);
+    const outcomes = await this.knex('policy_outcomes')
       .whereIn('theme_id', themes.map((t) => t.id))
       .orderBy('id');
-    const measures: MeasureRow[] = await trx('measures').where({ framework_id: frameworkId }).orderBy('id');
-    const proxies = await trx('proxy_values').whereIn('measure_id', measures.map((m) => m.id)).orderBy(['measure_id', 'price_year']);
-    const units = await trx('unit_conversions').whereIn('measure_id', measures.map((m) => m.id)).orderBy('id');
-    const { rows: crosswalk } = await trx.raw(
+    const measures: MeasureRow[] = await this.knex('measures').where({ framework_id: frameworkId }).orderBy('id');
+    const proxies = await this.knex('proxy_values').whereIn('measure_id', measures.map((m) => m.id)).orderBy(['measure_id', 'price_year']);
+    const units = await this.knex('unit_conversions').whereIn('measure_id', measures.map((m) => m.id)).orderBy('id');
+    const { rows: crosswalk } = await this.knex.raw(
       `select c.from_measure_code, f.code as to_framework, f.version as to_version, m.code as to_measure, c.factor
        from measure_crosswalk c join measures m on m.id = c.to_measure_id join frameworks f on f.id = m.framework_id
        where c.from_framework_id = ? order by c.id`,

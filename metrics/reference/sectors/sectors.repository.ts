@@ -33,12 +33,12 @@ const CPV_COLUMNS = ['c.code', 'c.code8', 'c.division', 'c.level', 'p.code as pa
 export class SectorsRepository {
   constructor(@Inject(KNEX) private readonly knex: Knex) {}
 
-  listSectors(trx: Knex = this.knex): Promise<Sector[]> {
-    return trx('cpv_divisions').orderBy('code').select('code', 'cpv_code', 'label');
+  listSectors(): Promise<Sector[]> {
+    return this.knex('cpv_divisions').orderBy('code').select('code', 'cpv_code', 'label');
   }
 
-  async listCpv(filter: CpvFilter, trx: Knex = this.knex): Promise<{ rows: CpvCode[]; total: number }> {
-    const query = trx('cpv_codes as c').leftJoin('cpv_codes as p', 'p.code8', 'c.parent_code8');
+  async listCpv(filter: CpvFilter): Promise<{ rows: CpvCode[]; total: number }> {
+    const query = this.knex('cpv_codes as c').leftJoin('cpv_codes as p', 'p.code8', 'c.parent_code8');
     if (filter.division) query.where('c.division', filter.division);
     if (filter.level) query.where('c.level', filter.level);
     if (filter.q) {
@@ -51,8 +51,8 @@ export class SectorsRepository {
   }
 
   /** A CPV code (8 digits, with or without its check digit) and its ancestors, nearest first. */
-  async findCpv(code8: string, trx: Knex = this.knex): Promise<(CpvCode & { ancestors: CpvCode[] }) | undefined> {
-    const { rows } = await trx.raw(
+  async findCpv(code8: string): Promise<(CpvCode & { ancestors: CpvCode[] }) | undefined> {
+    const { rows } = await this.knex.raw(
       `with recursive chain as (
          select c.*, 0 as depth from cpv_codes c where c.code8 = ?
          union all
