@@ -90,7 +90,8 @@ export class MeasureRollupsRefresher implements Refresher {
   /**
    * The difference the outcome changes make to their cells: quantity, returns and demo returns by their signed sums,
    * £ at the cell's factor. A contract's presence in a cell: how many of its latest outcomes are there now, and how
-   * many there were (now less the batch's net change); in a cell that held nothing before, none were.
+   * many there were (now less the batch's net change), looked up only when the batch changed how many there are (a
+   * correction retires one revision and adds another: no lookup); in a cell that held nothing before, none were.
    */
   private moves(): string {
     const sums = `sum(p.quantity) as quantity, sum(p.net) as outcome_count`;
@@ -106,12 +107,12 @@ export class MeasureRollupsRefresher implements Refresher {
         group by 1, 2, 3, 4
         union all
         select p.authority_id, p.sector_key, p.measure_id, p.quarter, ${sums},
-          sum((now.n > 0)::int - ((now.n - p.net) > 0)::int) as contract_count, sum(p.demo) as demo_count
+          sum(case when p.net = 0 then 0 else (now.n > 0)::int - ((now.n - p.net) > 0)::int end) as contract_count, sum(p.demo) as demo_count
         from cells_pairs p ${touched}
-        cross join lateral (
+        left join lateral (
           select count(*) as n from outcomes o where o.contract_id = p.contract_id and o.measure_id = p.measure_id and o.is_latest
             and o.period_end >= p.quarter and o.period_end < p.quarter + interval '3 months'
-        ) now
+        ) now on p.net <> 0
         where t.held
         group by 1, 2, 3, 4
       ) r
