@@ -30,6 +30,7 @@ import {
   type IndicatorBasis,
   type IndicatorDimension,
   type IndicatorFilter,
+  type IndicatorSource,
   type PeriodType,
 } from './indicators.repository';
 
@@ -116,6 +117,17 @@ const invalid = (field: string, message: string, value?: unknown) => invalidPara
 
 const dec = (v: unknown) => new Dec(v === null || v === undefined ? 0 : String(v));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/**
+ * The fields of a row after its labels: each with the source that gives it and what it is without data (a ratio none,
+ * its numerator and denominator and every other figure 0).
+ */
+const ROW_FIELDS = INDICATOR_COLUMNS.flatMap((c): Array<[string, IndicatorSource, number | null]> =>
+  c.kind === 'ratio'
+    ? [[c.name, c.source, null], [`${c.name}_numerator`, c.source, 0], [`${c.name}_denominator`, c.source, 0]]
+    : [[c.name, c.source, 0]],
+);
+/** A group's row of each source (a source without a row for the group is absent). */
+type GroupSources = Partial<Record<IndicatorSource, DbRow>>;
 const TWO_MILLION = new Dec(2_000_000);
 /** n / d rounded half up (away from 0) to 6 places, exactly (as the SQL of the indicators does); none when d is 0. */
 const ratio = (n: Dec, d: Dec): number | null => {
@@ -197,8 +209,8 @@ export class IndicatorsService implements IndicatorsSource {
       const values: Record<string, number | null> = {};
       for (const name of Object.keys(RATIOS)) values[name] = row[name] as number | null;
       const population = populations.get(String(labels.authority)) ?? null;
-      const svNet = dec(figures.exact_sv_net_gbp); // no social value rows yet: nothing delivered
-      values.sv_net_gbp_per_contract_gbp = ratio(svNet, dec(figures.exact_awarded_value_gbp));
+      const svNet = dec(figures.social?.exact_sv_net_gbp); // no social value rows yet: nothing delivered
+      values.sv_net_gbp_per_contract_gbp = ratio(svNet, dec(figures.contracts?.exact_awarded_value_gbp));
       values.sv_net_gbp_per_head = population ? ratio(svNet, new Dec(population)) : null;
       out.set(String(labels.authority), values);
     }
@@ -263,20 +275,20 @@ export class IndicatorsService implements IndicatorsSource {
   /** The four sources of each group (each has at most one row per group), merged by the group's key. */
   private async figures(groupBy: IndicatorDimension[], periodType: PeriodType, filter: IndicatorFilter, frameworkId: number, basis: IndicatorBasis) {
     const sources = await this.repo.sources(groupBy, periodType, filter, frameworkId, basis);
-    const width = groupBy.reduce((n, g) => n + DIMENSION_COLUMNS[g].length, 0);
-    const groups = new Map<string, { labels: IndicatorRow; values: DbRow }>();
-    for (const rows of Object.values(sources)) {
+    const labelColumns = groupBy.flatMap((g) => DIMENSION_COLUMNS[g]);
+    const keys = labelColumns.map((_, i) => `g${i}`);
+    const groups = new Map<string, { labels: IndicatorRow; values: GroupSources }>();
+    for (const [source, rows] of Object.entries(sources) as Array<[IndicatorSource, DbRow[]]>) {
       for (const r of rows) {
-        const key = Array.from({ length: width }, (_, i) => (r[`g${i}`] === null ? '\u0000' : String(r[`g${i}`]))).join('\u0001');
+        const key = keys.map((k) => (r[k] === null ? '\u0000' : String(r[k]))).join('\u0001');
         let group = groups.get(key);
         if (!group) {
           const labels: IndicatorRow = {};
-          let i = 0;
-          for (const g of groupBy) for (const c of DIMENSION_COLUMNS[g]) labels[c] = r[`g${i++}`] === null ? null : String(r[`g${i - 1}`]);
+          labelColumns.forEach((c, i) => (labels[c] = r[keys[i]] === null ? null : String(r[keys[i]])));
           group = { labels, values: {} };
           groups.set(key, group);
         }
-        Object.assign(group.values, r);
+        group.values[source] = r;
       }
     }
     return groups;
@@ -286,15 +298,9 @@ export class IndicatorsService implements IndicatorsSource {
    * The indicators of one group, flat after its labels: each ratio with its numerator and denominator (computed
    * exactly by the SQL; a source without a row for the group counts 0 and gives no ratio).
    */
-  private row(values: DbRow, labels: IndicatorRow = {}): IndicatorRow {
+  private row(values: GroupSources, labels: IndicatorRow = {}): IndicatorRow {
     const row: IndicatorRow = { ...labels };
-    for (const c of INDICATOR_COLUMNS) {
-      if (c.kind === 'ratio') {
-        row[c.name] = num(values[c.name]);
-        row[`${c.name}_numerator`] = num(values[`${c.name}_numerator`]) ?? 0;
-        row[`${c.name}_denominator`] = num(values[`${c.name}_denominator`]) ?? 0;
-      } else row[c.name] = num(values[c.name]) ?? 0;
-    }
+    for (const [name, source, missing] of ROW_FIELDS) row[name] = num(values[source]?.[name]) ?? missing;
     return row;
   }
 }
