@@ -20,7 +20,7 @@ function startService(env) {
       out += d;
       if (process.env.BENCH_VERBOSE) process.stderr.write(String(d).split('\n').filter((l) => l.includes('phases_ms')).join('\n'));
       const m = /"url":"(http:\/\/localhost:\d+)"/.exec(out);
-      if (m) resolve({ child, url: m[1].replace('localhost', '127.0.0.1') });
+      if (m) resolve({ child, url: m[1].replace('localhost', '127.0.0.1'), log: () => out });
     });
   });
 }

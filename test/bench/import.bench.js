@@ -57,6 +57,16 @@ async function copyInto(client, sql, path) {
   return performance.now() - t;
 }
 
+/** The batch's log line (phases since its start, the refresh's steps), which may reach us just after the answer. */
+async function batchLog(service, batchId) {
+  for (let i = 0; i < 50; i += 1) {
+    const line = service.log().split('\n').reverse().find((l) => l.includes(`"batch":${batchId}`) && l.includes('phases_ms'));
+    if (line) return JSON.parse(line);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {};
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'svm-bench-import-'));
   const name = `svm_bench_import_${process.pid}`;
@@ -79,6 +89,7 @@ async function main() {
     const httpMs = performance.now() - t;
     if (result.batch.rows_inserted !== rows) throw new Error(`expected ${rows} rows inserted: ${JSON.stringify(result.batch)}`);
     const rss = peakRssMb(service.child.pid);
+    const logged = await batchLog(service, result.batch.id);
 
     const db = new Client({ connectionString: url.toString() });
     await db.connect();
@@ -103,6 +114,11 @@ async function main() {
     console.log(`raw COPY, same CSV into a plain table:   ${(rawMs / 1000).toFixed(2)} s  ${rate(rawMs).toLocaleString('en-GB')} rows/s   import/raw = ${(rawMs / httpMs).toFixed(2)}`);
     console.log(`raw COPY, stored rows into outcomes' shape (indexes, checks): ${(tableMs / 1000).toFixed(2)} s  ${rate(tableMs).toLocaleString('en-GB')} rows/s   import/raw = ${(tableMs / httpMs).toFixed(2)}`);
     console.log(`raw COPY, stored rows into outcomes itself (indexes, checks, foreign keys): ${(sameMs / 1000).toFixed(2)} s  ${rate(sameMs).toLocaleString('en-GB')} rows/s   import/raw = ${(sameMs / httpMs).toFixed(2)}`);
+    const phases = logged.phases_ms ?? {};
+    const steps = logged.rollups?.steps ?? {};
+    const span = (from, to) => (phases[to] - (phases[from] ?? 0)) / 1000;
+    console.log(`the import's phases: staged ${span(null, 'staged').toFixed(1)} s, checked ${span('staged', 'checked').toFixed(1)} s, merged ${span('checked', 'merged').toFixed(1)} s, derived data refreshed ${span('merged', 'rollups').toFixed(1)} s (${Object.entries(steps).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')})`);
+    console.log(`import / raw COPY into outcomes itself = ${(sameMs / httpMs).toFixed(2)} (aim: 0.5 or more)`);
     console.log(`service peak RSS (VmHWM): ${rss} MB`);
   } finally {
     await stopService(service);
