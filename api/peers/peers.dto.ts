@@ -1,10 +1,11 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { FEATURE_NAMES, type FeatureName } from '../../metrics/read/peers/peer-features';
 import { DEFAULT_K, MAX_K, PEER_METHODS, PEER_SCOPES, type PeerMethod, type PeerQuery, type PeerScope } from '../../metrics/read/peers/peers.service';
 import { toList } from '../../metrics/reference/read-filter/read-filter';
 import { CLUSTER_SCHEMES, type ClusterScheme } from '../../metrics/reference/reference-files';
+import { ReadFilterDto } from '../http/read-filter.dto';
 
 /** `a,b` or repeated into a list, as every list parameter is read. */
 const commaList = ({ value }: { value: unknown }) => (typeof value === 'string' || Array.isArray(value) ? (toList(value as string | string[]) ?? []) : value);
@@ -56,24 +57,15 @@ export class PeersQuery extends PeerOptions {
   method?: PeerMethod;
 }
 
-export class BenchmarkQueryDto extends PeerOptions {
+class BenchmarkOptions extends PeerOptions {
   @ApiPropertyOptional({ enum: PEER_METHODS, default: 'nearest', description: 'how the peer group is chosen' })
   @IsOptional()
   @IsIn(PEER_METHODS)
   peers?: PeerMethod;
-
-  @ApiPropertyOptional({ example: '2025-Q1', description: 'first period: 2025, 2025-Q1, 2025-04 or FY2025-26' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(20)
-  from?: string;
-
-  @ApiPropertyOptional({ example: '2025-Q4', description: 'last period, same forms as from' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(20)
-  to?: string;
 }
+
+/** The benchmarks: how the peers are chosen, and the period from the one read filter. */
+export class BenchmarkQueryDto extends IntersectionType(BenchmarkOptions, PickType(ReadFilterDto, ['from', 'to'] as const)) {}
 
 export function peerQuery(method: PeerMethod | undefined, o: PeerOptions): PeerQuery {
   return { method: method ?? 'nearest', k: o.k, features: o.features, scope: o.scope, scheme: o.scheme, group: o.group };

@@ -121,7 +121,7 @@ export class DerivedDataService {
   }
 
   private async writeFactors(s: Session): Promise<number[]> {
-    const inputs = await this.valuation.inputs(s);
+    const inputs = await this.valuation.inputsIn(s);
     return this.valuation.write(s, ValuationRepository.compute(inputs), true);
   }
 

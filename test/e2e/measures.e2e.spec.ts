@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { knexSession, transaction, withSession, type Session } from '../../metrics/platform/session';
+import { transaction, withSession, type Session } from '../../metrics/platform/session';
 import { DemoService } from '../../metrics/ingest/demo/demo.service';
 import { DerivedDataService } from '../../metrics/derive/derived-data.service';
 import { Dec, unitValue, type Basis } from '../../metrics/derive/valuation/valuation';
@@ -30,7 +30,7 @@ const Exact = Dec.clone({ precision: 1000 });
  * valuation functions, summed per authority x sector x measure x quarter.
  */
 async function expectedCells(knex: Knex): Promise<Map<string, Cell>> {
-  const inputs = await new ValuationRepository(knex).inputs(knexSession(knex));
+  const inputs = await new ValuationRepository(knex).inputs();
   const measures = new Map(inputs.measures.map((m) => [m.id, m]));
   const { rows } = await knex.raw(`
     select c.authority_id, c.sector, o.measure_id, to_char(date_trunc('quarter', o.period_end), 'YYYY-MM-DD') as quarter,

@@ -24,8 +24,13 @@ export interface ValuationInputs {
 export class ValuationRepository {
   constructor(@Inject(KNEX) private readonly knex: Knex) {}
 
-  /** The catalogue's measures with their proxy values, and the price series (on `s`, else a connection of the pool). */
-  async inputs(s: Session = knexSession(this.knex), measureIds?: number[]): Promise<ValuationInputs> {
+  /** The catalogue's measures with their proxy values, and the price series, on a connection of the pool. */
+  inputs(measureIds?: number[]): Promise<ValuationInputs> {
+    return this.inputsIn(knexSession(this.knex), measureIds);
+  }
+
+  /** The same in the caller's transaction (factors being rewritten). */
+  async inputsIn(s: Session, measureIds?: number[]): Promise<ValuationInputs> {
     const measures = await s.query<Omit<MeasureValuationInput, 'proxies'>>(
       `select m.id, m.framework_id, f.base_price_year, m.valuation, m.deadweight::text, m.displacement::text,
          m.attribution::text, m.drop_off::text, m.duration_years
