@@ -20,9 +20,19 @@ function startService(env) {
       out += d;
       if (process.env.BENCH_VERBOSE) process.stderr.write(String(d).split('\n').filter((l) => l.includes('phases_ms')).join('\n'));
       const m = /"url":"(http:\/\/localhost:\d+)"/.exec(out);
-      if (m) resolve({ child, url: m[1].replace('localhost', '127.0.0.1'), log: () => out });
+      if (m) resolve({ child, url: m[1].replace('localhost', '127.0.0.1'), batchLog: (id) => batchLog(() => out, id) });
     });
   });
+}
+
+/** A batch's log line (its phases since its start, the refresh's steps), which may reach us just after the answer. */
+async function batchLog(log, batchId) {
+  for (let i = 0; i < 50; i += 1) {
+    const line = log().split('\n').reverse().find((l) => l.includes(`"batch":${batchId}`) && l.includes('phases_ms'));
+    if (line) return JSON.parse(line);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {};
 }
 
 async function stopService(service) {

@@ -57,16 +57,6 @@ async function copyInto(client, sql, path) {
   return performance.now() - t;
 }
 
-/** The batch's log line (phases since its start, the refresh's steps), which may reach us just after the answer. */
-async function batchLog(service, batchId) {
-  for (let i = 0; i < 50; i += 1) {
-    const line = service.log().split('\n').reverse().find((l) => l.includes(`"batch":${batchId}`) && l.includes('phases_ms'));
-    if (line) return JSON.parse(line);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {};
-}
-
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'svm-bench-import-'));
   const name = `svm_bench_import_${process.pid}`;
@@ -89,7 +79,7 @@ async function main() {
     const httpMs = performance.now() - t;
     if (result.batch.rows_inserted !== rows) throw new Error(`expected ${rows} rows inserted: ${JSON.stringify(result.batch)}`);
     const rss = peakRssMb(service.child.pid);
-    const logged = await batchLog(service, result.batch.id);
+    const logged = await service.batchLog(result.batch.id);
 
     const db = new Client({ connectionString: url.toString() });
     await db.connect();
