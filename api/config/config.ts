@@ -7,6 +7,10 @@ import { parseRatingThresholds, type RatingThresholds } from '../../metrics/deri
 import type { Database } from '../../metrics/platform/database';
 import type { MetricsOptions } from '../../metrics/platform/options';
 
+/** Supplier-level data (commitments, returns, evidence, row-level quality flags): keyed (the default) or open to all. */
+export const SUPPLIER_DATA_MODES = ['keyed', 'open'] as const;
+export type SupplierDataMode = (typeof SUPPLIER_DATA_MODES)[number];
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -21,6 +25,9 @@ const toBool = ({ value }: { value: unknown }) => {
 };
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** Rates: a count per second, minute or hour. */
+const RATE_PATTERN = /^(off|\d+\s*\/\s*(s|sec|second|m|min|minute|h|hour))$/i;
 
 /** The environment variables the service reads (documented in the README's configuration table). */
 class Environment {
@@ -112,6 +119,45 @@ class Environment {
   @IsString()
   @Matches(/^(off|(\S+\s+){4,5}\S+)$/, { message: 'must be a cron expression (5 or 6 fields) or off' })
   QUALITY_OUTLIER_CRON: string = '* * * * *';
+
+  @IsString()
+  @Matches(/^(off|(\S+\s+){4,5}\S+)$/, { message: 'must be a cron expression (5 or 6 fields) or off' })
+  BATCH_CHECK_CRON: string = '*/30 * * * * *';
+
+  @IsIn(SUPPLIER_DATA_MODES, { message: `must be one of ${SUPPLIER_DATA_MODES.join(', ')}` })
+  SUPPLIER_DATA: SupplierDataMode = 'keyed';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^\s,]+(\s*,\s*https?:\/\/[^\s,]+)*)$/, { message: 'must be * or a comma-separated list of http(s) origins' })
+  CORS_ORIGINS?: string;
+
+  @Matches(RATE_PATTERN, { message: 'must be a rate such as 60/min, 10/s or 1000/hour, or off' })
+  RATE_LIMIT_WRITES: string = '120/min';
+
+  @Matches(RATE_PATTERN, { message: 'must be a rate such as 60/min, 10/s or 1000/hour, or off' })
+  RATE_LIMIT_READS: string = '6000/min';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 0 to 100000' })
+  @Min(0, { message: 'must be a whole number from 0 to 100000' })
+  @Max(100000, { message: 'must be a whole number from 0 to 100000' })
+  READ_CACHE_ENTRIES: number = 2000;
+}
+
+
+/** A rate limit: `limit` requests per `ttlMs` milliseconds, per caller (API key, else address); null: off. */
+export interface RateLimit {
+  limit: number;
+  ttlMs: number;
+}
+
+export function parseRate(value: string): RateLimit | null {
+  const match = /^(\d+)\s*\/\s*(\w+)$/.exec(value.trim());
+  if (!match) return null;
+  const unit = match[2].toLowerCase();
+  const ttlMs = unit.startsWith('s') ? 1000 : unit.startsWith('m') ? 60_000 : 3_600_000;
+  return { limit: Number(match[1]), ttlMs };
 }
 
 export interface AppConfig {
@@ -152,6 +198,21 @@ export interface AppConfig {
     /** When to recompute the outlier flags of measures changed by import batches in the background; `off`: never. */
     outlierCron: string;
   };
+  /** When to fail import batches whose owner (process or database connection) is gone; `off`: only at start. */
+  batchCheckCron: string;
+  access: {
+    /** Supplier-level data: `keyed` (an analyst, admin, or submitter-for-that-authority key) or `open` to everyone. */
+    supplierData: SupplierDataMode;
+  };
+  http: {
+    /** Origins allowed to call the API from a browser; unset: CORS off (no Access-Control headers). */
+    corsOrigins?: string[] | '*';
+    /** Requests per caller on write routes and on expensive reads (exports, uploads); null: no limit. */
+    rateLimitWrites: RateLimit | null;
+    rateLimitReads: RateLimit | null;
+    /** Read answers kept per data version (0: no cache; ETags are still sent). */
+    readCacheEntries: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -164,7 +225,7 @@ export class ConfigError extends Error {
   }
 }
 
-const KNOWN = Object.keys(new Environment()).concat('DATABASE_URL', 'HARVEST_URL', 'HARVEST_FROM');
+const KNOWN = Object.keys(new Environment()).concat('DATABASE_URL', 'HARVEST_URL', 'HARVEST_FROM', 'CORS_ORIGINS');
 
 /** Reads and validates the configuration once, at boot. Nothing else in the service reads process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -176,7 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     message: Object.values(e.constraints ?? {})[0] ?? 'is invalid',
     value: raw[e.property],
   }));
-  for (const variable of ['HARVEST_CRON', 'DELIVERY_REBUILD_CRON', 'QUALITY_OUTLIER_CRON'] as const) {
+  for (const variable of ['HARVEST_CRON', 'DELIVERY_REBUILD_CRON', 'QUALITY_OUTLIER_CRON', 'BATCH_CHECK_CRON'] as const) {
     if (problems.some((p) => p.variable === variable) || parsed[variable].trim() === 'off') continue;
     const cron = validateCronExpression(parsed[variable].trim());
     if (!cron.valid) problems.push({ variable, message: `is not a valid cron expression: ${cron.error?.message ?? 'invalid'}`, value: raw[variable] });
@@ -208,6 +269,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     delivery: { thresholds, rebuildCron: parsed.DELIVERY_REBUILD_CRON.trim() },
     quality: { outlierCron: parsed.QUALITY_OUTLIER_CRON.trim() },
+    batchCheckCron: parsed.BATCH_CHECK_CRON.trim(),
+    access: { supplierData: parsed.SUPPLIER_DATA },
+    http: {
+      corsOrigins:
+        parsed.CORS_ORIGINS === undefined
+          ? undefined
+          : parsed.CORS_ORIGINS.trim() === '*'
+            ? '*'
+            : parsed.CORS_ORIGINS.split(',').map((o) => o.trim().replace(/\/+$/, '')),
+      rateLimitWrites: parseRate(parsed.RATE_LIMIT_WRITES),
+      rateLimitReads: parseRate(parsed.RATE_LIMIT_READS),
+      readCacheEntries: parsed.READ_CACHE_ENTRIES,
+    },
   };
 }
 
