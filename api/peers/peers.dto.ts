@@ -8,7 +8,7 @@ import { CLUSTER_SCHEMES, type ClusterScheme } from '../../metrics/reference/ref
 import { ReadFilterDto } from '../http/read-filter.dto';
 
 /** `a,b` or repeated into a list, as every list parameter is read. */
-const commaList = ({ value }: { value: unknown }) => (typeof value === 'string' || Array.isArray(value) ? (toList(value as string | string[]) ?? []) : value);
+const commaList = ({ value }: { value: unknown }) => (typeof value === 'string' || Array.isArray(value) ? (toList(value as string | string[], 'features') ?? []) : value);
 
 /** How the peers are chosen, besides the method (shared by the peers and the benchmarks routes). */
 class PeerOptions {

@@ -12,10 +12,20 @@ const fail = (query: Record<string, unknown>) => {
 
 describe('the one read filter', () => {
   it('reads lists comma-separated or repeated, without blanks or repeats', () => {
-    expect(toList('a, b,,c')).toEqual(['a', 'b', 'c']);
-    expect(toList(['a', 'b,c'])).toEqual(['a', 'b', 'c']);
-    expect(toList(',,,')).toBeUndefined();
+    expect(toList('a, b,,c', 'authority')).toEqual(['a', 'b', 'c']);
+    expect(toList(['a', 'b,c'], 'authority')).toEqual(['a', 'b', 'c']);
+    expect(toList('', 'authority')).toBeUndefined(); // an empty form field: no filter
+    expect(toList(['', ''], 'authority')).toBeUndefined();
     expect(parseReadFilter({ authority: ['E08000009', 'E08000009,E08000003'] }, FILTER_FIELDS)).toEqual({ authorities: ['E08000009', 'E08000003'] });
+  });
+
+  it('refuses a list of separators only: it must never widen a read to everything', () => {
+    expect(() => toList(',,,', 'authority')).toThrow(DomainError);
+    expect(fail({ authority: ',,,' })).toEqual({
+      code: 'invalid_parameter',
+      details: [{ field: 'authority', message: 'authority names no value: give one or more values separated by commas', value: ',,,' }],
+    });
+    expect(fail({ sector: [' , ', ''] })).toMatchObject({ code: 'invalid_parameter', details: [{ field: 'sector' }] });
   });
 
   it('gives closed lists as they are spelt, whatever the case asked', () => {

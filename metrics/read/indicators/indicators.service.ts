@@ -151,7 +151,7 @@ export class IndicatorsService implements IndicatorsSource {
   ) {}
 
   async implementation(query: ImplementationQuery): Promise<ImplementationResult> {
-    const groupBy = (toList(query.group_by) ?? []) as IndicatorDimension[];
+    const groupBy = (toList(query.group_by, 'group_by') ?? []) as IndicatorDimension[];
     for (const g of groupBy) {
       if (!INDICATOR_DIMENSIONS.includes(g)) throw invalid('group_by', `must be among ${INDICATOR_DIMENSIONS.join(', ')} (got ${g})`, g);
     }

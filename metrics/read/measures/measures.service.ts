@@ -138,7 +138,7 @@ export class MeasuresService {
 
   /** The request read and checked: its grouping, basis and base year, its framework, and its filter looked up. */
   private async request(query: SummaryQuery) {
-    const groupBy = (toList(query.group_by) ?? []) as Dimension[];
+    const groupBy = (toList(query.group_by, 'group_by') ?? []) as Dimension[];
     for (const g of groupBy) {
       if (!DIMENSION_NAMES.includes(g)) {
         throw invalidParameter('group_by', `group_by: ${g} is not one of ${DIMENSION_NAMES.join(', ')}`, g);

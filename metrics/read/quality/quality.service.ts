@@ -35,7 +35,7 @@ export class QualityService {
 
   async list(query: QualityQuery) {
     const filter = await this.filters.resolve(parseReadFilter(query, ROW_FILTERS));
-    const requested = toList(query.check) ?? [];
+    const requested = toList(query.check, 'check') ?? [];
     const unknown = requested.find((c) => !(QUALITY_CHECKS as readonly string[]).includes(c));
     if (unknown) throw invalidParameter('check', `check: ${unknown} is not one of ${QUALITY_CHECKS.join(', ')}`, unknown);
     const checks: QualityCheck[] = requested.length > 0 ? QUALITY_CHECKS.filter((c) => requested.includes(c)) : [...QUALITY_CHECKS];

@@ -79,15 +79,21 @@ export function unknownValue(field: string, what: string, value: string): Domain
   return new DomainError('not_found', `No ${what} ${value}`, [{ field, message: `no ${what} ${value}`, value }]);
 }
 
-/** `a,b` or `?x=a&x=b` into a list; nothing (or only commas) into undefined. */
-export function toList(v: string | string[] | undefined): string[] | undefined {
+/**
+ * `a,b` or `?x=a&x=b` into a list. Nothing (`x=`, as a form sends an empty field) is undefined: no filter. A value that
+ * names nothing but separators (`x=,,,`) is a 400 naming the field: it must never widen a read to everything.
+ */
+export function toList(v: string | string[] | undefined, field: string): string[] | undefined {
   if (v === undefined) return undefined;
-  const list = (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
-  return list.length ? list : undefined;
+  const given = (Array.isArray(v) ? v : [v]).map(String);
+  const list = given.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  if (list.length > 0) return list;
+  if (given.every((x) => x === '')) return undefined;
+  throw invalidParameter(field, `${field} names no value: give one or more values separated by commas`, given.join(','));
 }
 
 function list(field: ListField, raw: string | string[] | undefined): string[] | undefined {
-  const given = toList(raw);
+  const given = toList(raw, field);
   if (!given) return undefined;
   const values = [...new Set(given)];
   if (values.length > LIST_LIMIT) throw invalidParameter(field, `${field} takes at most ${LIST_LIMIT} values`);
