@@ -6,14 +6,18 @@ import { AppModule, type AppModuleOptions } from './app.module';
 import type { AppConfig } from './config/config';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { closeConnectionsWhenStopping, ShutdownState } from './http/graceful-shutdown';
-import { csvTextBody, jsonBody } from './http/json-body';
+import helmet from 'helmet';
+import { jsonClientErrors } from './http/client-errors';
 import { validationPipe } from './http/validation.pipe';
 
 const DESCRIPTION = `Monitors how the Public Services (Social Value) Act 2012 is implemented: social value outcomes delivered
 through public contracts, aggregated into consistent measures by authority, sector, theme and period.
 
-Errors always have the shape \`{ "error": { "code", "message", "details" } }\`. Reads are public; writes need an API key
-sent as \`Authorization: Bearer <key>\` (401 without one, 403 when the key's role or authorities do not allow the write).`;
+Errors always have the shape \`{ "error": { "code", "message", "details" } }\`. One access rule holds on every route: what
+public bodies publish anyway (contract notice fields, every aggregate, the reference data) is public; what suppliers send
+(commitments, returns, evidence references, row-level quality flags) needs an analyst or admin key, or a submitter key for
+the authority, unless the deployment sets SUPPLIER_DATA=open; writes need a key with the role each route names. Keys are
+sent as \`Authorization: Bearer <key>\` (401 without one, 403 when the key's role or authorities do not allow it).`;
 
 /** Where a browser opened at the service's root address (`GET /`) is sent: the API docs, until the dashboards come. */
 export const HOME_PAGE = '/docs';
@@ -27,8 +31,14 @@ export async function createApp(config: AppConfig, database?: AppModuleOptions):
   });
   app.useLogger(app.get(Logger));
   app.use(closeConnectionsWhenStopping(app.get(ShutdownState)));
-  app.use(jsonBody(config.bodyLimitBytes));
-  app.use('/api/v1/frameworks', csvTextBody(config.bodyLimitBytes));
+  // security headers on every answer; the API docs page needs its own script and styles only
+  app.use(helmet({ crossOriginResourcePolicy: { policy: config.http.corsOrigins ? 'cross-origin' : 'same-origin' } }));
+  // CORS is off (no Access-Control headers: browsers refuse other origins) unless CORS_ORIGINS names them
+  if (config.http.corsOrigins) {
+    app.enableCors({ origin: config.http.corsOrigins === '*' ? '*' : config.http.corsOrigins, exposedHeaders: ['ETag', 'Retry-After'], maxAge: 600 });
+  }
+  jsonClientErrors(app.getHttpServer());
+  // bodies are read after the key is checked, each route up to its own limit (BodyInterceptor)
   app.useGlobalPipes(validationPipe);
   app.useGlobalFilters(new AllExceptionsFilter());
   app.disable('x-powered-by');

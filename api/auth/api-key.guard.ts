@@ -1,49 +1,65 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { DomainError } from '../../metrics/platform/errors';
+import type { ReadScope } from '../../metrics/reference/read-filter/read-filter';
+import type { AppConfig, SupplierDataMode } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { ACCESS_KEY, type AccessRule } from './access.decorator';
 import { ApiKeysService } from './api-keys.service';
-import type { Principal, Role } from './principal';
-import { ROLES_KEY } from './roles.decorator';
+import type { Principal } from './principal';
 
-export type AuthenticatedRequest = Request & { principal?: Principal };
+export type AuthenticatedRequest = Request & { principal?: Principal; scope?: ReadScope };
 
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The rule a route declares (on its handler, else its controller); undefined when it declares none. */
+export function accessRuleOf(reflector: Reflector, context: ExecutionContext): AccessRule | undefined {
+  return reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [context.getHandler(), context.getClass()]);
+}
 
 /**
- * Reads `Authorization: Bearer <key>` on every request. A key that is sent must be valid (401 otherwise), even on a
- * public route. Reads are public unless a route names its roles; writes need a key (401) with an allowed role (403).
+ * The one access rule, applied: what a caller (undefined: no key) may read under a route's rule, as the authorities
+ * whose rows it sees (null: every one). Throws 401 without a needed key, 403 for a key whose role is not allowed.
+ */
+export function decideAccess(rule: AccessRule, principal: Principal | undefined, supplierData: SupplierDataMode): ReadScope {
+  if (rule.audience === 'public') return { authorities: null };
+  if (rule.audience === 'supplier-data' && supplierData === 'open') return { authorities: null };
+  const roles = rule.audience === 'roles' ? rule.roles : (['analyst', 'admin', 'submitter'] as const);
+  if (!principal) {
+    throw new DomainError(
+      'missing_api_key',
+      rule.audience === 'supplier-data'
+        ? 'This route serves supplier-level data (commitments, returns, evidence, row-level quality flags): send Authorization: Bearer <key> with an analyst or admin key, or a submitter key for the authority.'
+        : 'This route needs an API key: send Authorization: Bearer <key>.',
+      { roles },
+    );
+  }
+  if (!roles.includes(principal.role)) {
+    throw new DomainError('role_not_allowed', `This route needs a key with role ${roles.join(' or ')}.`, { role: principal.role, roles });
+  }
+  return { authorities: principal.role === 'submitter' ? principal.authorityCodes : null };
+}
+
+/**
+ * Runs before anything reads a request body: reads `Authorization: Bearer <key>` (a key that is sent must be valid,
+ * 401 otherwise, even on a public route) and applies the route's access rule, leaving on the request the caller
+ * (`principal`) and what it may read (`scope`, for supplier-level data).
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const rule = accessRuleOf(this.reflector, context);
+    // every route declares one (AccessAudit refuses to start otherwise): a route that does not is closed
+    if (!rule) throw new DomainError('role_not_allowed', 'This route declares no access rule.');
     const header = request.headers.authorization;
     if (header !== undefined) request.principal = await this.keys.authenticate(header);
-
-    const declared = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    const roles = declared ?? (READ_METHODS.has(request.method) ? undefined : (['admin'] as Role[]));
-    if (!roles) return true;
-    const principal = request.principal;
-    if (!principal) {
-      throw new DomainError('missing_api_key', 'This route needs an API key: send Authorization: Bearer <key>.', {
-        roles,
-      });
-    }
-    if (!roles.includes(principal.role)) {
-      throw new DomainError('role_not_allowed', `This route needs a key with role ${roles.join(' or ')}.`, {
-        role: principal.role,
-        roles,
-      });
-    }
+    request.scope = decideAccess(rule, request.principal, this.config.access.supplierData);
     return true;
   }
 }

@@ -38,16 +38,18 @@ export class ApiKeysRepository {
     });
   }
 
-  /** An unrevoked key by its hash; marks it used (at most once a minute, to keep reads cheap). */
-  async findActiveByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    const { rows } = await this.knex.raw(`${SELECT_KEYS} where k.key_hash = ? and k.revoked_at is null group by k.id`, [
-      keyHash,
-    ]);
-    const key = rows[0] as ApiKeyRecord | undefined;
-    if (key && (!key.last_used_at || Date.now() - new Date(key.last_used_at).getTime() > 60_000)) {
-      await this.knex('api_keys').where({ id: key.id }).update({ last_used_at: this.knex.fn.now() });
-    }
-    return key;
+  /** An unrevoked key by its public prefix, with its stored hash (for the caller to compare in constant time). */
+  async findActiveByPrefix(prefix: string): Promise<(ApiKeyRecord & { key_hash: string }) | undefined> {
+    const { rows } = await this.knex.raw(
+      `${SELECT_KEYS.replace('select k.id,', 'select k.id, k.key_hash,')} where k.prefix = ? and k.revoked_at is null group by k.id`,
+      [prefix],
+    );
+    return rows[0];
+  }
+
+  /** Marks a key used (the service does it at most once a minute per key, to keep reads cheap). */
+  async markUsed(id: number): Promise<void> {
+    await this.knex('api_keys').where({ id }).update({ last_used_at: this.knex.fn.now() });
   }
 
   async find(idOrPrefix: number | string): Promise<ApiKeyRecord | undefined> {

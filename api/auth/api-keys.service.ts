@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AuthoritiesRepository } from '../../metrics/reference/authorities/authorities.repository';
 import { DomainError } from '../../metrics/platform/errors';
 import { ApiKeysRepository, type ApiKeyRecord } from './api-keys.repository';
@@ -98,12 +98,15 @@ export class ApiKeysService {
     const hash = hashKey(key);
     const cached = this.verified.get(hash);
     if (cached && cached.until > Date.now()) return cached.principal;
-    const record = KEY_PATTERN.test(key) ? await this.keys.findActiveByHash(hash) : undefined;
-    if (!record) {
+    // looked up by its public prefix; the secret's hash compared in constant time (never by the database's = on it)
+    const parts = KEY_PATTERN.exec(key);
+    const record = parts ? await this.keys.findActiveByPrefix(`svm_${parts[1]}`) : undefined;
+    if (!record || !timingSafeEqual(Buffer.from(record.key_hash, 'hex'), Buffer.from(hash, 'hex'))) {
       throw new DomainError('invalid_api_key', 'The API key is not valid: it is unknown, malformed or revoked.', {
         prefix: key.slice(0, 12),
       });
     }
+    if (!record.last_used_at || Date.now() - new Date(record.last_used_at).getTime() > 60_000) await this.keys.markUsed(record.id);
     const principal: Principal = { keyId: record.id, prefix: record.prefix, role: record.role, authorityCodes: record.authorities };
     this.verified.set(hash, { principal, until: Date.now() + KEY_CACHE_MS });
     return principal;

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { senderOf, type Principal } from '../auth/principal';
-import { Roles } from '../auth/roles.decorator';
+import { Public, Roles } from '../auth/access.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { AddAuthorityNameDto, AuthorityDetailDto, AuthorityPageDto, AuthorityQuery } from './authorities.dto';
 import { AuthoritiesService } from '../../metrics/reference/authorities/authorities.service';
@@ -13,6 +13,7 @@ export class AuthoritiesController {
   constructor(private readonly authorities: AuthoritiesService) {}
 
   @Get()
+  @Public()
   @ApiOperation({ summary: 'List authorities (councils, central government departments, other bodies)' })
   @ApiOkResponse({ type: AuthorityPageDto })
   @ApiErrors(400)
@@ -21,6 +22,7 @@ export class AuthoritiesController {
   }
 
   @Get(':code')
+  @Public()
   @ApiOperation({ summary: 'One authority with its alternative names and identifiers' })
   @ApiOkResponse({ type: AuthorityDetailDto })
   @ApiErrors(404)

@@ -104,6 +104,18 @@ export class ContractDetailDto extends ContractSummaryDto {
   @ApiProperty({ nullable: true, description: 'Date of the newest OCDS release merged in' }) release_date!: Date | null;
   @ApiProperty({ type: [ContractSupplierDto], description: 'Every supplier of the contract, the lead first' }) suppliers!: ContractSupplierDto[];
   @ApiProperty({ type: [ContractReleaseDto], description: 'The OCDS releases it was built from' }) releases!: ContractReleaseDto[];
+}
+
+class ContractRefDto {
+  @ApiProperty() id!: number;
+  @ApiProperty() reference!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty({ example: 'E08000009' }) authority_code!: string;
+}
+
+/** GET /contracts/{id}/delivery: supplier-level data. */
+export class ContractDeliveryPageDto {
+  @ApiProperty({ type: ContractRefDto }) contract!: ContractRefDto;
   @ApiProperty({ type: [ContractLineDto] }) commitments!: ContractLineDto[];
   @ApiProperty({ type: [ContractLineDto] }) outcomes!: ContractLineDto[];
   @ApiProperty({ enum: RATINGS, description: 'Overall delivery rating (delivery.rating)' }) delivery_rating!: string;

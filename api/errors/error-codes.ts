@@ -12,6 +12,9 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   route_not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  headers_too_large: 431,
+  malformed_request: 400,
+  rate_limited: 429,
   unsupported_media_type: 415,
   unprocessable: 422,
   database_unavailable: 503,
@@ -35,6 +38,10 @@ export function codeForStatus(status: number): ErrorCode {
       return 'payload_too_large';
     case 415:
       return 'unsupported_media_type';
+    case 429:
+      return 'rate_limited';
+    case 431:
+      return 'headers_too_large';
     case 422:
       return 'unprocessable';
     case 503:

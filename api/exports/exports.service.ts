@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { DomainError } from '../../metrics/platform/errors';
-import type { ReadFilterQuery } from '../../metrics/reference/read-filter/read-filter';
+import type { ReadFilterQuery, ReadScope } from '../../metrics/reference/read-filter/read-filter';
 import { CONTENT_TYPES, EXPORT_FORMATS, exportWriter, type ExportFormat } from '../../metrics/read/exports/export-writers';
 import type { RowDataset } from '../../metrics/read/exports/exports.repository';
 import { ExportsService, type PreparedExport } from '../../metrics/read/exports/exports.service';
@@ -11,7 +11,9 @@ import type { SummaryQuery } from '../../metrics/read/measures/measures.service'
 const EXTENSIONS: Record<string, ExportFormat> = { csv: 'csv', json: 'json', ndjson: 'ndjson', arrow: 'arrow', arrows: 'arrow' };
 
 export function exportFormat(extension: string): ExportFormat {
-  const format = EXTENSIONS[extension.toLowerCase()];
+  // own keys only: `.__proto__` or `.constructor` must not find Object's
+  const key = extension.toLowerCase();
+  const format = Object.hasOwn(EXTENSIONS, key) ? EXTENSIONS[key] : undefined;
   if (!format) {
     throw new DomainError('not_found', `No export format .${extension}: use .${EXPORT_FORMATS.join(', .')}`, { format: extension });
   }
@@ -43,9 +45,9 @@ export class ExportsApiService {
 
   constructor(private readonly exports: ExportsService) {}
 
-  async rows(dataset: RowDataset, extension: string, query: ReadFilterQuery, res: Response): Promise<void> {
+  async rows(dataset: RowDataset, extension: string, query: ReadFilterQuery, scope: ReadScope, res: Response): Promise<void> {
     const format = exportFormat(extension);
-    await this.send(dataset, format, await this.exports.rows(dataset, query), res);
+    await this.send(dataset, format, await this.exports.rows(dataset, query, scope), res);
   }
 
   async summary(extension: string, query: SummaryQuery, res: Response): Promise<void> {

@@ -14,7 +14,8 @@ import {
 import type { Response } from 'express';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { FRAMEWORK_CSV_COLUMNS } from '../../metrics/reference/catalogue/framework-definition';
-import { Roles } from '../auth/roles.decorator';
+import { Public, Roles } from '../auth/access.decorator';
+import { TakesBody } from '../http/body';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { FrameworkImportService } from '../../metrics/ingest/frameworks/framework-import.service';
 import { CatalogueService } from '../../metrics/reference/catalogue/catalogue.service';
@@ -58,6 +59,7 @@ export class FrameworksController {
   ) {}
 
   @Get()
+  @Public()
   @ApiOperation({ summary: 'Frameworks of measures loaded, every version' })
   @ApiOkResponse({ type: [FrameworkSummaryDto] })
   list() {
@@ -65,6 +67,7 @@ export class FrameworksController {
   }
 
   @Get(':code')
+  @Public()
   @ApiOperation({
     summary: 'One framework in full (themes, outcomes, measures, units, proxy values, crosswalk), in the JSON form it loads from',
   })
@@ -74,6 +77,7 @@ export class FrameworksController {
   }
 
   @Post()
+  @TakesBody('document')
   @Roles('admin')
   @ApiBearerAuth()
   @ApiOperation({

@@ -18,9 +18,9 @@ import { CONTENT_TYPES } from '../../metrics/ingest/imports/row-sources';
 import { BatchesService } from '../../metrics/ingest/imports/batches.service';
 import { senderOf, viewerOf, type Principal } from '../auth/principal';
 import { CurrentPrincipal } from '../auth/principal.decorator';
-import { Roles } from '../auth/roles.decorator';
+import { Roles } from '../auth/access.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
-import type { RequestWithRawBody } from '../http/json-body';
+import { TakesBody, type RequestWithRawBody } from '../http/body';
 import { PageQuery } from '../http/paging.dto';
 import { BatchDto, BatchPageDto, ImportResultDto, RejectionPageDto } from './imports.dto';
 
@@ -63,6 +63,7 @@ export class ImportsController {
   constructor(private readonly imports: BatchesService) {}
 
   @Post(':kind')
+  @TakesBody('rows')
   @Roles('admin', 'submitter')
   @ApiOperation({
     summary: 'Import contracts, commitments or outcome returns (a batch)',

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IndicatorsService } from '../../metrics/read/indicators/indicators.service';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ImplementationQueryDto, ImplementationResultDto } from './indicators.dto';
+import { Public } from '../auth/access.decorator';
 
 @ApiTags('indicators')
 @Controller('api/v1/indicators')
@@ -10,6 +11,7 @@ export class IndicatorsController {
   constructor(private readonly indicators: IndicatorsService) {}
 
   @Get('implementation')
+  @Public()
   @ApiOperation({
     summary: 'How the Social Value Act is implemented: coverage, weighting, commitment and delivery, reporting, SME and VCSE shares',
     description:

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeysService } from '../auth/api-keys.service';
-import { Roles } from '../auth/roles.decorator';
+import { Roles } from '../auth/access.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ApiKeyDto, CreatedKeyDto, CreateKeyDto } from './keys.dto';
 

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { MeasuresService } from '../../metrics/read/measures/measures.service';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { SummaryQueryDto, SummaryResponseDto } from './measures.dto';
+import { Public } from '../auth/access.decorator';
 
 @ApiTags('measures')
 @Controller('api/v1/measures')
@@ -10,6 +11,7 @@ export class MeasuresController {
   constructor(private readonly measures: MeasuresService) {}
 
   @Get('summary')
+  @Public()
   @ApiOperation({
     summary: 'Social value by authority, place, sector, theme, measure and period',
     description:

@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOpera
 import type { Request, Response } from 'express';
 import { senderOf, type Principal } from '../auth/principal';
 import { CurrentPrincipal } from '../auth/principal.decorator';
-import { Roles } from '../auth/roles.decorator';
+import { Roles } from '../auth/access.decorator';
+import { TakesBody } from '../http/body';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ImportResultDto } from '../imports/imports.dto';
 import { UploadQuery } from '../imports/imports.controller';
@@ -25,6 +26,7 @@ export class OcdsController {
   ) {}
 
   @Post('imports/ocds')
+  @TakesBody('streamed')
   @Roles('admin', 'submitter')
   @ApiOperation({
     summary: 'Import an OCDS 1.1 release package, record package, release or record (a batch)',

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { BenchmarksService } from '../../metrics/read/benchmarks/benchmarks.service';
 import { PeerGroupsService } from '../../metrics/read/peers/peer-groups.service';
 import { PeersService } from '../../metrics/read/peers/peers.service';
-import { Roles } from '../auth/roles.decorator';
+import { Public, Roles } from '../auth/access.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { BenchmarkDto, BenchmarkQueryDto, PeerGroupInput, PeerSetDto, PeersQuery, peerQuery } from './peers.dto';
 
@@ -21,6 +21,7 @@ export class PeersController {
   ) {}
 
   @Get('authorities/:code/peers')
+  @Public()
   @ApiOperation({
     summary: "An authority's peer group",
     description:
@@ -35,6 +36,7 @@ export class PeersController {
   }
 
   @Get('benchmarks/:code')
+  @Public()
   @ApiOperation({
     summary: "An authority's indicators against its peer group",
     description:
@@ -49,12 +51,14 @@ export class PeersController {
   }
 
   @Get('peer-groups')
+  @Public()
   @ApiOperation({ summary: 'Peer groups defined by administrators' })
   async listGroups() {
     return { data: await this.groups.list() };
   }
 
   @Get('peer-groups/:name')
+  @Public()
   @ApiOperation({ summary: 'One peer group with its members' })
   @ApiParam(GROUP)
   @ApiErrors(404)

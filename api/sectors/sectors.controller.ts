@@ -4,6 +4,7 @@ import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator'
 import { ApiErrors } from '../http/api-errors.decorator';
 import { PageInfo, PageQuery } from '../http/paging.dto';
 import { SectorsService } from '../../metrics/reference/sectors/sectors.service';
+import { Public } from '../auth/access.decorator';
 
 class SectorDto {
   @ApiProperty({ example: '85', description: 'CPV division (2 digits)' }) code!: string;
@@ -58,6 +59,7 @@ export class SectorsController {
   constructor(private readonly sectors: SectorsService) {}
 
   @Get('sectors')
+  @Public()
   @ApiOperation({ summary: 'The sector list: the 45 CPV 2008 divisions' })
   @ApiOkResponse({ type: SectorListDto })
   listSectors() {
@@ -65,6 +67,7 @@ export class SectorsController {
   }
 
   @Get('cpv')
+  @Public()
   @ApiOperation({ summary: 'Search the CPV 2008 code list' })
   @ApiOkResponse({ type: CpvPageDto })
   @ApiErrors(400)
@@ -73,6 +76,7 @@ export class SectorsController {
   }
 
   @Get('cpv/:code')
+  @Public()
   @ApiOperation({ summary: 'One CPV code (with or without its check digit) and its ancestors' })
   @ApiOkResponse({ type: CpvDetailDto })
   @ApiErrors(400, 404)

@@ -108,20 +108,36 @@ describe('open data exports', () => {
   }, 300_000);
   afterAll(() => t.close());
 
-  it('needs an analyst or admin key for row-level data; aggregates are public', async () => {
-    for (const dataset of ['outcomes', 'commitments', 'contracts']) {
+  it('serves supplier-level rows to analyst, admin and submitter-for-the-authority keys; contracts and aggregates are public', async () => {
+    for (const dataset of ['outcomes', 'commitments']) {
       const anonymous = await http(`${t.url}/api/v1/exports/${dataset}.csv`);
       expect(anonymous.status).toBe(401);
       expect(anonymous.body.error.code).toBe('missing_api_key');
-      const asSubmitter = await http(`${t.url}/api/v1/exports/${dataset}.csv`, { key: submitter });
-      expect(asSubmitter.status).toBe(403);
-      expect(asSubmitter.body.error.code).toBe('role_not_allowed');
       expect((await get(`/api/v1/exports/${dataset}.csv?authority=E08000009`, analyst)).status).toBe(200);
       expect((await get(`/api/v1/exports/${dataset}.csv?authority=E08000009`, admin)).status).toBe(200);
+      // a submitter reads the authorities it writes for: asked for, or by default; another one is a 403 naming it
+      const own = await get(`/api/v1/exports/${dataset}.json?authority=E08000009`, submitter);
+      expect(own.status).toBe(200);
+      const scoped = await get(`/api/v1/exports/${dataset}.json`, submitter);
+      expect(await scoped.json()).toEqual(await own.json());
+      const other = await http(`${t.url}/api/v1/exports/${dataset}.csv?authority=E08000009,W06000015`, { key: submitter });
+      expect(other.status).toBe(403);
+      expect(other.body.error).toMatchObject({ code: 'authority_not_allowed', details: { not_allowed: ['W06000015'] } });
     }
+    const rows = (await (await get('/api/v1/exports/outcomes.json', submitter)).json()) as Array<{ authority_code: string }>;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(new Set(rows.map((r) => r.authority_code))).toEqual(new Set(['E08000009']));
+    // contracts as their notices publish them: no key needed
+    expect((await get('/api/v1/exports/contracts.csv?authority=E08000009')).status).toBe(200);
     const summary = await get('/api/v1/exports/summary.csv?group_by=measure&authority=E08000009');
     expect(summary.status).toBe(200);
     expect(summary.headers.get('content-disposition')).toMatch(/^attachment; filename="svm-summary-\d{8}\.csv"$/);
+  });
+
+  it('refuses a list of separators only rather than exporting the whole table', async () => {
+    const r = await http(`${t.url}/api/v1/exports/outcomes.csv?authority=,,,`, { key: analyst });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: 'invalid_parameter', details: [{ field: 'authority' }] });
   });
 
   it('exports the summary and the indicators with the rows of their endpoints', async () => {

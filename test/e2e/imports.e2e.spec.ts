@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImportsRepository } from '../../metrics/ingest/imports/imports.repository';
+import { ImportsService } from '../../metrics/ingest/imports/imports.service';
 import { http } from '../support/http';
 import { createKey } from '../support/keys';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -61,21 +61,24 @@ describe('imports of contracts, commitments and outcomes', () => {
   });
 
   it('reads contracts back, with suppliers, commitments and outcomes', async () => {
-    const list = await http(`${t.url}/api/v1/contracts?authority=E08000009&stage=awarded`);
+    const list = await http(`${t.url}/api/v1/contracts?authority=E08000009&stage=awarded`, { key: admin });
     expect(list.body.page.total).toBe(3);
-    const pipeline = await http(`${t.url}/api/v1/contracts?stage=pipeline`);
+    const pipeline = await http(`${t.url}/api/v1/contracts?stage=pipeline`, { key: admin });
     expect(pipeline.body.data).toEqual([expect.objectContaining({ reference: 'EXAMPLE-MAN-0001', supplier_id: null, sector: '45' })]);
-    const bySupplier = await http(`${t.url}/api/v1/contracts?supplier=GB-COH:07654321`);
+    const bySupplier = await http(`${t.url}/api/v1/contracts?supplier=GB-COH:07654321`, { key: admin });
     expect(bySupplier.body.data.map((c: any) => c.reference)).toEqual(['EXAMPLE-TRF-0002']);
-    const vcse = await http(`${t.url}/api/v1/contracts?supplier=community%20transport`);
+    const vcse = await http(`${t.url}/api/v1/contracts?supplier=community%20transport`, { key: admin });
     expect(vcse.body.data[0]).toMatchObject({ supplier_vcse: true, supplier_scale: 'sme', supplier_scheme: null, sv_weighting_pct: '20.00' });
-    const one = await http(`${t.url}/api/v1/contracts/EXAMPLE-TRF-0002`);
+    const one = await http(`${t.url}/api/v1/contracts/EXAMPLE-TRF-0002`, { key: admin });
     expect(one.body).toMatchObject({ reference: 'EXAMPLE-TRF-0002', start_date: '2024-04-01', end_date: '2028-03-31', value_gbp: '4800000.00' });
     expect(one.body.suppliers).toEqual([expect.objectContaining({ scheme: 'GB-COH', identifier: '07654321' })]);
-    expect(one.body.commitments.map((c: any) => c.measure).sort()).toEqual(['SVM-CO2E-AVOIDED', 'SVM-SPEND-LOCAL']);
-    expect(one.body.commitments.find((c: any) => c.measure === 'SVM-SPEND-LOCAL').target_canonical).toBe('1200000.000000');
-    expect(one.body.outcomes).toHaveLength(4);
-    expect((await http(`${t.url}/api/v1/contracts/NOPE`)).status).toBe(404);
+    expect(one.body).not.toHaveProperty('commitments');
+    const sent = await http(`${t.url}/api/v1/contracts/EXAMPLE-TRF-0002/delivery`, { key: admin });
+    expect(sent.body.contract).toMatchObject({ reference: 'EXAMPLE-TRF-0002', authority_code: 'E08000009' });
+    expect(sent.body.commitments.map((c: any) => c.measure).sort()).toEqual(['SVM-CO2E-AVOIDED', 'SVM-SPEND-LOCAL']);
+    expect(sent.body.commitments.find((c: any) => c.measure === 'SVM-SPEND-LOCAL').target_canonical).toBe('1200000.000000');
+    expect(sent.body.outcomes).toHaveLength(4);
+    expect((await http(`${t.url}/api/v1/contracts/NOPE`, { key: admin })).status).toBe(404);
   });
 
   it('changes nothing when the same return is sent again, and says so', async () => {
@@ -90,10 +93,10 @@ describe('imports of contracts, commitments and outcomes', () => {
     const corrected = fixture('outcomes.csv').toString().replace('2024-Q2,2.5,FTE-year', '2024-Q2,2.25,FTE-year');
     const res = await post('outcomes', corrected, trafford);
     expect(res.body.batch).toMatchObject({ rows_updated: 1, rows_unchanged: 4, rows_inserted: 0 });
-    const latest = await http(`${t.url}/api/v1/contracts/EXAMPLE-TRF-0001`);
+    const latest = await http(`${t.url}/api/v1/contracts/EXAMPLE-TRF-0001/delivery`, { key: admin });
     const fte = latest.body.outcomes.filter((o: any) => o.measure === 'SVM-EMP-LOCAL-FTE' && o.period_start === '2024-04-01');
     expect(fte).toEqual([expect.objectContaining({ quantity: '2.250000', revision: 2, is_latest: true })]);
-    const history = await http(`${t.url}/api/v1/contracts/EXAMPLE-TRF-0001?history=true`);
+    const history = await http(`${t.url}/api/v1/contracts/EXAMPLE-TRF-0001/delivery?history=true`, { key: admin });
     const revisions = history.body.outcomes.filter((o: any) => o.measure === 'SVM-EMP-LOCAL-FTE' && o.period_start === '2024-04-01');
     expect(revisions.map((o: any) => [o.revision, o.quantity, o.is_latest])).toEqual([
       [1, '2.500000', false],
@@ -173,6 +176,56 @@ describe('imports of contracts, commitments and outcomes', () => {
     expect(batches.body.data.filter((b: any) => b.idempotency_key === 'trafford-2024q2-return')).toHaveLength(1);
   });
 
+  it('runs the import again for the Idempotency-Key of a failed batch; a rejected or committed batch is the answer', async () => {
+    const headers = { ...CSV, 'idempotency-key': 'trafford-retry-after-failure' };
+    const failed = await post('outcomes', 'contract,measure,period,quantity,unit\n', trafford, headers);
+    expect(failed.status).toBe(400);
+    const failedId = failed.body.error.details.batch_id;
+    expect((await http(`${t.url}/api/v1/imports/${failedId}`, { key: admin })).body).toMatchObject({ status: 'failed' });
+    const rejected = await post('outcomes', BAD, trafford, headers);
+    expect(rejected.status).toBe(422); // run again: a new batch, rejected in strict mode
+    const rejectedId = rejected.body.error.details.batch.id;
+    expect(rejectedId).toBeGreaterThan(failedId);
+    const again = await post('outcomes', BAD, trafford, headers);
+    expect([again.status, again.body.error.details.batch.id]).toEqual([422, rejectedId]); // the rejected batch, replayed
+    const body = fixture('outcomes.csv').toString().replace('2024-Q2,2.25', '2024-Q2,2.75');
+    const other = { ...CSV, 'idempotency-key': 'trafford-retry-after-failure-2' };
+    expect((await post('outcomes', '', trafford, other)).status).toBe(400);
+    const committed = await post('outcomes', body, trafford, other);
+    expect(committed.status).toBe(201);
+    expect(committed.body).toMatchObject({ replayed: false, batch: { status: 'committed', idempotency_key: 'trafford-retry-after-failure-2' } });
+    const replay = await post('outcomes', body, trafford, other);
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ replayed: true, batch: { id: committed.body.batch.id, status: 'committed' } });
+    const batches = await http(`${t.url}/api/v1/imports?kind=outcomes&limit=100`, { key: admin });
+    expect(batches.body.data.filter((b: any) => b.idempotency_key === 'trafford-retry-after-failure-2').map((b: any) => b.status)).toEqual(['committed', 'failed']);
+  });
+
+  it('fails a batch left open by a gone owner when its Idempotency-Key is sent again, and runs the import', async () => {
+    const knex = t.database.db.knex;
+    const [{ id: keyId }] = await knex('api_keys').select('id').orderBy('id', 'desc').limit(1);
+    const key = 'left-open-by-a-dead-process';
+    const [{ id }] = await knex('import_batches')
+      .insert({ kind: 'outcomes', status: 'running', started_at: knex.fn.now(), heartbeat_at: knex.fn.now(), idempotency_key: key, api_key_id: keyId, owner_instance: 'gone', owner_host: 'another-host', owner_pid: 1, backend_pid: 999999 })
+      .returning('id');
+    const sender = { keyId, allowed: null };
+    if (t.database.db.driver === 'postgres') {
+      // its owner still beats, as far as anyone knows: the key answers with it (on the embedded database only one
+      // process opens the data folder, so a batch that does not run in it is failed at once)
+      const opened = await t.app.get(ImportsService).openBatch({ kind: 'outcomes', idempotencyKey: key, sender });
+      expect(opened).toMatchObject({ replayed: { id, status: 'running' } });
+    }
+    // silent for two minutes: the owner is gone, the batch is failed and the import runs
+    await knex('import_batches').where({ id }).update({ heartbeat_at: knex.raw(`now() - interval '2 minutes'`) });
+    const run = await t.app.get(ImportsService).openBatch({ kind: 'outcomes', idempotencyKey: key, sender });
+    expect('progress' in run && run.progress.batch.id).toBeGreaterThan(id);
+    t.app.get(ImportsService).closeBatch((run as any).progress.batch.id);
+    const batch = await knex('import_batches').where({ id }).first();
+    const why = t.database.db.driver === 'postgres' ? /^interrupted: no sign of life .* for \d+ s/ : /^interrupted: the service stopped/;
+    expect(batch).toMatchObject({ status: 'failed', error: expect.stringMatching(why) });
+    await knex('import_batches').where({ idempotency_key: key }).del();
+  });
+
   it('keeps writes to the authorities of the key, and imports to keys with a write role', async () => {
     const res = await post('contracts', fixture('contracts.csv'), manchester, CSV, '?mode=partial');
     expect(res.body.batch).toMatchObject({ rows_rejected: 3, rows_unchanged: 1 }); // only EXAMPLE-MAN-0001 is Manchester's
@@ -246,8 +299,8 @@ describe('imports of contracts, commitments and outcomes', () => {
   it('marks batches left running by a dead process as failed, with nothing of them kept', async () => {
     const knex = t.database.db.knex;
     const [{ id }] = await knex('import_batches').insert({ kind: 'outcomes', status: 'running', started_at: knex.fn.now(), backend_pid: 999999 }).returning('id');
-    const n = await new ImportsRepository(knex).failInterruptedBatches(t.database.db.driver === 'embedded');
-    expect(n).toBeGreaterThanOrEqual(1);
+    const { failed } = await t.app.get(ImportsService).checkOpenBatches();
+    expect(failed).toContain(id);
     const batch = await knex('import_batches').where({ id }).first();
     expect(batch).toMatchObject({ status: 'failed' });
     expect(batch.error).toMatch(/interrupted/);

@@ -53,12 +53,14 @@ AGY-A,SVM-SPEND-SME,2025-Q2,5000,GBP
 describe('implementation indicators and commitment vs delivery', () => {
   let t: TestApp;
   let co2Factor2025: string;
+  let analyst: string;
   const get = (query: string) => http(`${t.url}/api/v1/indicators/implementation${query}`);
 
   beforeAll(async () => {
     t = await startTestApp({ DELIVERY_REBUILD_CRON: 'off' });
     const knex = t.database.db.knex;
     const admin = await createKey(t.database.db, 'admin');
+    analyst = await createKey(t.database.db, 'analyst');
     // an executive agency under DWP (central bodies' parent: their department)
     const dwp = await knex('authorities').where({ code: 'GB-GOR-D10' }).first('id', 'kind');
     expect(dwp.kind).toBe('central_department');
@@ -204,7 +206,7 @@ describe('implementation indicators and commitment vs delivery', () => {
   });
 
   it('gives each commitment of a contract its expected, delivered, ratio and rating, and the contract its rating', async () => {
-    const r = await http(`${t.url}/api/v1/contracts/TRF-A`);
+    const r = await http(`${t.url}/api/v1/contracts/TRF-A/delivery`, { key: analyst });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ delivery_rating: 'approaching_target', delivery: { as_of: AS_OF, rating: 'approaching_target', rating_label: 'Approaching target' } });
     const line = (measure: string, start: string) => r.body.commitments.find((c: any) => c.measure === measure && c.period_start === start);
@@ -226,7 +228,7 @@ describe('implementation indicators and commitment vs delivery', () => {
       ['SVM-HIRE-LTU', 4.99726, 4.5, 'approaching_target'],
       ['SVM-SPEND-LOCAL', 456000, 450000, 'good'],
     ]);
-    const other = await http(`${t.url}/api/v1/contracts/MAN-A`);
+    const other = await http(`${t.url}/api/v1/contracts/MAN-A/delivery`, { key: analyst });
     expect(other.body).toMatchObject({ delivery_rating: 'other', delivery: { measures: [] } });
   });
 

@@ -231,8 +231,9 @@ describe('OCDS imports', () => {
       ['ocds-svmtest-0001-implementation', ['implementation']],
     ]);
     expect(detail.body).toMatchObject({ procurement_category: 'services', currency: 'GBP', value_amount: '250000.00' });
-    expect(detail.body.commitments).toEqual([expect.objectContaining({ measure: 'SVM-EMP-LOCAL-FTE', target_quantity: '12.000000', period_start: '2025-04-01', period_end: '2026-03-31' })]);
-    expect(detail.body.outcomes).toEqual([expect.objectContaining({ measure: 'SVM-EMP-LOCAL-FTE', quantity: '10.500000', period_end: '2025-09-30' })]);
+    const sent = await http(`${t.url}/api/v1/contracts/ocds-svmtest-0001/delivery`, { key: admin });
+    expect(sent.body.commitments).toEqual([expect.objectContaining({ measure: 'SVM-EMP-LOCAL-FTE', target_quantity: '12.000000', period_start: '2025-04-01', period_end: '2026-03-31' })]);
+    expect(sent.body.outcomes).toEqual([expect.objectContaining({ measure: 'SVM-EMP-LOCAL-FTE', quantity: '10.500000', period_end: '2025-09-30' })]);
 
     // a mapping added later applies to the observations already held
     const put = await http(`${t.url}/api/v1/ocds/metric-mappings`, {
@@ -242,7 +243,7 @@ describe('OCDS imports', () => {
     });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ mappings: 1, applied: { commitments: 1, outcomes: 1, unmapped: 1 } });
-    const after = await http(`${t.url}/api/v1/contracts/ocds-svmtest-0001`);
+    const after = await http(`${t.url}/api/v1/contracts/ocds-svmtest-0001/delivery`, { key: admin });
     expect(after.body.outcomes.map((o: any) => o.measure).sort()).toEqual(['SVM-APPRENTICESHIP-WEEKS', 'SVM-EMP-LOCAL-FTE']);
     expect((await http(`${t.url}/api/v1/ocds/metric-mappings`, { key: admin })).body.mappings).toEqual([
       { match_on: 'title', match_value: 'apprenticeship weeks delivered', framework: 'svm-open', measure: 'SVM-APPRENTICESHIP-WEEKS', note: null },
@@ -270,7 +271,7 @@ describe('OCDS imports', () => {
       contracts: [{ id: 'contract-1', implementation: { metrics: [{ id: 'SVM-EMP-LOCAL-FTE', observations: [{ id: 'a3', measure: 9, unit: { name: 'FTE-year' }, period: { startDate: '2025-10-01T00:00:00Z', endDate: '2026-03-31T00:00:00Z' } }] }] } }],
     };
     expect((await post(JSON.stringify({ releases: [next] }))).status).toBe(201);
-    const outcomes = (await http(`${t.url}/api/v1/contracts/ocds-svmtest-0001`)).body.outcomes.filter((o: any) => o.measure === 'SVM-EMP-LOCAL-FTE');
+    const outcomes = (await http(`${t.url}/api/v1/contracts/ocds-svmtest-0001/delivery`, { key: admin })).body.outcomes.filter((o: any) => o.measure === 'SVM-EMP-LOCAL-FTE');
     expect(outcomes.map((o: any) => [o.period_start, o.quantity])).toEqual([
       ['2025-04-01', '11.000000'],
       ['2025-10-01', '9.000000'],

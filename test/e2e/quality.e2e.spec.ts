@@ -61,7 +61,7 @@ describe.each(['lookups', 'joins'] as const)('data quality (refresh by %s)', (mo
     const json = (await r.json()) as any;
     expect(json.batch?.status).toBe('committed');
   };
-  const quality = (query = '') => http(`${t.url}/api/v1/quality?as_of=2025-06-15${query}`);
+  const quality = (query = '') => http(`${t.url}/api/v1/quality?as_of=2025-06-15${query}`, { key: analyst });
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -144,7 +144,7 @@ describe.each(['lookups', 'joins'] as const)('data quality (refresh by %s)', (mo
       expect.objectContaining({ contract_reference: 'GAPPY', quarter: '2024-Q3', quarter_start: '2024-07-01', quarter_end: '2024-09-30' }),
     ]);
     // judged on an earlier day, the quarter is not yet closed
-    expect((await http(`${t.url}/api/v1/quality?check=missing_return&as_of=2024-08-01`)).body.counts).toEqual({ missing_return: 0 });
+    expect((await http(`${t.url}/api/v1/quality?check=missing_return&as_of=2024-08-01`, { key: analyst })).body.counts).toEqual({ missing_return: 0 });
     // filters: by the quarter's end, by measure
     expect((await quality('&check=missing_return&from=2024-Q4')).body.counts.missing_return).toBe(0);
     expect((await quality('&check=missing_return&measure=SVM-VOLUNTEER-HOURS')).body.counts.missing_return).toBe(1);
@@ -168,7 +168,7 @@ describe.each(['lookups', 'joins'] as const)('data quality (refresh by %s)', (mo
     expect((await quality('&check=bogus')).status).toBe(400);
     expect((await quality('&limit=0')).status).toBe(400);
     expect((await quality('&from=soon')).status).toBe(400);
-    expect((await http(`${t.url}/api/v1/quality?as_of=2025-13-01`)).status).toBe(400);
+    expect((await http(`${t.url}/api/v1/quality?as_of=2025-13-01`, { key: analyst })).status).toBe(400);
     expect((await quality('&authority=E99999999')).status).toBe(404);
     expect((await quality('&measure=NOPE')).status).toBe(404);
   });

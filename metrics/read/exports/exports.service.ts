@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { IndicatorsService, type ImplementationQuery } from '../indicators/indicators.service';
 import { MeasuresService, type SummaryQuery } from '../measures/measures.service';
 import { DerivedDataService } from '../../derive/derived-data.service';
-import { parseReadFilter, type ReadFilterQuery } from '../../reference/read-filter/read-filter';
+import { EVERYTHING, parseReadFilter, withinScope, type ReadFilterQuery, type ReadScope } from '../../reference/read-filter/read-filter';
 import { ReadFilterRepository } from '../../reference/read-filter/read-filter.repository';
 import { ROW_FILTERS } from '../row-filter';
 import { inferColumns, type ColumnType, type ExportColumn, type ExportRow } from './export-writers';
@@ -64,9 +64,9 @@ export class ExportsService {
   ) {}
 
   /** Resolves the filters (400/404 before anything is streamed) and returns the chunks to stream. */
-  async rows(dataset: RowDataset, query: ReadFilterQuery): Promise<PreparedExport> {
+  async rows(dataset: RowDataset, query: ReadFilterQuery, scope: ReadScope = EVERYTHING): Promise<PreparedExport> {
     const chunkRows = this.chunkRows;
-    const filter = await this.filters.resolve(parseReadFilter(query, ROW_FILTERS));
+    const filter = await this.filters.resolve(withinScope(parseReadFilter(query, ROW_FILTERS), scope));
     if (dataset === 'outcomes') await this.derived.ensureOutliersCurrent();
     const repo = this.repo;
     async function* chunks(): AsyncGenerator<ExportRow[], void, undefined> {

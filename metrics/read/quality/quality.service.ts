@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DerivedDataService } from '../../derive/derived-data.service';
 import { lastClosedQuarterEnd } from '../../platform/periods';
-import { invalidParameter, parseReadFilter, toList, type ReadFilterQuery } from '../../reference/read-filter/read-filter';
+import { EVERYTHING, invalidParameter, parseReadFilter, toList, withinScope, type ReadFilterQuery, type ReadScope } from '../../reference/read-filter/read-filter';
 import { ReadFilterRepository } from '../../reference/read-filter/read-filter.repository';
 import { ROW_FILTERS } from '../row-filter';
 import { OUTCOME_CHECKS, QUALITY_CHECKS, QualityRepository, type OutcomeCheck, type QualityCheck } from './quality.repository';
@@ -33,8 +33,9 @@ export class QualityService {
     private readonly derived: DerivedDataService,
   ) {}
 
-  async list(query: QualityQuery) {
-    const filter = await this.filters.resolve(parseReadFilter(query, ROW_FILTERS));
+  /** The flagged rows and missing returns the caller may read (`scope`: a submitter key reads its authorities). */
+  async list(query: QualityQuery, scope: ReadScope = EVERYTHING) {
+    const filter = await this.filters.resolve(withinScope(parseReadFilter(query, ROW_FILTERS), scope));
     const requested = toList(query.check, 'check') ?? [];
     const unknown = requested.find((c) => !(QUALITY_CHECKS as readonly string[]).includes(c));
     if (unknown) throw invalidParameter('check', `check: ${unknown} is not one of ${QUALITY_CHECKS.join(', ')}`, unknown);

@@ -139,6 +139,41 @@ export function parseReadFilter(query: ReadFilterQuery, fields: readonly FilterF
   return filter;
 }
 
+/**
+ * What a caller may read of supplier-level data: the authorities whose rows it sees (null: every one). The edge
+ * decides it from the caller's key (a submitter key sees the authorities it writes for); reads apply it here.
+ */
+export interface ReadScope {
+  authorities: string[] | null;
+}
+
+export const EVERYTHING: ReadScope = { authorities: null };
+
+/** Whether a caller with this scope may read rows of this authority. */
+export function inScope(scope: ReadScope, authorityCode: string): boolean {
+  return scope.authorities === null || scope.authorities.includes(authorityCode);
+}
+
+/**
+ * A filter narrowed to what the caller may read: no authority asked for reads the caller's authorities; an authority
+ * asked for outside them is a 403 naming it (never a silently empty answer).
+ */
+export function withinScope(filter: ReadFilter, scope: ReadScope): ReadFilter {
+  if (scope.authorities === null) return filter;
+  if (!filter.authorities) return { ...filter, authorities: scope.authorities };
+  const outside = filter.authorities.filter((a) => !scope.authorities!.includes(a));
+  if (outside.length > 0) throw notInScope(outside, scope);
+  return filter;
+}
+
+export function notInScope(authorities: string[], scope: ReadScope): DomainError {
+  return new DomainError('authority_not_allowed', `This key may read supplier-level data of ${scope.authorities?.join(', ')} only, not of ${authorities.join(', ')}.`, {
+    field: 'authority',
+    not_allowed: authorities,
+    allowed: scope.authorities,
+  });
+}
+
 /** The filter looked up: ids of what it names, regions as the data spells them, and the period's bounds. */
 export interface ResolvedFilter {
   authorityIds?: number[];
