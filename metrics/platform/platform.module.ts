@@ -1,6 +1,7 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { CronTasks } from './cron-task';
+import { DataVersionService } from './data-version';
 import { openDatabase, type Database } from './database';
 import { HealthService } from './health';
 import { METRICS_OPTIONS, type MetricsOptions } from './options';
@@ -8,7 +9,8 @@ import { DATABASE, KNEX } from './tokens';
 
 /**
  * The database (opened once, closed last on shutdown, after the HTTP server has let in-flight requests finish), the
- * options every wing reads, health, and the scheduler of jobs. Global: every wing of metrics/ injects these.
+ * options every wing reads, health, the scheduler of jobs, and the version of the data (for the read cache). Global:
+ * every wing of metrics/ injects these.
  */
 @Global()
 @Module({})
@@ -29,8 +31,9 @@ export class PlatformModule implements OnApplicationShutdown {
         { provide: KNEX, inject: [DATABASE], useFactory: (db: Database): Knex => db.knex },
         HealthService,
         CronTasks,
+        DataVersionService,
       ],
-      exports: [METRICS_OPTIONS, DATABASE, KNEX, HealthService, CronTasks],
+      exports: [METRICS_OPTIONS, DATABASE, KNEX, HealthService, CronTasks, DataVersionService],
     };
   }
 

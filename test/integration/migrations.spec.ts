@@ -6,6 +6,8 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 
 const TABLES = [
   'authorities',
+  'data_version',
+  'data_version_marks',
   'authority_names',
   'authority_identifiers',
   'cpv_divisions',
