@@ -4,6 +4,7 @@ import { DemoService } from '../../metrics/ingest/demo/demo.service';
 import { FrameworkImportService } from '../../metrics/ingest/frameworks/framework-import.service';
 import { HarvestService } from '../../metrics/ingest/ocds/harvest.service';
 import { OcdsImportService } from '../../metrics/ingest/ocds/ocds-import.service';
+import { backupEmbedded } from '../../metrics/platform/backup';
 import type { Database } from '../../metrics/platform/database';
 import { DomainError } from '../../metrics/platform/errors';
 import { migrator } from '../../metrics/platform/migrator';
@@ -51,6 +52,12 @@ export class AdminCommands {
       'ocds.import': (args) => ocds.importFiles(strings(args.paths) ?? [], { mode: str(args.mode), sender: { keyId: null, allowed: null } }),
       'ocds.harvest': (args) => (str(args.name) ? harvest.run(str(args.name)!).then((r) => [r]) : harvest.runAll()),
       'rollups.rebuild': () => derived.rebuildAll(),
+      // the CLI resolves the path: the service writes the file itself, between two transactions (docs/backup.md)
+      'backup.create': (args) => {
+        const file = str(args.file);
+        if (!file) throw new DomainError('invalid_parameter', 'backup.create needs the file to write');
+        return backupEmbedded(db, file);
+      },
     };
   }
 

@@ -9,6 +9,7 @@ import type { BatchRecord } from '../../metrics/ingest/imports/imports.repositor
 import type { HarvestResult } from '../../metrics/ingest/ocds/harvest.service';
 import type { FileImport } from '../../metrics/ingest/ocds/ocds-files';
 import { MetricsModule } from '../../metrics/metrics.module';
+import { backupDataDir, restoreEmbedded, serverBackupCommands, type BackupContents, type BackupResult } from '../../metrics/platform/backup';
 import { readLock } from '../../metrics/platform/data-dir-lock';
 import { openDatabase, type Database } from '../../metrics/platform/database';
 import { DomainError } from '../../metrics/platform/errors';
@@ -285,6 +286,89 @@ function databaseCommands(program: Command, config: Config): void {
     });
 }
 
+/** A backup of a large folder takes a while; the admin socket's usual 30 s would give up on it. */
+const BACKUP_TIMEOUT_MS = 60 * 60_000;
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+function describeBackup(c: BackupContents): string {
+  const last = c.batches.last_id === null ? 'none' : `the last batch ${c.batches.last_id}, committed ${c.batches.last_committed_at}`;
+  return [
+    `  migrations: ${c.migrations} applied (latest ${c.latest_migration ?? '-'})`,
+    `  data version: ${c.batches.committed} committed import batches (${last})`,
+    `  ${c.contracts ?? 0} contracts, ${c.outcomes ?? 0} outcome rows, ${c.api_keys ?? 0} API keys (hashes only), and every figure derived from them`,
+  ].join('\n');
+}
+
+/** On a PostgreSQL server, the CLI says how, rather than running a pg_dump of whatever version is on PATH. */
+function serverBackupError(file: string): DomainError {
+  const commands = serverBackupCommands(file);
+  return new DomainError(
+    'invalid_parameter',
+    [
+      'DATABASE_URL names a PostgreSQL server: back it up with pg_dump (of the server\'s major version or newer), which takes one consistent snapshot while the service runs:',
+      `  ${commands.backup}`,
+      'Restore it into a new, empty database: create it, set DATABASE_URL to it, run the line below, then start the service (it applies any pending migration):',
+      `  ${commands.restore}`,
+      'What the dump holds and what can be rebuilt: docs/backup.md.',
+    ].join('\n'),
+  );
+}
+
+/** Sends the backup to the running service; a service still starting (no socket yet) gets a clear word. */
+async function backupThroughService(socket: string, pid: number, file: string): Promise<BackupResult> {
+  try {
+    return (await sendAdminCommand(socket, { command: 'backup.create', args: { file } }, BACKUP_TIMEOUT_MS)) as BackupResult;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+      throw new DomainError('conflict', `The service (pid ${pid}) holds the data folder but does not answer on its admin socket yet (still starting?): try again in a moment.`);
+    }
+    throw err;
+  }
+}
+
+function backupCommands(program: Command, config: Config): void {
+  program
+    .command('backup')
+    .description('back up the embedded database to one file (.tar.gz), while the service runs or not; on a PostgreSQL server, print the pg_dump command (docs/backup.md)')
+    .argument('<file>', 'the file to write, e.g. svm-2026-12-05.tar.gz (replaced whole if it exists)')
+    .option('--json', 'print JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const c = config();
+      const path = resolve(file); // absolute: the service that may write it has a working directory of its own
+      if (c.databaseUrl) throw serverBackupError(file);
+      const holder = readLock(c.dataDir);
+      if (holder && !(holder.holder === 'service' && holder.socket)) {
+        throw new DomainError('conflict', `The embedded database in ${c.dataDir} is in use by another command (pid ${holder.pid}): back up when it has finished.`);
+      }
+      const result = holder ? await backupThroughService(holder.socket!, holder.pid, path) : await backupDataDir(c.dataDir, path);
+      if (opts.json) return out(JSON.stringify({ ...result, through: holder ? 'service' : 'data folder' }, null, 2));
+      const how = holder ? `through the running service (pid ${holder.pid})` : 'with the service stopped';
+      const held = holder ? ` (requests waited at most ${(result.held_ms / 1000).toFixed(1)} s, while the files were copied)` : '';
+      out(`Backed up the embedded database in ${c.dataDir} ${how} to ${result.file}: ${megabytes(result.bytes)} in ${(result.ms / 1000).toFixed(1)} s${held}. It holds:`);
+      out(describeBackup(result.contents));
+      out(`Restore it with the service stopped: DATA_DIR=<an empty folder> npm run restore -- ${result.file}`);
+    });
+
+  program
+    .command('restore')
+    .description('restore a backup of the embedded database into DATA_DIR (the service stopped); on a PostgreSQL server, print the pg_restore command (docs/backup.md)')
+    .argument('<file>', 'a file written by npm run backup')
+    .option('--force', 'replace the database DATA_DIR holds (it is moved aside, not deleted)')
+    .option('--json', 'print JSON')
+    .action(async (file: string, opts: { force?: boolean; json?: boolean }) => {
+      const c = config();
+      if (c.databaseUrl) throw serverBackupError(file);
+      const result = await restoreEmbedded(file, c.dataDir, { force: opts.force ?? false });
+      if (opts.json) return out(JSON.stringify(result, null, 2));
+      out(`Restored ${result.file} (${megabytes(result.bytes)}) into ${result.data} in ${(result.ms / 1000).toFixed(1)} s. It holds:`);
+      out(describeBackup(result.contents));
+      if (result.replaced) out(`The database it replaced is in ${result.replaced}: delete that folder once the restored one serves.`);
+      out('Start the service on it: it applies any migration the backup is behind.');
+    });
+}
+
 export function buildCli(config: Config): Command {
   const program = new Command('svm')
     .description('Social value monitor: administrative commands (the configuration comes from the same environment variables as the service)')
@@ -294,6 +378,7 @@ export function buildCli(config: Config): Command {
   dataCommands(program, config);
   ocdsCommands(program, config);
   databaseCommands(program, config);
+  backupCommands(program, config);
   return program;
 }
 
