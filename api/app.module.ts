@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { MetricsModule } from '../metrics/metrics.module';
@@ -8,6 +9,7 @@ import { AdminCommands } from './admin/admin-commands';
 import { adminSocketPath } from './admin/admin-socket';
 import { AdminSocketService } from './admin/admin-socket.service';
 import { ACCESS_PROVIDERS } from './auth/access';
+import { AccessAudit } from './auth/access-audit';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthoritiesController } from './authorities/authorities.controller';
 import { metricsOptions, type AppConfig } from './config/config';
@@ -17,7 +19,10 @@ import { ExportsApiService } from './exports/exports.service';
 import { ExportsController } from './exports/exports.controller';
 import { FrameworksController } from './frameworks/frameworks.controller';
 import { HealthController } from './health/health.controller';
+import { BodyInterceptor } from './http/body.interceptor';
 import { ShutdownState } from './http/graceful-shutdown';
+import { RateLimitGuard, rateLimits } from './http/rate-limit';
+import { ReadCacheModule } from './http/read-cache.module';
 import { ImportsController } from './imports/imports.controller';
 import { IndicatorsController } from './indicators/indicators.controller';
 import { KeysController } from './keys/keys.controller';
@@ -59,6 +64,9 @@ export class AppModule {
           }),
         ),
         ScheduleModule.forRoot(),
+        DiscoveryModule,
+        ThrottlerModule.forRoot({ throttlers: rateLimits(config), setHeaders: false }),
+        ReadCacheModule,
       ],
       controllers: [
         HealthController,
@@ -77,7 +85,11 @@ export class AppModule {
       ],
       providers: [
         ...ACCESS_PROVIDERS,
+        // guards in this order: the key and the access rule, then the rate limits (per key once it is known)
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_INTERCEPTOR, useClass: BodyInterceptor },
+        AccessAudit,
         ExportsApiService,
         ShutdownState,
         AdminCommands,
