@@ -86,7 +86,7 @@ class Utf8Check extends Transform {
 }
 
 function checkHeader(kind: ImportKind, header: string[]): string[] {
-  const names = header.map((h) => h.trim().toLowerCase());
+  const names = header.map((h) => String(h ?? '').trim().toLowerCase()); // an Arrow field may have no name (null)
   const known = new Set(IMPORT_COLUMNS[kind].map((f) => f.name));
   const unknown = names.filter((n) => !known.has(n));
   const missing = IMPORT_COLUMNS[kind].filter((f) => f.required && !names.includes(f.name)).map((f) => f.name);
