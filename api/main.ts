@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type AppConfig } from './config/config';
-import { DataDirBusyError } from '../metrics/platform/data-dir-lock';
+import { checkDataDir, DataDirBusyError, DataDirError } from '../metrics/platform/data-dir-lock';
 
 /** Starts the service: validated config, database migrated and seeded, HTTP listening, graceful stop on signals. */
 async function main(): Promise<void> {
@@ -17,6 +17,8 @@ async function main(): Promise<void> {
   }
 
   const started = Date.now();
+  // the embedded database's folder checked first: a folder it cannot write to, or a full disk, is said in one message
+  if (!config.databaseUrl) checkDataDir(config.dataDir);
   const app = await createApp(config);
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
@@ -49,6 +51,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof DataDirError) {
+    process.stderr.write(
+      `${err.message}\nGive DATA_DIR a folder this process can write to on a disk with room (or set DATABASE_URL); nothing was started.\n`,
+    );
+    process.exit(73); // EX_CANTCREAT: restarting will not help until the folder is fixed
+  }
   if (err instanceof DataDirBusyError) {
     process.stderr.write(
       `${err.message}\nStop that process first, or give this one its own DATA_DIR (or DATABASE_URL).\n`,

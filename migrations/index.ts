@@ -10,6 +10,8 @@ import * as delivery from './20261122000800_delivery_schema';
 import * as peers from './20261122000900_peers_schema';
 import * as quality from './20261122001100_quality_schema';
 import * as changeLog from './20261204000100_change_log';
+import * as batchOwner from './20261205000100_batch_owner';
+import * as dataVersion from './20261205000200_data_version';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -32,6 +34,8 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261122000900_peers_schema', peers],
   ['20261122001100_quality_schema', quality],
   ['20261204000100_change_log', changeLog],
+  ['20261205000100_batch_owner', batchOwner],
+  ['20261205000200_data_version', dataVersion],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

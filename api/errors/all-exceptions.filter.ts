@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { isConnectionFailure } from '../../metrics/platform/database';
 import { DomainError, type ErrorCode } from '../../metrics/platform/errors';
 import { codeForStatus, HTTP_STATUS } from './error-codes';
 
@@ -17,12 +18,6 @@ interface Classified {
 const body = (code: ErrorCode, message: string, details?: unknown): ErrorBody => ({
   error: details === undefined ? { code, message } : { code, message, details },
 });
-
-/** PostgreSQL SQLSTATE classes that mean the database, not the request, is at fault. */
-const isConnectionFailure = (err: { code?: string; message?: string }) =>
-  ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03'].includes(err.code ?? '') ||
-  (err.code ?? '').startsWith('08') ||
-  /Knex: Timeout acquiring a connection|Unable to acquire a connection|Connection terminated|PGlite is closed/i.test(err.message ?? '');
 
 /** PostgreSQL's own words, without the SQL that knex puts in front of them. */
 const dbReason = (message = '') => message.slice(message.lastIndexOf(' - ') + (message.includes(' - ') ? 3 : 0));

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { DerivedDataService } from '../../metrics/derive/derived-data.service';
+import { ImportsService } from '../../metrics/ingest/imports/imports.service';
 import { HarvestService } from '../../metrics/ingest/ocds/harvest.service';
 import { CronTasks } from '../../metrics/platform/cron-task';
 import type { AppConfig } from '../config/config';
@@ -13,7 +14,11 @@ import { APP_CONFIG } from '../config/config.module';
  * - quality-outliers (QUALITY_OUTLIER_CRON): the outlier flags of measures import batches changed, recomputed off the
  *   request path so that readers normally find nothing to do (a tick while another instance or a reader is at it skips);
  * - ocds-harvest (HARVEST_CRON): every harvest source, from its cursor (one harvest of a source at a time, across
- *   instances). Not awaited when the service stops: a harvest resumes from the page it had not finished.
+ *   instances). Not awaited when the service stops: a harvest resumes from the page it had not finished;
+ * - batch-check (BATCH_CHECK_CRON, every 30 s by default; at start the database preparer does it): import batches
+ *   whose owner is gone (a process that stopped, or that lost its connection and could not mark them) are failed, and
+ *   the database backends a killed process left are ended. Any instance may do it: failing a batch is one guarded
+ *   update, so two instances at it fail it once.
  */
 @Injectable()
 export class ScheduledJobs implements OnApplicationBootstrap {
@@ -22,6 +27,7 @@ export class ScheduledJobs implements OnApplicationBootstrap {
     private readonly cron: CronTasks,
     private readonly derived: DerivedDataService,
     private readonly harvest: HarvestService,
+    private readonly imports: ImportsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -36,6 +42,13 @@ export class ScheduledJobs implements OnApplicationBootstrap {
       cron: this.config.quality.outlierCron,
       run: () => this.derived.ensureOutliersCurrent({ wait: false }),
       report: (measures) => (measures.length > 0 ? { msg: 'outliers recomputed', measures: measures.length } : undefined),
+    });
+    this.cron.schedule({
+      name: 'batch-check',
+      cron: this.config.batchCheckCron,
+      run: () => this.imports.checkOpenBatches(),
+      report: (r) =>
+        r.failed.length + r.marked_late.length > 0 ? { msg: 'import batches whose owner is gone failed', failed: r.failed, marked_late: r.marked_late, backends_ended: r.backends_ended } : undefined,
     });
     this.cron.schedule({ name: 'ocds-harvest', cron: this.config.harvest.cron, awaitOnShutdown: false, run: () => this.harvest.runAll() });
   }

@@ -5,7 +5,7 @@ import { migrator } from '../platform/migrator';
 import { METRICS_OPTIONS, type MetricsOptions } from '../platform/options';
 import { knexSession } from '../platform/session';
 import { DATABASE } from '../platform/tokens';
-import { ImportsRepository } from './imports/imports.repository';
+import { ImportsService } from './imports/imports.service';
 import { ReferenceSeeder, type SeedResult } from './reference-data/reference-seeder';
 
 export interface PrepareResult {
@@ -15,7 +15,7 @@ export interface PrepareResult {
   revalued: number[];
   /** The derived data was rebuilt: the schema that keeps it changed, or the rollups were added to data already held. */
   rebuilt: RebuildResult | null;
-  /** Import batches a stopped process left running, marked failed. */
+  /** Import batches a stopped process left running, marked failed (the periodic check does the same while it runs). */
   interrupted: number;
 }
 
@@ -36,7 +36,7 @@ export class DatabasePreparer implements OnModuleInit {
     @Inject(METRICS_OPTIONS) private readonly options: MetricsOptions,
     private readonly seeder: ReferenceSeeder,
     private readonly derived: DerivedDataService,
-    private readonly batches: ImportsRepository,
+    private readonly imports: ImportsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -76,9 +76,9 @@ export class DatabasePreparer implements OnModuleInit {
       if (places && changed.length === 0) await this.derived.regroupAreas(s);
       return { rebuilt: null, revalued: changed };
     });
-    // batches a dead process left running are failed; with MIGRATE_ON_START=false the schema may not be there yet
-    // (health says so), so recovery waits for a start that migrated
-    const interrupted = options.migrate ? await this.batches.failInterruptedBatches(this.db.driver === 'embedded') : 0;
+    // batches a dead process left running are failed (and its backends ended); with MIGRATE_ON_START=false the schema
+    // may not be there yet (health says so), so recovery waits for a start that migrated or for the periodic check
+    const interrupted = options.migrate ? (await this.imports.checkOpenBatches()).failed.length : 0;
     return { migrated, seeded, revalued, rebuilt, interrupted };
   }
 }

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What the holder of an embedded data folder writes into its lock file. */
@@ -18,6 +18,67 @@ export class DataDirBusyError extends Error {
     super(
       `The embedded database in ${dataDir} is open in another process (pid ${info.pid}, ${info.holder}, since ${info.startedAt}).`,
     );
+  }
+}
+
+/**
+ * The embedded database cannot use its data folder: not writable, not a folder, or the disk is full. The service
+ * says so and stops (exit code 73, EX_CANTCREAT) rather than failing with a stack trace, again at every restart.
+ */
+export class DataDirError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly reason: string,
+    readonly code: string,
+  ) {
+    super(`The data folder ${dataDir} cannot be used: ${reason}.`);
+  }
+}
+
+/** Less free space than this in the data folder's file system is taken for a full disk at start. */
+export const MIN_FREE_BYTES = 32 * 1024 * 1024;
+
+const REASONS: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'it is on a read-only file system',
+  EACCES: 'this process may not write there',
+  EPERM: 'this process may not write there',
+  ENOTDIR: 'a part of its path is a file, not a folder',
+  EEXIST: 'a file of that name is in the way',
+  ENOENT: 'its path cannot be created',
+};
+
+/** A file-system error on the data folder as a DataDirError, when it is one the person running the service can fix. */
+export function dataDirProblem(dataDir: string, err: unknown): DataDirError | undefined {
+  const code = (err as NodeJS.ErrnoException)?.code ?? '';
+  const reason = REASONS[code];
+  return reason ? new DataDirError(dataDir, `${reason} (${code})`, code) : undefined;
+}
+
+/**
+ * The data folder is there (created if need be), writable (a file written, synced and removed) and has room: the
+ * problems a person can fix, found before the database starts, each with its own words.
+ */
+export function checkDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    const probe = join(dataDir, `.write-test-${process.pid}`);
+    const fd = openSync(probe, 'w', 0o600);
+    try {
+      writeSync(fd, Buffer.alloc(4096));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+      rmSync(probe, { force: true });
+    }
+  } catch (err) {
+    throw dataDirProblem(dataDir, err) ?? err;
+  }
+  const fs = statfsSync(dataDir);
+  const free = fs.bavail * fs.bsize;
+  if (free < MIN_FREE_BYTES) {
+    throw new DataDirError(dataDir, `the disk is full (${Math.floor(free / 1024 / 1024)} MB free, at least ${MIN_FREE_BYTES / 1024 / 1024} MB needed)`, 'ENOSPC');
   }
 }
 
@@ -63,7 +124,7 @@ export class DataDirLock {
   ) {}
 
   static acquire(dataDir: string, info: Omit<LockInfo, 'pid' | 'startedAt'>): DataDirLock {
-    mkdirSync(dataDir, { recursive: true });
+    checkDataDir(dataDir);
     const full: LockInfo = { ...info, pid: process.pid, startedAt: new Date().toISOString() };
     const path = lockPath(dataDir);
     for (let attempt = 0; attempt < 2; attempt += 1) {

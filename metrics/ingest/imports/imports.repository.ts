@@ -30,6 +30,28 @@ export interface BatchRecord {
   finished_at: Date | null;
 }
 
+/** The process that runs a batch: a random id of this start, its host and pid. */
+export interface BatchOwner {
+  instance: string;
+  host: string;
+  pid: number;
+}
+
+/** An open batch as the check of open batches sees it. */
+export interface OpenBatch {
+  id: number;
+  owner_instance: string | null;
+  owner_host: string | null;
+  owner_pid: number | null;
+  backend_pid: number | null;
+  /** Since its last heartbeat (or its start). */
+  silent_ms: number;
+  /** Its database backend is still there (server only). */
+  backend_alive: boolean;
+}
+
+const OPEN_STATUSES = ['received', 'running'];
+
 export interface BatchCounts {
   rows_total: number;
   rows_inserted: number;
@@ -219,15 +241,18 @@ export function unitFactorSql(unit: string, m: string, options: { anyCase?: bool
 export class ImportsRepository {
   constructor(@Inject(KNEX) private readonly knex: Knex) {}
 
-  async createBatch(b: {
-    kind: string;
-    mode: string;
-    apiKeyId: number | null;
-    fileName: string | null;
-    contentType: string | null;
-    idempotencyKey: string | null;
-    isDemo: boolean;
-  }): Promise<BatchRecord> {
+  async createBatch(
+    b: {
+      kind: string;
+      mode: string;
+      apiKeyId: number | null;
+      fileName: string | null;
+      contentType: string | null;
+      idempotencyKey: string | null;
+      isDemo: boolean;
+    },
+    owner: BatchOwner,
+  ): Promise<BatchRecord> {
     const [row] = await this.knex('import_batches')
       .insert({
         kind: b.kind,
@@ -239,6 +264,10 @@ export class ImportsRepository {
         is_demo: b.isDemo,
         status: 'running',
         started_at: this.knex.fn.now(),
+        heartbeat_at: this.knex.fn.now(),
+        owner_instance: owner.instance,
+        owner_host: owner.host,
+        owner_pid: owner.pid,
       })
       .returning(BATCH_COLUMNS.split(',').map((c) => c.trim()));
     return row;
@@ -251,7 +280,8 @@ export class ImportsRepository {
 
   async findByIdempotencyKey(apiKeyId: number | null, kind: string, key: string): Promise<BatchRecord | undefined> {
     const { rows } = await this.knex.raw(
-      `select ${BATCH_COLUMNS} from import_batches where api_key_id is not distinct from ? and kind = ? and idempotency_key = ?`,
+      `select ${BATCH_COLUMNS} from import_batches where api_key_id is not distinct from ? and kind = ? and idempotency_key = ?
+       order by id desc limit 1`,
       [apiKeyId, kind, key],
     );
     return rows[0];
@@ -282,33 +312,80 @@ export class ImportsRepository {
     return { rows, total: Number(total) };
   }
 
-  /** Marks a batch failed (after its transaction rolled back), with the reason. */
-  async failBatch(id: number, error: string, counts?: Partial<BatchCounts>): Promise<void> {
-    await this.knex('import_batches')
+  /**
+   * Marks a batch failed (after its transaction rolled back), with the reason. Only a batch still open: one that
+   * committed meanwhile (its COMMIT reached the server before the connection was lost) keeps its status. Whether it
+   * was marked.
+   */
+  async failBatch(id: number, error: string): Promise<boolean> {
+    const n = await this.knex('import_batches')
       .where({ id })
-      .update({ status: 'failed', error: error.slice(0, 2000), finished_at: this.knex.fn.now(), ...counts });
+      .whereIn('status', OPEN_STATUSES)
+      .update({ status: 'failed', error: error.slice(0, 2000), finished_at: this.knex.fn.now() });
+    return Number(n) > 0;
+  }
+
+  /** The batches this process runs are alive: their heartbeat moves on. */
+  async heartbeat(ids: number[]): Promise<void> {
+    await this.knex('import_batches').whereIn('id', ids).whereIn('status', OPEN_STATUSES).update({ heartbeat_at: this.knex.fn.now() });
   }
 
   /**
-   * Batches left running by a process that died, or whose database connection was lost, are failed: nothing of them
-   * was committed (their rows were in one transaction). On a server, a batch whose connection still runs is left.
+   * The batches still open (received or running), with who runs them, how long ago they last gave a sign of life,
+   * and (on a server) whether the database backend that runs them is still there. A pid that a newer backend took
+   * over does not count: its backend started after the batch did (started_at is written with backend_pid).
    */
-  async failInterruptedBatches(embedded: boolean): Promise<number> {
+  async openBatches(embedded: boolean, ids?: number[]): Promise<OpenBatch[]> {
+    const backend = embedded
+      ? 'false'
+      : `exists (select 1 from pg_stat_activity a where a.pid = b.backend_pid and a.datname = current_database()
+           and a.backend_start <= coalesce(b.started_at, b.created_at))`;
     const { rows } = await this.knex.raw(
-      `update import_batches set status = 'failed', finished_at = now(),
-         error = 'interrupted: the service stopped or lost its database connection during the import; nothing of it was kept'
-       where status in ('received', 'running')
-         and (? or backend_pid is null or backend_pid not in (select pid from pg_stat_activity where pid is not null))
-       returning id`,
-      [embedded],
+      `select b.id, b.owner_instance, b.owner_host, b.owner_pid, b.backend_pid,
+         (extract(epoch from now() - coalesce(b.heartbeat_at, b.started_at, b.created_at)) * 1000)::float8 as silent_ms,
+         ${backend} as backend_alive
+       from import_batches b
+       where b.status in ('received', 'running') ${ids ? 'and b.id = any(?)' : ''}
+       order by b.id`,
+      ids ? [ids] : [],
     );
-    return rows.length;
+    return rows.map((r: OpenBatch) => ({ ...r, silent_ms: Number(r.silent_ms), backend_alive: Boolean(r.backend_alive) }));
+  }
+
+  /**
+   * Ends the database backends that run these batches for a process that is gone (a backend outlives a killed
+   * client until its statement ends): what they did is rolled back. Whether each was there (server only).
+   */
+  async terminateBackends(ids: number[]): Promise<number> {
+    const { rows } = await this.knex.raw(
+      `select pg_terminate_backend(a.pid) as ended
+       from import_batches b join pg_stat_activity a on a.pid = b.backend_pid and a.datname = current_database()
+         and a.backend_start <= coalesce(b.started_at, b.created_at)
+       where b.id = any(?) and b.status in ('received', 'running') and a.pid <> pg_backend_pid()`,
+      [ids],
+    );
+    return rows.filter((r: { ended: boolean }) => r.ended).length;
+  }
+
+  /** Fails open batches whose owner is gone, with the reason: nothing of them was committed (one transaction each). */
+  async failOrphaned(ids: number[], error: string): Promise<number[]> {
+    const { rows } = await this.knex.raw(
+      `update import_batches set status = 'failed', finished_at = now(), error = ?
+       where id = any(?) and status in ('received', 'running')
+       returning id`,
+      [error.slice(0, 2000), ids],
+    );
+    return rows.map((r: { id: number }) => Number(r.id));
   }
 
   // ---- the session part: one connection, one transaction per batch ----
 
+  /**
+   * The backend that runs the batch and when it began with it, recorded outside its transaction: visible to the check
+   * of open batches.
+   */
   async markStarted(s: Session, batchId: number): Promise<void> {
-    await s.query('update import_batches set backend_pid = pg_backend_pid(), heartbeat_at = now() where id = $1', [batchId]);
+    await s.query('update import_batches set backend_pid = pg_backend_pid(), started_at = now(), heartbeat_at = now() where id = $1', [batchId]);
   }
 
   /** Settings of the import's transaction: room to sort and hash a large batch in memory (PostgreSQL's default 4 MB spills). */
@@ -474,6 +551,10 @@ export class ImportsRepository {
     return { rows_inserted: inserted, rows_updated: updated, rows_unchanged: Number(good) - rows.length };
   }
 
+  /**
+   * The batch's outcome, in its transaction. A batch the check of open batches failed meanwhile (its owner was taken
+   * for gone) is not finished: the transaction rolls back, so a batch is committed with its data or failed without.
+   */
   async finishBatch(
     s: Session,
     batchId: number,
@@ -481,11 +562,20 @@ export class ImportsRepository {
     counts: BatchCounts,
     file: { sha256: string; bytes: number },
   ): Promise<void> {
-    await s.query(
+    const rows = await s.query(
       `update import_batches set status = $2, rows_total = $3, rows_inserted = $4, rows_updated = $5, rows_unchanged = $6,
          rows_rejected = $7, sha256 = $8, byte_count = $9, finished_at = now(), heartbeat_at = now()
-       where id = $1`,
+       where id = $1 and status in ('received', 'running')
+       returning id`,
       [batchId, status, counts.rows_total, counts.rows_inserted, counts.rows_updated, counts.rows_unchanged, counts.rows_rejected, file.sha256, file.bytes],
     );
+    if (rows.length === 0) throw new BatchNoLongerOpenError(batchId);
+  }
+}
+
+/** The batch was failed by the check of open batches while it ran (its owner looked gone): its work is rolled back. */
+export class BatchNoLongerOpenError extends Error {
+  constructor(readonly batchId: number) {
+    super(`Batch ${batchId} was failed while it ran (its owner looked gone); nothing of it was kept`);
   }
 }

@@ -1,14 +1,24 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { Database } from '../../platform/database';
+import { isConnectionFailure, type Database } from '../../platform/database';
 import { DerivedDataService, type RefreshResult } from '../../derive/derived-data.service';
 import { DomainError } from '../../platform/errors';
 import { METRICS_OPTIONS, type MetricsOptions } from '../../platform/options';
 import { transaction, withSession } from '../../platform/session';
 import { DATABASE } from '../../platform/tokens';
 import { checkRow, IMPORT_KINDS, stageLine, type ImportKind } from './import-rows';
-import { ImportsRepository, STAGE_TABLE, stageColumns, type BatchCounts, type BatchRecord } from './imports.repository';
+import { HEARTBEAT_MS, orphanReason, processAlive } from './batch-check';
+import {
+  BatchNoLongerOpenError,
+  ImportsRepository,
+  STAGE_TABLE,
+  stageColumns,
+  type BatchCounts,
+  type BatchOwner,
+  type BatchRecord,
+} from './imports.repository';
 import { arrowRows, csvRows, formatOf, jsonRows, meterUpload, type ByteMeter, type SourceRow } from './row-sources';
 
 export interface ImportSender {
@@ -47,6 +57,16 @@ export interface ImportRequest {
   isDemo?: boolean;
 }
 
+/** What a check of open batches did. */
+export interface BatchCheck {
+  /** Batches failed: their owner was gone. */
+  failed: number[];
+  /** Database backends a gone process left, ended. */
+  backends_ended: number;
+  /** Batches this process could not mark failed when their connection was lost, marked now. */
+  marked_late: number[];
+}
+
 export interface ImportOutcome {
   batch: BatchRecord;
   /** The Idempotency-Key was seen before: this is the batch it created then, and nothing was done now. */
@@ -61,6 +81,10 @@ export interface Progress {
 }
 
 const PROGRESS_EVERY = 10_000;
+/** The first and the longest wait before marking again a batch that could not be marked failed. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 10_000;
+const LOST = 'interrupted: the database connection was lost during the import; nothing of it was kept';
 
 /**
  * Imports of contracts, commitments and outcome returns. Each upload is a batch: rows stream through row-local
@@ -68,10 +92,19 @@ const PROGRESS_EVERY = 10_000;
  * a batch is committed whole (strict), with all its good rows (partial), or not at all.
  */
 @Injectable()
-export class ImportsService {
+export class ImportsService implements OnApplicationShutdown {
   private readonly logger = new Logger('Imports');
   /** Batches running in this process: their progress, readable without the database (which the import holds). */
   private readonly running = new Map<number, Progress>();
+  /** This process as the owner of the batches it opens: the check of open batches tells when it is gone. */
+  readonly owner: BatchOwner = { instance: randomUUID(), host: hostname(), pid: process.pid };
+  /** Batches being opened now (created, not yet in `running`). */
+  private opening = 0;
+  /** Batches whose connection was lost and which could not be marked failed then: marked when the database is back. */
+  private readonly unmarked = new Map<number, string>();
+  private retryTimer?: NodeJS.Timeout;
+  private retryDelayMs = RETRY_FIRST_MS;
+  private heartbeatTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly imports: ImportsRepository,
@@ -84,7 +117,8 @@ export class ImportsService {
   /**
    * What every import does before it reads its body (the rows here, OCDS releases in the OCDS runner): checks the mode
    * and the Idempotency-Key, answers with the earlier batch when the key was seen (draining the body), else opens a
-   * batch whose progress shows while it runs in this process (until `closeBatch`).
+   * batch whose progress shows while it runs in this process (until `closeBatch`). A failed batch is no answer: its
+   * key runs the import again (as a new batch); so does the key of a batch still open whose owner is gone (failed now).
    */
   async openBatch(req: BatchRequest): Promise<{ replayed: BatchRecord } | { mode: 'strict' | 'partial'; progress: Progress }> {
     const mode = req.mode ?? 'strict';
@@ -95,41 +129,165 @@ export class ImportsService {
       throw new DomainError('invalid_parameter', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
     }
     if (req.idempotencyKey) {
-      const earlier = await this.imports.findByIdempotencyKey(req.sender.keyId, req.kind, req.idempotencyKey);
+      const earlier = await this.earlierBatch(req.sender.keyId, req.kind, req.idempotencyKey);
       if (earlier) {
         req.stream?.resume(); // drain what was sent: the earlier batch is the answer
         return { replayed: earlier };
       }
     }
-    const batch = await this.imports.createBatch({
-      kind: req.kind,
-      mode,
-      apiKeyId: req.sender.keyId,
-      fileName: req.fileName ?? null,
-      contentType: req.contentType ?? null,
-      idempotencyKey: req.idempotencyKey ?? null,
-      isDemo: req.isDemo ?? false,
-    });
-    const progress: Progress = { batch, phase: 'receiving', rows_received: 0, bytes_received: 0 };
-    this.running.set(batch.id, progress);
-    return { mode, progress };
+    this.opening += 1;
+    try {
+      let batch: BatchRecord;
+      try {
+        batch = await this.imports.createBatch(
+          {
+            kind: req.kind,
+            mode,
+            apiKeyId: req.sender.keyId,
+            fileName: req.fileName ?? null,
+            contentType: req.contentType ?? null,
+            idempotencyKey: req.idempotencyKey ?? null,
+            isDemo: req.isDemo ?? false,
+          },
+          this.owner,
+        );
+      } catch (err) {
+        // the same key sent twice at once: the other request opened the batch first, and it is the answer
+        const again = req.idempotencyKey && (err as { code?: string }).code === '23505' ? await this.earlierBatch(req.sender.keyId, req.kind, req.idempotencyKey) : undefined;
+        if (!again) throw err;
+        req.stream?.resume();
+        return { replayed: again };
+      }
+      const progress: Progress = { batch, phase: 'receiving', rows_received: 0, bytes_received: 0 };
+      this.running.set(batch.id, progress);
+      this.startHeartbeat();
+      return { mode, progress };
+    } finally {
+      this.opening -= 1;
+    }
+  }
+
+  /** The batch an Idempotency-Key names, unless it failed (or its owner is gone: it is failed now): then none. */
+  private async earlierBatch(keyId: number | null, kind: string, key: string): Promise<BatchRecord | undefined> {
+    const earlier = await this.imports.findByIdempotencyKey(keyId, kind, key);
+    if (!earlier || earlier.status === 'failed') return undefined;
+    if ((earlier.status === 'running' || earlier.status === 'received') && !this.running.has(earlier.id)) {
+      const { failed } = await this.checkOpenBatches([earlier.id]);
+      if (failed.includes(earlier.id)) return undefined;
+    }
+    return earlier;
   }
 
   /**
    * A batch whose work failed (its transaction rolled back): the body drained, the batch marked failed with the
-   * reason, and the error to throw, naming the batch (a value the database refused is a 400).
+   * reason, and the error to throw, naming the batch (a value the database refused is a 400; a lost connection a 503).
+   * When the database cannot be reached to mark it, the batch is remembered and marked as soon as it is back.
    */
   async failedBatch(batch: BatchRecord, err: unknown, stream?: Readable): Promise<unknown> {
     stream?.unpipe();
     stream?.resume();
-    await this.imports.failBatch(batch.id, (err as Error).message).catch((e: Error) => this.logger.error({ msg: 'could not mark batch failed', err: e }));
+    const lost = isConnectionFailure(err);
+    const reason = lost ? `${LOST}: ${(err as Error).message}` : (err as Error).message;
+    if (!(err instanceof BatchNoLongerOpenError)) {
+      await this.imports.failBatch(batch.id, reason).catch((e: Error) => {
+        this.logger.warn({ msg: `could not mark batch ${batch.id} failed; trying again until the database answers`, batch: batch.id, err: e.message });
+        this.unmarked.set(batch.id, reason);
+        this.scheduleRetry();
+      });
+    }
     if (err instanceof DomainError) {
       return new DomainError(err.code, err.message, { ...(typeof err.details === 'object' && err.details ? err.details : {}), batch_id: batch.id });
+    }
+    if (lost || err instanceof BatchNoLongerOpenError) {
+      return new DomainError(
+        'database_unavailable',
+        `The database connection was lost during import batch ${batch.id}; nothing of it was kept. Send it again when the database is back (the same Idempotency-Key runs it again).`,
+        { batch_id: batch.id },
+      );
     }
     if ((err as { code?: string }).code && /^(22|23)/.test((err as { code: string }).code)) {
       return new DomainError('invalid_parameter', `A value could not be stored: ${(err as Error).message}`, { batch_id: batch.id });
     }
     return err;
+  }
+
+  /**
+   * Fails the open batches (received or running) whose owner is gone, and ends the database backends that gone
+   * processes left (see orphanReason); first marks the batches this process could not mark when their connection was
+   * lost. Run at start, by the periodic check (BATCH_CHECK_CRON) and for a batch an Idempotency-Key names. On the
+   * embedded database it waits for a moment when no import runs (an import holds the only connection).
+   */
+  async checkOpenBatches(ids?: number[]): Promise<BatchCheck> {
+    const result: BatchCheck = { failed: [], backends_ended: 0, marked_late: [] };
+    const embedded = this.db.driver === 'embedded';
+    if (!ids && embedded && (this.running.size > 0 || this.opening > 0)) return result;
+    result.marked_late = await this.markUnmarked();
+    const open = await this.imports.openBatches(embedded, ids);
+    const context = {
+      owner: this.owner,
+      embedded,
+      runningHere: new Set(this.running.keys()),
+      opening: ids ? false : this.opening > 0, // a batch asked for by id exists already: it is not one being opened
+      alive: processAlive,
+    };
+    const byReason = new Map<string, number[]>();
+    const gone: number[] = [];
+    for (const b of open) {
+      const reason = orphanReason(b, context);
+      if (!reason) continue;
+      byReason.set(reason, [...(byReason.get(reason) ?? []), b.id]);
+      if (b.owner_instance !== this.owner.instance) gone.push(b.id); // this process's own backends are its pool's
+    }
+    if (!embedded && gone.length > 0) result.backends_ended = await this.imports.terminateBackends(gone);
+    for (const [reason, batchIds] of byReason) result.failed.push(...(await this.imports.failOrphaned(batchIds, reason)));
+    if (result.failed.length > 0) {
+      this.logger.warn({ msg: `failed ${result.failed.length} import batch(es) whose owner is gone`, batches: result.failed, backends_ended: result.backends_ended });
+    }
+    return result;
+  }
+
+  /** Marks the batches remembered as unmarked; the ones marked (or found no longer open). */
+  private async markUnmarked(): Promise<number[]> {
+    const marked: number[] = [];
+    for (const [id, reason] of [...this.unmarked]) {
+      await this.imports.failBatch(id, reason);
+      this.unmarked.delete(id);
+      marked.push(id);
+    }
+    if (marked.length > 0) this.logger.log({ msg: `marked ${marked.length} import batch(es) failed now that the database answers`, batches: marked });
+    return marked;
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.unmarked.size === 0) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.markUnmarked()
+        .then(() => (this.retryDelayMs = RETRY_FIRST_MS))
+        .catch(() => (this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS)))
+        .finally(() => this.scheduleRetry());
+    }, this.retryDelayMs);
+    this.retryTimer.unref();
+  }
+
+  /** On a server, the batches running here write a heartbeat: a process that stops writing it is taken for gone. */
+  private startHeartbeat(): void {
+    if (this.heartbeatTimer || this.db.driver === 'embedded') return;
+    this.heartbeatTimer = setInterval(() => {
+      const ids = [...this.running.keys()];
+      if (ids.length === 0) {
+        clearInterval(this.heartbeatTimer);
+        this.heartbeatTimer = undefined;
+        return;
+      }
+      this.imports.heartbeat(ids).catch(() => undefined); // the database may be away: the next beat tries again
+    }, HEARTBEAT_MS);
+    this.heartbeatTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeatTimer);
   }
 
   /** The batch no longer runs here. */
