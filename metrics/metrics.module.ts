@@ -21,6 +21,8 @@ export class MetricsModule {
   static forRoot(options: MetricsOptions): DynamicModule {
     return {
       module: MetricsModule,
+      // global: the HTTP edge, the dashboards and the reports read its services without importing it again
+      global: true,
       imports: [PlatformModule.forRoot(options), ReferenceModule, DeriveModule, IngestModule, ReadModule],
       exports: [PlatformModule, ReferenceModule, DeriveModule, IngestModule, ReadModule],
     };

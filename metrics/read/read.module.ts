@@ -16,6 +16,8 @@ import { PeersRepository } from './peers/peers.repository';
 import { PeersService } from './peers/peers.service';
 import { QualityRepository } from './quality/quality.repository';
 import { QualityService } from './quality/quality.service';
+import { SuppliersRepository } from './suppliers/suppliers.repository';
+import { SuppliersService } from './suppliers/suppliers.service';
 
 /**
  * Everything that is read: the measures summary, the implementation indicators, peers and benchmarks, data quality,
@@ -40,7 +42,9 @@ import { QualityService } from './quality/quality.service';
     ExportsService,
     ContractsRepository,
     ContractsService,
+    SuppliersRepository,
+    SuppliersService,
   ],
-  exports: [MeasuresService, IndicatorsService, PeersService, PeerGroupsService, BenchmarksService, QualityService, ExportsService, ContractsService],
+  exports: [MeasuresService, IndicatorsService, PeersService, PeerGroupsService, BenchmarksService, QualityService, ExportsService, ContractsService, SuppliersService],
 })
 export class ReadModule {}

@@ -20,6 +20,16 @@ export interface BenchmarkResult {
   indicators: Array<{ indicator: string } & IndicatorBenchmark>;
 }
 
+/** One member's value of one indicator (the authority's or a peer's), as the benchmark's statistics were computed from. */
+export interface PeerValue {
+  indicator: string;
+  code: string;
+  name: string;
+  /** The authority the benchmark is of (true), or one of its peers. */
+  own: boolean;
+  value: number | null;
+}
+
 const DEFINITIONS = {
   quartiles: 'Peer quartiles and median by linear interpolation between order statistics (type 7, as R and d3.quantile), over the peers with a value; the authority is not among its peers',
   percentile_rank: '100 x (peers with a lower value + half the peers with an equal value) / peers with a value; 0..100, higher = a higher value than the peers',
@@ -39,6 +49,28 @@ export class BenchmarksService {
   ) {}
 
   async benchmark(code: string, query: BenchmarkQuery): Promise<BenchmarkResult> {
+    return (await this.compute(code, query)).result;
+  }
+
+  /**
+   * The benchmark with the values it was computed from: each indicator's value for the authority and for every peer
+   * (null where a member has no data), rounded as the benchmark's values are (6 decimals). For charts that draw the
+   * peers one by one (the dashboards' peer strip).
+   */
+  async benchmarkWithValues(code: string, query: BenchmarkQuery): Promise<{ result: BenchmarkResult; values: PeerValue[] }> {
+    const { result, values, set } = await this.compute(code, query);
+    const members = [{ code: set.authority.code, name: set.authority.name, own: true }, ...set.peers.map((p) => ({ code: p.code, name: p.name, own: false }))];
+    const out: PeerValue[] = [];
+    for (const { indicator } of result.indicators) {
+      for (const m of members) {
+        const v = values.get(m.code)?.[indicator];
+        out.push({ indicator, ...m, value: v === null || v === undefined || !Number.isFinite(v) ? null : round(v, 6) });
+      }
+    }
+    return { result, values: out };
+  }
+
+  private async compute(code: string, query: BenchmarkQuery) {
     // the period as every read takes it; a bad one is a 400 before any work
     parseReadFilter(query, ['from', 'to']);
     const { authorityId, peerIds, set } = await this.peers.resolve(code, query.peers);
@@ -55,7 +87,7 @@ export class BenchmarksService {
       }
     }
     const { authority, peers, ...group } = set;
-    return {
+    const result: BenchmarkResult = {
       authority,
       period: { from: query.from ?? null, to: query.to ?? null },
       peer_group: { ...group, members: peers.map((p) => ({ code: p.code, name: p.name, ...(p.distance !== undefined ? { distance: p.distance } : {}) })) },
@@ -77,5 +109,6 @@ export class BenchmarksService {
         };
       }),
     };
+    return { result, values, set };
   }
 }

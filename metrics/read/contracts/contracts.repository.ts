@@ -3,6 +3,29 @@ import type { Knex } from 'knex';
 import { KNEX } from '../../platform/tokens';
 import { escapeLike } from '../../platform/sql';
 
+/** An authority's contracts with commitments, awarded within a period (dates inclusive), delivery £ on one basis of one framework. */
+export interface ContractDeliveryFilter {
+  authorityId: number;
+  frameworkId: number;
+  basis: 'nominal' | 'real' | 'net';
+  fromDate?: string;
+  toDate?: string;
+}
+
+export interface ContractDeliveryRow {
+  id: number;
+  reference: string;
+  title: string | null;
+  supplier_name: string | null;
+  value_gbp: string | null;
+  award_date: string | null;
+  rating: string;
+  measures: number;
+  /** £ expected and delivered to date of the contract's commitments in the framework (null: none valued in £). */
+  expected_gbp: string | null;
+  delivered_gbp: string | null;
+}
+
 export interface ContractFilter {
   authority?: string;
   supplier?: string;
@@ -62,6 +85,50 @@ export class ContractsRepository {
     const [{ total }] = await q.clone().count<Array<{ total: number }>>({ total: '*' });
     const rows = await q.select(SUMMARY_COLUMNS).orderBy('c.id').limit(filter.limit).offset(filter.offset);
     return { rows, total: Number(total) };
+  }
+
+  /**
+   * An authority's contracts with commitments (delivery_contracts: their overall rating) and their £ expected and
+   * delivered to date (delivery_measures of the framework, on the basis), in one query; largest expected first.
+   */
+  async deliveryOfAuthority(filter: ContractDeliveryFilter): Promise<ContractDeliveryRow[]> {
+    const money = this.knex('delivery_measures')
+      .where('framework_id', filter.frameworkId)
+      .groupBy('contract_id')
+      .select(
+        'contract_id',
+        this.knex.raw(`sum(expected_${filter.basis}_gbp) as expected_gbp`),
+        this.knex.raw(`sum(delivered_${filter.basis}_gbp) as delivered_gbp`),
+      )
+      .as('v');
+    const q = this.knex('delivery_contracts as dc')
+      .join('contracts as c', 'c.id', 'dc.contract_id')
+      .leftJoin('suppliers as s', 's.id', 'c.supplier_id')
+      .leftJoin(money, 'v.contract_id', 'dc.contract_id')
+      .where('c.authority_id', filter.authorityId)
+      .select([
+        'c.id',
+        'c.reference',
+        'c.title',
+        's.name as supplier_name',
+        'c.value_gbp',
+        'c.award_date',
+        'dc.rating',
+        'dc.measures',
+        'v.expected_gbp',
+        'v.delivered_gbp',
+      ])
+      .orderByRaw('v.expected_gbp desc nulls last, c.id');
+    if (filter.fromDate) q.where('c.award_date', '>=', filter.fromDate);
+    if (filter.toDate) q.where('c.award_date', '<=', filter.toDate);
+    const rows = await q;
+    return rows.map((r: ContractDeliveryRow) => ({
+      ...r,
+      id: Number(r.id),
+      value_gbp: r.value_gbp === null ? null : String(r.value_gbp),
+      expected_gbp: r.expected_gbp === null ? null : String(r.expected_gbp),
+      delivered_gbp: r.delivered_gbp === null ? null : String(r.delivered_gbp),
+    }));
   }
 
   async find(idOrReference: string) {

@@ -1,9 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../platform/errors';
 import { page } from '../../platform/paging';
-import { EVERYTHING, inScope, notInScope, type ReadScope } from '../../reference/read-filter/read-filter';
+import { DerivedDataService } from '../../derive/derived-data.service';
+import { deliveryRatio, RATING_LABELS, type Rating } from '../../derive/valuation/delivery';
+import { Dec } from '../../derive/valuation/valuation';
+import { EVERYTHING, inScope, invalidParameter, notInScope, parseReadFilter, withinScope, type ReadScope } from '../../reference/read-filter/read-filter';
+import { ReadFilterRepository } from '../../reference/read-filter/read-filter.repository';
 import { IndicatorsService } from '../indicators/indicators.service';
 import { ContractsRepository, type ContractFilter } from './contracts.repository';
+
+const DELIVERY_BASES = ['nominal', 'real', 'net'] as const;
+
+/** A query for an authority's contracts with their delivery: the authority's code, the period of award, the basis of £. */
+export interface AuthorityDeliveryQuery {
+  authority: string;
+  from?: string;
+  to?: string;
+  /** nominal, real or net (default net, as the indicators). */
+  basis?: string;
+}
 
 /** Contracts with their buyer and supplier (public, as their notices are); what each promised and delivered (supplier-level). */
 @Injectable()
@@ -11,6 +26,8 @@ export class ContractsService {
   constructor(
     private readonly contracts: ContractsRepository,
     private readonly indicators: IndicatorsService,
+    private readonly filters: ReadFilterRepository,
+    private readonly derived: DerivedDataService,
   ) {}
 
   async list(filter: ContractFilter) {
@@ -49,6 +66,42 @@ export class ContractsService {
       outcomes,
       delivery_rating: delivery.rating,
       delivery,
+    };
+  }
+
+  /**
+   * An authority's contracts with commitments, awarded in the period (supplier-level data: the authority must be in the
+   * caller's scope, else 403), each with its overall delivery rating and £ expected and delivered to date as of the
+   * stored as-of date (the default framework, on the basis), in one read; largest expected first.
+   */
+  async deliveryOfAuthority(query: AuthorityDeliveryQuery, scope: ReadScope = EVERYTHING) {
+    const basis = (query.basis ?? 'net') as (typeof DELIVERY_BASES)[number];
+    if (!DELIVERY_BASES.includes(basis)) throw invalidParameter('basis', `basis must be one of ${DELIVERY_BASES.join(', ')}`, query.basis);
+    const parsed = withinScope(parseReadFilter({ authority: query.authority, from: query.from, to: query.to }, ['authority', 'from', 'to']), scope);
+    const resolved = await this.filters.resolve(parsed);
+    const framework = await this.filters.framework(undefined);
+    const state = await this.derived.deliveryState();
+    const rows = await this.contracts.deliveryOfAuthority({
+      authorityId: resolved.authorityIds![0],
+      frameworkId: framework.id,
+      basis,
+      fromDate: resolved.fromDate,
+      toDate: resolved.toDate,
+    });
+    return {
+      as_of: state.as_of ?? state.target,
+      rating_thresholds: state.thresholds,
+      framework: { code: framework.code, version: framework.version },
+      basis,
+      rows: rows.map((r) => {
+        const ratio = r.expected_gbp === null || r.delivered_gbp === null ? null : deliveryRatio(new Dec(r.delivered_gbp), new Dec(r.expected_gbp));
+        return {
+          ...r,
+          rating: r.rating as Rating,
+          rating_label: RATING_LABELS[r.rating as Rating],
+          delivery_ratio: ratio === null ? null : Number(ratio.toDecimalPlaces(6, Dec.ROUND_HALF_UP).toFixed()),
+        };
+      }),
     };
   }
 

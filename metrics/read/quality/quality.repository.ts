@@ -33,6 +33,17 @@ export class QualityRepository {
     return Object.fromEntries(checks.map((c) => [c, Number(rows.find((r) => r.flag === c)?.n ?? 0)]));
   }
 
+  /** The flags of countFlags by check and calendar quarter of the flagged return's period end (2025-Q1), oldest first. */
+  async countFlagsByQuarter(filter: RowFilter, checks: readonly OutcomeCheck[]): Promise<Array<{ check: OutcomeCheck; quarter: string; n: number }>> {
+    if (checks.length === 0) return [];
+    const quarter = `date_trunc('quarter', o.period_end::timestamp)`;
+    const rows: Array<{ check: OutcomeCheck; quarter: string; n: number | string }> = await this.flagsBase(filter, checks)
+      .groupByRaw(`q.flag, ${quarter}`)
+      .select('q.flag as check', this.knex.raw(`${periodLabelSql(quarter, 'quarter')} as quarter`), this.knex.raw('count(*) as n'))
+      .orderByRaw(`${quarter}, q.flag`);
+    return rows.map((r) => ({ check: r.check, quarter: r.quarter, n: Number(r.n) }));
+  }
+
   /** Flagged outcomes (latest revisions), one row per outcome and check, by outcome id. */
   async listFlags(filter: RowFilter, checks: readonly OutcomeCheck[], limit: number, offset: number) {
     if (checks.length === 0) return [];
@@ -124,6 +135,15 @@ export class QualityRepository {
   async countMissing(filter: RowFilter, lastClosedEnd: string): Promise<number> {
     const [row] = await this.missingBase(filter, lastClosedEnd).count<Array<{ n: number | string }>>({ n: '*' });
     return Number(row.n);
+  }
+
+  /** The missing returns of countMissing by quarter (2025-Q1), oldest first. */
+  async countMissingByQuarter(filter: RowFilter, lastClosedEnd: string): Promise<Array<{ quarter: string; n: number }>> {
+    const rows: Array<{ quarter: string; n: number | string }> = await this.missingBase(filter, lastClosedEnd)
+      .groupBy('gs.q')
+      .select(this.knex.raw(`${periodLabelSql('gs.q', 'quarter')} as quarter`), this.knex.raw('count(*) as n'))
+      .orderBy('gs.q');
+    return rows.map((r) => ({ quarter: r.quarter, n: Number(r.n) }));
   }
 
   async listMissing(filter: RowFilter, lastClosedEnd: string, limit: number, offset: number) {

@@ -33,8 +33,8 @@ export class QualityService {
     private readonly derived: DerivedDataService,
   ) {}
 
-  /** The flagged rows and missing returns the caller may read (`scope`: a submitter key reads its authorities). */
-  async list(query: QualityQuery, scope: ReadScope = EVERYTHING) {
+  /** The request read once: the filter within the caller's scope, the checks asked for, the day quarters are judged on. */
+  private async prepare(query: Omit<QualityQuery, 'limit' | 'offset'>, scope: ReadScope) {
     const filter = await this.filters.resolve(withinScope(parseReadFilter(query, ROW_FILTERS), scope));
     const requested = toList(query.check, 'check') ?? [];
     const unknown = requested.find((c) => !(QUALITY_CHECKS as readonly string[]).includes(c));
@@ -43,8 +43,13 @@ export class QualityService {
     const outcomeChecks = checks.filter((c): c is OutcomeCheck => (OUTCOME_CHECKS as readonly string[]).includes(c));
     const asOf = query.as_of ?? new Date().toISOString().slice(0, 10);
     const lastClosedEnd = lastClosedQuarterEnd(asOf);
-
     if (outcomeChecks.includes('outlier')) await this.derived.ensureOutliersCurrent();
+    return { filter, checks, outcomeChecks, asOf, lastClosedEnd };
+  }
+
+  /** The flagged rows and missing returns the caller may read (`scope`: a submitter key reads its authorities). */
+  async list(query: QualityQuery, scope: ReadScope = EVERYTHING) {
+    const { filter, checks, outcomeChecks, asOf, lastClosedEnd } = await this.prepare(query, scope);
     const counts: Record<string, number> = await this.quality.countFlags(filter, outcomeChecks);
     const data = await this.quality.listFlags(filter, outcomeChecks, query.limit, query.offset);
     let missing: { data: unknown[]; page: { limit: number; offset: number; total: number } } | null = null;
@@ -65,5 +70,20 @@ export class QualityService {
       missing_returns: missing,
       outlier_stats: outcomeChecks.includes('outlier') ? await this.quality.outlierStats(filter) : undefined,
     };
+  }
+
+  /**
+   * What `list` counts, by calendar quarter and not paged (for the dashboards): each check's flags by the quarter of
+   * the flagged return's period end, and missing returns by their quarter; the same checks, filters and scope, so
+   * each check's quarters sum to its count in `list`.
+   */
+  async countsByQuarter(query: Omit<QualityQuery, 'limit' | 'offset'>, scope: ReadScope = EVERYTHING) {
+    const { filter, checks, outcomeChecks, asOf, lastClosedEnd } = await this.prepare(query, scope);
+    const rows: Array<{ check: QualityCheck; quarter: string; n: number }> = await this.quality.countFlagsByQuarter(filter, outcomeChecks);
+    if (checks.includes('missing_return')) {
+      for (const r of await this.quality.countMissingByQuarter(filter, lastClosedEnd)) rows.push({ check: 'missing_return', ...r });
+    }
+    const counts: Record<string, number> = Object.fromEntries(checks.map((c) => [c, rows.filter((r) => r.check === c).reduce((n, r) => n + r.n, 0)]));
+    return { checks, rules: Object.fromEntries(checks.map((c) => [c, QUALITY_RULES[c]])), as_of: asOf, last_closed_quarter_end: lastClosedEnd, counts, rows };
   }
 }

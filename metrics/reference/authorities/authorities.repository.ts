@@ -119,6 +119,12 @@ export class AuthoritiesRepository {
     return { rows: rows.map(toSummary), total: Number(total) };
   }
 
+  /** The regions authorities are in, with how many, by name. */
+  async regions(): Promise<{ region: string; authorities: number }[]> {
+    const rows = await this.knex('authorities').whereNotNull('region').groupBy('region').orderBy('region').select('region').count<{ region: string; n: number }[]>({ n: '*' });
+    return rows.map((r) => ({ region: r.region, authorities: Number(r.n) }));
+  }
+
   async findByCode(code: string): Promise<AuthorityDetail | undefined> {
     const row = await this.base()
       .select([...SUMMARY_COLUMNS, 'a.id', 'a.latitude', 'a.longitude', 'a.govuk_slug', 'a.source'])

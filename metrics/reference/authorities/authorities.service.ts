@@ -17,6 +17,10 @@ export class AuthoritiesService {
     return page(rows, total, filter);
   }
 
+  regions(): Promise<{ region: string; authorities: number }[]> {
+    return this.authorities.regions();
+  }
+
   async get(code: string): Promise<AuthorityDetail> {
     const found = await this.authorities.findByCode(code);
     if (!found) throw new DomainError('not_found', `No authority with code ${code}`, { code });

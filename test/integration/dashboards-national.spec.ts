@@ -1,0 +1,221 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NationalBoard, MAP_INDICATORS, LEAGUE_EACH_END } from '../../dashboards/boards/national.board';
+import type { BuiltChart, DashboardQuery, Row } from '../../dashboards/chart';
+import { DashboardsService, type DashboardView } from '../../dashboards/dashboards.service';
+import { renderSvg } from '../../dashboards/render/svg';
+import { NO_DATA, RATING_LABELS, RATINGS } from '../../dashboards/theme';
+import { projectRoot } from '../../metrics/platform/project-root';
+import { IndicatorsService, type IndicatorRow } from '../../metrics/read/indicators/indicators.service';
+import { EVERYTHING } from '../../metrics/reference/read-filter/read-filter';
+import { startTestApp } from '../support/test-app';
+import { vegaLiteErrors } from '../support/vega-schema';
+
+/**
+ * The national dashboard's charts on the demo data `npm start` loads: each spec valid Vega-Lite with its rows inline,
+ * each figure the indicators endpoint's for the same filter, the hex map one hexagon per district of the shipped
+ * HexJSON (grey without data, each a link), the league table ranked; each drawn as SVG by the one renderer.
+ */
+
+const CHARTS = ['committed-vs-delivered', 'ratings', 'by-kind', 'by-department', 'hex-map', 'league-table'] as const;
+const REGION = 'North West'; // Trafford and Manchester: the demo always gives them contracts
+const QUERIES: Record<string, DashboardQuery> = {
+  'no filter': {},
+  [`region ${REGION}`]: { region: REGION },
+  'a period with nothing': { from: '1995', to: '1995' },
+};
+const HEXES = JSON.parse(readFileSync(join(projectRoot(), 'metrics', 'reference', 'data', 'maps', 'uk-local-authority-districts-2023.hexjson'), 'utf8')) as {
+  hexes: Record<string, { n: string; region: string }>;
+};
+const HEX_CODES = Object.keys(HEXES.hexes);
+
+const values = (b: BuiltChart) => (b.spec.data as { values: Row[] }).values;
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/** The charts of the real application (DashboardsService), with the demo data `npm start` loads. */
+interface Source {
+  chart(name: string, query: DashboardQuery): Promise<BuiltChart>;
+  indicators: IndicatorsService;
+  board: NationalBoard;
+  view(query: DashboardQuery): Promise<DashboardView>;
+  close(): Promise<void>;
+}
+
+async function start(): Promise<Source> {
+  const t = await startTestApp({ DEMO_DATA: 'true' });
+  const dashboards = t.app.get(DashboardsService);
+  return {
+    chart: (name, query) => dashboards.chart('national', name, query, EVERYTHING),
+    indicators: t.app.get(IndicatorsService),
+    board: t.app.get(NationalBoard),
+    view: (query) => dashboards.view('national', query),
+    close: () => t.close(),
+  };
+}
+
+describe('the national dashboard: its charts, from the indicators, valid Vega-Lite', () => {
+  let source: Source;
+  let indicators: IndicatorsService;
+  const built = new Map<string, BuiltChart>();
+  const chart = async (name: string, query: DashboardQuery) => {
+    const k = `${name} ${JSON.stringify(query)}`;
+    if (!built.has(k)) built.set(k, await source.chart(name, query));
+    return built.get(k)!;
+  };
+  const implementation = (query: DashboardQuery, group_by?: string) =>
+    indicators.implementation({ ...(query as Record<string, string>), ...(group_by ? { group_by } : {}) });
+
+  beforeAll(async () => {
+    source = await start();
+    indicators = source.indicators;
+  }, 300_000);
+  afterAll(() => source?.close());
+
+  describe.each(Object.entries(QUERIES))('for %s', (_, query) => {
+    it.each(CHARTS)('%s: a valid spec, its rows inline and as columns, or the sentence saying there are none', async (name) => {
+      const b = await chart(name, query);
+      expect(vegaLiteErrors(b.spec)).toEqual([]);
+      expect(b.spec.$schema).toBe('https://vega.github.io/schema/vega-lite/v6.json');
+      expect(typeof b.spec.description).toBe('string');
+      expect(JSON.stringify(b.spec)).not.toMatch(/"url"\s*:/);
+      const title = b.spec.title as { text: string; subtitle: string };
+      expect(title.text.length).toBeGreaterThan(0);
+      expect(title.subtitle).toMatch(/authorities|region/);
+      const usermeta = b.spec.usermeta as { empty: string };
+      // nothing in the period; and central departments have no region, so a region leaves none
+      if (query.from === '1995' || (query.region && name === 'by-department')) {
+        expect(b.rows).toEqual([]);
+        expect(values(b)).toEqual([{ message: usermeta.empty }]);
+      } else {
+        expect(b.rows.length).toBeGreaterThan(0);
+        expect(values(b)).toBe(b.rows);
+        for (const r of b.rows) for (const c of b.columns) expect(r).toHaveProperty(c.field);
+      }
+    });
+
+    if (query.from === '1995') return;
+
+    it('ratings: a bar per rating, the counts the indicators give, summing to the contracts with commitments', async () => {
+      const b = await chart('ratings', query);
+      const r = (await implementation(query)).rows[0];
+      expect(b.rows.map((x) => x.rating)).toEqual(RATINGS.map((x) => RATING_LABELS[x]));
+      RATINGS.forEach((rating, i) => expect(b.rows[i].contracts).toBe(num(r[`rating_${rating}`])));
+      const total = b.rows.reduce((s, x) => s + (x.contracts as number), 0);
+      expect(total).toBe(num(r.contracts_with_commitments));
+      expect(total).toBeGreaterThan(0);
+      expect(b.rows.reduce((s, x) => s + (x.share as number), 0)).toBeCloseTo(1, 5);
+      // colour and a written label on each bar
+      const layers = b.spec.layer as Array<{ mark: { type: string }; encoding?: Record<string, unknown> }>;
+      expect(layers.map((l) => l.mark.type)).toEqual(['bar', 'text']);
+      expect(JSON.stringify(layers[0].encoding)).toContain('#12436D');
+    });
+
+    it.each([
+      ['by-kind', 'kind'],
+      ['by-department', 'department'],
+    ] as const)('%s: the four shares of each group as the indicators give them', async (name, dimension) => {
+      const b = await chart(name, query);
+      const rows = (await implementation(query, dimension)).rows.filter((r) => r[dimension] !== null);
+      if (!query.region) expect(b.rows.length).toBeGreaterThan(0);
+      const byCode = new Map(rows.map((r) => [String(r[dimension]), r]));
+      const fields: Record<string, string> = {
+        'Evaluating social value': 'sv_evaluated_share',
+        'Weighting it 10% or more': 'sv_weighted_10_share',
+        'Delivered of expected to date': 'delivery_ratio',
+        'Reporting compliance': 'reporting_compliance',
+      };
+      for (const x of b.rows) {
+        const r = byCode.get(String(x.code)) as IndicatorRow;
+        expect(r).toBeDefined();
+        expect(x.value).toBe(num(r[fields[String(x.indicator)]]));
+      }
+      const expected = rows.flatMap((r) => Object.values(fields).filter((f) => r[f] !== null)).length;
+      expect(b.rows).toHaveLength(expected);
+      // no dual axes: one x, in per cent
+      expect(JSON.stringify(b.spec)).not.toContain('"resolve"');
+    });
+
+    it('hex map: one row and one hexagon per district of the HexJSON, figures by GSS code, grey and "no data" without one', async () => {
+      const b = await chart('hex-map', query);
+      const byAuthority = new Map((await implementation(query, 'authority')).rows.map((r) => [String(r.authority), num(r.delivery_ratio)]));
+      expect(b.rows.map((r) => r.code)).toEqual(HEX_CODES);
+      for (const r of b.rows) {
+        expect(r.value).toBe(byAuthority.get(String(r.code)) ?? null);
+        expect(r.name).toBe(HEXES.hexes[String(r.code)].n);
+      }
+      expect(b.columns.map((c) => c.field)).toEqual(['code', 'name', 'region', 'value']);
+      const withValue = b.rows.filter((r) => r.value !== null);
+      expect(withValue.length).toBeGreaterThan(0);
+      expect(b.rows.length - withValue.length).toBeGreaterThan(0);
+      if (query.region) expect(new Set(withValue.map((r) => r.region))).toEqual(new Set([REGION]));
+      const spec = b.spec as Record<string, any>;
+      expect(spec.datasets.hexes).toHaveLength(HEX_CODES.length);
+      expect(spec.projection).toEqual({ type: 'identity', reflectY: true });
+      expect(spec.mark.type).toBe('geoshape');
+      // five bands light to dark and 'No data' in grey, named in the legend (colour is not the only cue)
+      expect(spec.encoding.color.scale.domain).toHaveLength(6);
+      expect(spec.encoding.color.scale.domain[5]).toBe('No data');
+      expect(spec.encoding.color.scale.range[5]).toBe(NO_DATA);
+      expect(spec.encoding.href.field).toBe('href');
+      expect(JSON.stringify(spec.transform)).toContain("'/dashboards/authority/' + datum.code");
+      expect(JSON.stringify(spec.transform)).toContain("'no data'");
+      expect(`${spec.title.subtitle} ${spec.description}`).toMatch(/county councils/i);
+      expect(spec.description).toContain('uk-upper-tier-local-authorities.hexjson');
+    });
+
+    it('league table: authorities with a figure, best first with their ranks, values as the indicators give them', async () => {
+      const b = await chart('league-table', query);
+      const all = (await implementation(query, 'authority')).rows.filter((r) => r.delivery_ratio !== null);
+      const byCode = new Map(all.map((r) => [String(r.authority), num(r.delivery_ratio)]));
+      expect(b.rows.length).toBe(all.length > 2 * LEAGUE_EACH_END ? 2 * LEAGUE_EACH_END : all.length);
+      const vs = b.rows.map((r) => r.value as number);
+      expect([...vs].sort((x, y) => y - x)).toEqual(vs);
+      for (const r of b.rows) expect(r.value).toBe(byCode.get(String(r.code)));
+      expect(b.rows[0].rank).toBe(1);
+      expect(b.rows[0].value).toBe(Math.max(...[...byCode.values()].map((v) => v as number)));
+      for (let i = 1; i < b.rows.length; i += 1) {
+        const [p, r] = [b.rows[i - 1], b.rows[i]];
+        if (r.value === p.value) expect(r.rank).toBe(p.rank);
+        else expect(r.rank as number).toBeGreaterThan(p.rank as number);
+      }
+      if (all.length > 2 * LEAGUE_EACH_END) expect(b.rows[b.rows.length - 1].rank).toBeGreaterThan(2 * LEAGUE_EACH_END);
+      expect((b.spec.title as { subtitle: string }).subtitle).toContain('higher is better');
+    });
+  });
+
+  it('the map and the league table follow the indicator chosen, and refuse one they do not know', async () => {
+    const query = { indicator: 'sv_evaluated_share' };
+    const byAuthority = new Map((await implementation({}, 'authority')).rows.map((r) => [String(r.authority), num(r.sv_evaluated_share)]));
+    const map = await chart('hex-map', query);
+    expect(vegaLiteErrors(map.spec)).toEqual([]);
+    for (const r of map.rows) expect(r.value).toBe(byAuthority.get(String(r.code)) ?? null);
+    expect(map.columns[3].title).toBe('In-scope contracts evaluating social value (%)');
+    const league = await chart('league-table', query);
+    for (const r of league.rows) expect(r.value).toBe(byAuthority.get(String(r.code)));
+    await expect(source.chart('hex-map', { indicator: 'population' })).rejects.toMatchObject({ code: 'invalid_parameter' });
+    await expect(source.chart('league-table', { indicator: 'population' })).rejects.toMatchObject({ code: 'invalid_parameter' });
+  });
+
+  it('offers the page a select of the indicators the map can show', async () => {
+    const options = await source.board.options();
+    expect(options.indicator.map((o) => o.value)).toEqual(MAP_INDICATORS.map((i) => i.name));
+    expect(options.indicator[0]).toEqual({ value: 'delivery_ratio', label: MAP_INDICATORS[0].label });
+    expect((await source.view({})).options.indicator).toEqual(options.indicator);
+  });
+
+  it.each(CHARTS)('%s is drawn as SVG by the one renderer, with its marks', async (name) => {
+    const b = await chart(name, {});
+    const svg = await renderSvg(b.spec);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain((b.spec.title as { text: string }).text.replace(/&/g, '&amp;').slice(0, 30));
+    expect(svg).toMatch(/class="mark-(rect|symbol|shape|text)/);
+    if (name === 'hex-map') {
+      // one hexagon per district, each a link to its council's page; the councils without a figure grey
+      expect(svg.match(/aria-roledescription="geoshape"/g)).toHaveLength(HEX_CODES.length);
+      expect(svg.match(/<a xlink:href="\/dashboards\/authority\/[ENSW]\d{8}"/g)).toHaveLength(HEX_CODES.length);
+      const grey = b.rows.filter((r) => r.value === null).length;
+      expect(svg.match(new RegExp(`aria-roledescription="geoshape"[^>]*fill="${NO_DATA}"`, 'g'))).toHaveLength(grey);
+    }
+  });
+
+});
