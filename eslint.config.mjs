@@ -59,6 +59,14 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // the dashboards' script, run by browsers: plain ES5-style JavaScript with the vendored libraries as globals
+    files: ['dashboards/pages/assets/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { ...globals.browser, vegaEmbed: 'readonly', vegaInterpreter: 'readonly', d3: 'readonly' },
+    },
+  },
+  {
     // runs before node_modules exist (npm prestart/pretest): CommonJS, Node built-ins only, reads npm_execpath
     files: ['api/cli/ensure-ready.cjs'],
     languageOptions: { sourceType: 'commonjs' },

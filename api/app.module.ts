@@ -32,6 +32,10 @@ import { PeersController } from './peers/peers.controller';
 import { QualityController } from './quality/quality.controller';
 import { ScheduledJobs } from './schedule/scheduled-jobs';
 import { SectorsController } from './sectors/sectors.controller';
+import { DashboardsModule } from '../dashboards/dashboards.module';
+import { SessionsService } from './auth/sessions';
+import { DashboardsController } from './dashboards/dashboards.controller';
+import { PagesController } from './dashboards/pages.controller';
 
 export interface AppModuleOptions {
   /** An already opened database (tests), kept open by the application; otherwise the one the configuration names. */
@@ -67,6 +71,7 @@ export class AppModule {
         DiscoveryModule,
         ThrottlerModule.forRoot({ throttlers: rateLimits(config), setHeaders: false }),
         ReadCacheModule,
+        DashboardsModule,
       ],
       controllers: [
         HealthController,
@@ -82,9 +87,12 @@ export class AppModule {
         ExportsController,
         QualityController,
         IndicatorsController,
+        DashboardsController,
+        PagesController,
       ],
       providers: [
         ...ACCESS_PROVIDERS,
+        SessionsService,
         // guards in this order: the key and the access rule, then the rate limits (per key once it is known)
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },

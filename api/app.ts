@@ -9,6 +9,7 @@ import { closeConnectionsWhenStopping, ShutdownState } from './http/graceful-shu
 import helmet from 'helmet';
 import { jsonClientErrors } from './http/client-errors';
 import { validationPipe } from './http/validation.pipe';
+import { PagesService } from '../dashboards/pages/pages.service';
 
 const DESCRIPTION = `Monitors how the Public Services (Social Value) Act 2012 is implemented: social value outcomes delivered
 through public contracts, aggregated into consistent measures by authority, sector, theme and period.
@@ -19,8 +20,30 @@ public bodies publish anyway (contract notice fields, every aggregate, the refer
 the authority, unless the deployment sets SUPPLIER_DATA=open; writes need a key with the role each route names. Keys are
 sent as \`Authorization: Bearer <key>\` (401 without one, 403 when the key's role or authorities do not allow it).`;
 
-/** Where a browser opened at the service's root address (`GET /`) is sent: the API docs, until the dashboards come. */
-export const HOME_PAGE = '/docs';
+/** Where a browser opened at the service's root address (`GET /`) is sent: the dashboards. */
+export const HOME_PAGE = '/dashboards';
+
+/**
+ * The Content-Security-Policy of every answer: only the service itself. Scripts from its own files only (no inline
+ * script, no `unsafe-eval`: the charts' expressions run in Vega's interpreter); inline styles are allowed, as Vega's
+ * tooltips and the API docs page set them; images from the service or data: URLs; no plugins, no framing by others.
+ */
+const CSP = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    scriptSrcAttr: ["'none'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'self'"],
+  },
+};
 
 /** Builds the HTTP application (not yet listening): body limits, validation, errors, auth, OpenAPI at /docs, / to it. */
 export async function createApp(config: AppConfig, database?: AppModuleOptions): Promise<NestExpressApplication> {
@@ -32,7 +55,7 @@ export async function createApp(config: AppConfig, database?: AppModuleOptions):
   app.useLogger(app.get(Logger));
   app.use(closeConnectionsWhenStopping(app.get(ShutdownState)));
   // security headers on every answer; the API docs page needs its own script and styles only
-  app.use(helmet({ crossOriginResourcePolicy: { policy: config.http.corsOrigins ? 'cross-origin' : 'same-origin' } }));
+  app.use(helmet({ contentSecurityPolicy: CSP, crossOriginResourcePolicy: { policy: config.http.corsOrigins ? 'cross-origin' : 'same-origin' } }));
   // CORS is off (no Access-Control headers: browsers refuse other origins) unless CORS_ORIGINS names them
   if (config.http.corsOrigins) {
     app.enableCors({ origin: config.http.corsOrigins === '*' ? '*' : config.http.corsOrigins, exposedHeaders: ['ETag', 'Retry-After'], maxAge: 600 });
@@ -40,7 +63,9 @@ export async function createApp(config: AppConfig, database?: AppModuleOptions):
   jsonClientErrors(app.getHttpServer());
   // bodies are read after the key is checked, each route up to its own limit (BodyInterceptor)
   app.useGlobalPipes(validationPipe);
-  app.useGlobalFilters(new AllExceptionsFilter());
+  // an error on a page (/dashboards/...) is a page; everywhere else the JSON error shape
+  const pages = app.get(PagesService);
+  app.useGlobalFilters(new AllExceptionsFilter((path) => path === '/dashboards' || path.startsWith('/dashboards/'), (e) => pages.error(e.status, e.code, e.message)));
   app.disable('x-powered-by');
   // `/` answers a redirect to HOME_PAGE: an Express route, registered before Nest adds its own routes and its 404
   app.getHttpAdapter().getInstance().get('/', (_req, res) => res.redirect(302, HOME_PAGE));

@@ -5,15 +5,16 @@ import { DomainError } from '../../metrics/platform/errors';
 import type { ReadScope } from '../../metrics/reference/read-filter/read-filter';
 import type { AppConfig, SupplierDataMode } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { ACCESS_KEY, type AccessRule } from './access.decorator';
+import { ACCESS_KEY, ruleFor, type AccessRule, type DeclaredAccess } from './access.decorator';
 import { ApiKeysService } from './api-keys.service';
 import type { Principal } from './principal';
+import { SessionsService } from './sessions';
 
 export type AuthenticatedRequest = Request & { principal?: Principal; scope?: ReadScope };
 
 /** The rule a route declares (on its handler, else its controller); undefined when it declares none. */
-export function accessRuleOf(reflector: Reflector, context: ExecutionContext): AccessRule | undefined {
-  return reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [context.getHandler(), context.getClass()]);
+export function accessRuleOf(reflector: Reflector, context: ExecutionContext): DeclaredAccess | undefined {
+  return reflector.getAllAndOverride<DeclaredAccess | undefined>(ACCESS_KEY, [context.getHandler(), context.getClass()]);
 }
 
 /**
@@ -41,7 +42,8 @@ export function decideAccess(rule: AccessRule, principal: Principal | undefined,
 
 /**
  * Runs before anything reads a request body: reads `Authorization: Bearer <key>` (a key that is sent must be valid,
- * 401 otherwise, even on a public route) and applies the route's access rule, leaving on the request the caller
+ * 401 otherwise, even on a public route), else, on a GET or HEAD only, the session cookie a browser got by signing in
+ * with a key on the dashboards (never on a write: a cookie is sent by the browser on its own, a header is not) and applies the route's access rule, leaving on the request the caller
  * (`principal`) and what it may read (`scope`, for supplier-level data).
  */
 @Injectable()
@@ -49,16 +51,19 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
+    private readonly sessions: SessionsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const rule = accessRuleOf(this.reflector, context);
+    const declared = accessRuleOf(this.reflector, context);
     // every route declares one (AccessAudit refuses to start otherwise): a route that does not is closed
-    if (!rule) throw new DomainError('role_not_allowed', 'This route declares no access rule.');
+    if (!declared) throw new DomainError('role_not_allowed', 'This route declares no access rule.');
+    const rule = ruleFor(declared, request.params as Record<string, string>);
     const header = request.headers.authorization;
     if (header !== undefined) request.principal = await this.keys.authenticate(header);
+    else if (request.method === 'GET' || request.method === 'HEAD') request.principal = await this.sessions.principal(request);
     request.scope = decideAccess(rule, request.principal, this.config.access.supplierData);
     return true;
   }

@@ -43,6 +43,7 @@ export class ApiKeysService {
    * through this process stops at once; revoked through another instance, within KEY_CACHE_MS.
    */
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  private readonly byId = new Map<number, { principal: Principal; until: number }>();
 
   constructor(
     private readonly keys: ApiKeysRepository,
@@ -112,6 +113,17 @@ export class ApiKeysService {
     return principal;
   }
 
+  /** The principal of an unrevoked key by its id (a dashboards session names its key so), cached as keys are. */
+  async principalOfId(id: number): Promise<Principal | undefined> {
+    const cached = this.byId.get(id);
+    if (cached && cached.until > Date.now()) return cached.principal;
+    const record = await this.keys.find(id);
+    if (!record || record.revoked_at) return undefined;
+    const principal: Principal = { keyId: record.id, prefix: record.prefix, role: record.role, authorityCodes: record.authorities };
+    this.byId.set(id, { principal, until: Date.now() + KEY_CACHE_MS });
+    return principal;
+  }
+
   list(): Promise<ApiKeyRecord[]> {
     return this.keys.list();
   }
@@ -123,6 +135,7 @@ export class ApiKeysService {
     if (record.revoked_at) throw new DomainError('conflict', `API key ${record.prefix} was already revoked`);
     await this.keys.revoke(record.id);
     for (const [hash, entry] of this.verified) if (entry.principal.keyId === record.id) this.verified.delete(hash);
+    this.byId.delete(record.id);
     return (await this.keys.find(record.id))!;
   }
 }

@@ -129,6 +129,17 @@ class Environment {
 
   @Transform(emptyToUndefined)
   @IsOptional()
+  @Matches(/^\S{32,}$/, { message: 'must be at least 32 characters without spaces (e.g. openssl rand -hex 32)' })
+  SESSION_SECRET?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  SESSION_HOURS: number = 8;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
   @Matches(/^(\*|https?:\/\/[^\s,]+(\s*,\s*https?:\/\/[^\s,]+)*)$/, { message: 'must be * or a comma-separated list of http(s) origins' })
   CORS_ORIGINS?: string;
 
@@ -203,6 +214,9 @@ export interface AppConfig {
   access: {
     /** Supplier-level data: `keyed` (an analyst, admin, or submitter-for-that-authority key) or `open` to everyone. */
     supplierData: SupplierDataMode;
+    /** Signs the dashboards' session cookies; unset: a random secret per process (sessions end at a restart). */
+    sessionSecret?: string;
+    sessionHours: number;
   };
   http: {
     /** Origins allowed to call the API from a browser; unset: CORS off (no Access-Control headers). */
@@ -270,7 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     delivery: { thresholds, rebuildCron: parsed.DELIVERY_REBUILD_CRON.trim() },
     quality: { outlierCron: parsed.QUALITY_OUTLIER_CRON.trim() },
     batchCheckCron: parsed.BATCH_CHECK_CRON.trim(),
-    access: { supplierData: parsed.SUPPLIER_DATA },
+    access: { supplierData: parsed.SUPPLIER_DATA, sessionSecret: parsed.SESSION_SECRET, sessionHours: parsed.SESSION_HOURS },
     http: {
       corsOrigins:
         parsed.CORS_ORIGINS === undefined

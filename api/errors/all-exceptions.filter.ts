@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { isConnectionFailure } from '../../metrics/platform/database';
 import { DomainError, type ErrorCode } from '../../metrics/platform/errors';
 import { codeForStatus, HTTP_STATUS } from './error-codes';
@@ -59,17 +59,34 @@ export function classifyError(exception: unknown): Classified {
   return { status: 500, body: body('internal_error', 'An unexpected error occurred.'), unexpected: true };
 }
 
+/** An error as a page (for paths a person opens in a browser): the same classification, as HTML. */
+export type ErrorPage = (error: { status: number; code: ErrorCode; message: string }) => string;
+
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(
+    private readonly isPage: (path: string) => boolean = () => false,
+    private readonly page?: ErrorPage,
+  ) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    const request = host.switchToHttp().getRequest<Request>();
     const { status, body: payload, unexpected } = classifyError(exception);
     if (unexpected) this.logger.error({ err: exception, msg: 'unexpected error' });
     if (response.headersSent) {
       response.end();
       return;
+    }
+    if (this.page && this.isPage(request.path ?? '')) {
+      try {
+        response.status(status).type('html').send(this.page({ status, ...payload.error }));
+        return;
+      } catch (err) {
+        this.logger.error({ err, msg: 'error page failed' });
+      }
     }
     response.status(status).json(payload);
   }

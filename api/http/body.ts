@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { json, text, type Request, type Response } from 'express';
+import { json, text, urlencoded, type Request, type Response } from 'express';
 import { createHash } from 'node:crypto';
 import { DomainError } from '../../metrics/platform/errors';
 
@@ -40,7 +40,7 @@ export type RequestWithRawBody = Request & { rawBody?: { sha256: string; bytes: 
  * - `document`: JSON or CSV text read whole up to BODY_LIMIT (a framework);
  * - `streamed`: nothing read here (OCDS packages, read release by release).
  */
-export type BodyKind = 'small' | 'rows' | 'document' | 'streamed';
+export type BodyKind = 'small' | 'rows' | 'document' | 'streamed' | 'form';
 
 export const BODY_KEY = 'svm:body';
 
@@ -66,6 +66,8 @@ export function bodyParsers(documentLimit: number): Record<Exclude<BodyKind, 'st
     small: [json({ limit })],
     rows: [json({ limit: documentLimit, verify: keepRaw })],
     document: [json({ limit: documentLimit }), text({ limit: documentLimit, type: ['text/csv', 'application/csv'] })],
+    // an HTML form of the pages (signing in): a few fields
+    form: [urlencoded({ limit: '16kb', extended: false, parameterLimit: 10 })],
   };
 }
 

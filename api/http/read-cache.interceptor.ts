@@ -13,9 +13,9 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { Reflector } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import { createHash } from 'node:crypto';
-import { from, lastValueFrom, mergeMap, of, type Observable } from 'rxjs';
+import { from, lastValueFrom, map, mergeMap, of, type Observable } from 'rxjs';
 import { DataVersionService } from '../../metrics/platform/data-version';
-import { ACCESS_KEY, type AccessRule } from '../auth/access.decorator';
+import { ACCESS_KEY, ruleFor, type DeclaredAccess } from '../auth/access.decorator';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 
@@ -43,7 +43,26 @@ interface Entry {
   version: number;
   body: Buffer;
   etag: string;
+  type: string;
 }
+
+/**
+ * An answer that is not JSON (a page, an SVG, a CSV) with its content type: cached like JSON answers on public routes,
+ * and sent as it is everywhere.
+ */
+export class Rendered {
+  constructor(
+    readonly contentType: string,
+    readonly body: string | Buffer,
+  ) {}
+
+  toFile(): StreamableFile {
+    const body = Buffer.isBuffer(this.body) ? this.body : Buffer.from(this.body);
+    return new StreamableFile(body, { type: this.contentType, length: body.length });
+  }
+}
+
+const asFile = (value: unknown) => (value instanceof Rendered ? value.toFile() : value);
 
 /** What a handler answered: JSON, made into an entry, or anything else (left as it is). */
 type Computed = { entry: Entry } | { raw: unknown };
@@ -135,7 +154,7 @@ export class ReadCache {
  */
 @Injectable()
 export class ReadCacheInterceptor implements NestInterceptor {
-  private readonly routes = new WeakMap<object, boolean>();
+  private readonly routes = new WeakMap<object, boolean | 'by-item'>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -145,7 +164,7 @@ export class ReadCacheInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<Request>();
-    if ((request.method !== 'GET' && request.method !== 'HEAD') || !this.cacheable(context)) return next.handle();
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || !this.cacheable(context, request)) return next.handle().pipe(map(asFile));
     const response = context.switchToHttp().getResponse<Response>();
     return from(this.serve(request, response, next, context.getHandler())).pipe(mergeMap((answer) => answer));
   }
@@ -177,27 +196,33 @@ export class ReadCacheInterceptor implements NestInterceptor {
       if (response.statusCode === 200) this.cache.keep(key, entry);
     }
     if (!prepare(request, response, entry)) return of(undefined); // 304, no body
-    return of(new StreamableFile(entry.body, { type: JSON_TYPE, length: entry.body.length }));
+    return of(new StreamableFile(entry.body, { type: entry.type, length: entry.body.length }));
   }
 
-  private cacheable(context: ExecutionContext): boolean {
+  private cacheable(context: ExecutionContext, request: Request): boolean {
     const handler = context.getHandler();
     let known = this.routes.get(handler);
     if (known === undefined) {
       known = this.routeIsCacheable(context);
       this.routes.set(handler, known);
     }
-    return known;
+    if (known !== 'by-item') return known;
+    // a route serving items of several audiences: only the public ones are kept
+    const declared = this.reflector.getAllAndOverride<DeclaredAccess>(ACCESS_KEY, [handler, context.getClass()]);
+    return ruleFor(declared, request.params as Record<string, string>).audience === 'public';
   }
 
-  private routeIsCacheable(context: ExecutionContext): boolean {
+  private routeIsCacheable(context: ExecutionContext): boolean | 'by-item' {
     const targets = [context.getHandler(), context.getClass()];
-    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, targets);
-    if (rule?.audience !== 'public' || this.reflector.getAllAndOverride<boolean>(NO_READ_CACHE, targets)) return false;
+    const rule = this.reflector.getAllAndOverride<DeclaredAccess | undefined>(ACCESS_KEY, targets);
+    if ((rule?.audience !== 'public' && rule?.audience !== 'by-item') || this.reflector.getAllAndOverride<boolean>(NO_READ_CACHE, targets)) return false;
     const handler = context.getHandler();
     if ([RENDER_METADATA, REDIRECT_METADATA, SSE_METADATA].some((k) => Reflect.getMetadata(k, handler) !== undefined)) return false;
     const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ?? {}) as Record<string, unknown>;
-    return Object.keys(args).every((k) => !k.includes('__customRouteArgs__') && ALLOWED_ARGS.has(Number(k.split(':')[0])));
+    // a by-item route may read the caller's scope: for the public items it caches, that scope is always everything
+    const custom = (k: string) => k.includes('__customRouteArgs__') && rule.audience === 'by-item';
+    const plain = Object.keys(args).every((k) => custom(k) || (!k.includes('__customRouteArgs__') && ALLOWED_ARGS.has(Number(k.split(':')[0]))));
+    return plain && rule.audience === 'by-item' ? 'by-item' : plain;
   }
 }
 
@@ -221,7 +246,7 @@ export class ReadCacheMiddleware implements NestMiddleware {
         if (!entry) return next();
         response.statusCode = 200;
         if (!prepare(request, response, entry)) return void response.end();
-        response.setHeader('Content-Type', JSON_TYPE);
+        response.setHeader('Content-Type', entry.type);
         response.setHeader('Content-Length', entry.body.length);
         response.end(entry.body);
       },
@@ -241,9 +266,13 @@ function prepare(request: Request, response: Response, entry: Entry): boolean {
 
 async function compute(version: number, next: CallHandler): Promise<Computed> {
   const value: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
+  if (value instanceof Rendered) {
+    const body = Buffer.isBuffer(value.body) ? value.body : Buffer.from(value.body);
+    return { entry: { version, body, etag: `"${createHash('sha1').update(body).digest('base64url')}"`, type: value.contentType } };
+  }
   if (value === null || typeof value !== 'object' || Buffer.isBuffer(value) || isStream(value)) return { raw: value };
   const body = Buffer.from(JSON.stringify(value));
-  return { entry: { version, body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` } };
+  return { entry: { version, body, etag: `"${createHash('sha1').update(body).digest('base64url')}"`, type: JSON_TYPE } };
 }
 
 /** The path and the query, its parameters sorted by name (a stable sort: the values of one name keep their order). */

@@ -61,11 +61,13 @@ function holdsFigure(v: unknown): boolean {
 
 /** The rows of an answer: the first non-empty list among the usual places. */
 function rowsOf(body: Record<string, unknown>): unknown[] {
-  for (const field of ['rows', 'data', 'indicators', 'peers', 'commitments', 'outcomes']) {
+  for (const field of ['rows', 'data', 'indicators', 'peers', 'commitments', 'outcomes', 'tiles']) {
     const v = body[field];
     if (Array.isArray(v) && v.length > 0) return v;
   }
-  return [];
+  // a chart's Vega-Lite spec: its rows are inline
+  const values = (body.data as { values?: unknown } | undefined)?.values;
+  return Array.isArray(values) ? values : [];
 }
 
 describe('the examples of the README and docs, on the demo data', () => {
@@ -125,6 +127,10 @@ describe('the examples of the README and docs, on the demo data', () => {
       const table = tableFromIPC(new Uint8Array(await res.arrayBuffer()));
       expect(table.numRows).toBeGreaterThan(0);
       expect(holdsFigure(table.toArray().map((r) => Object.values(r.toJSON())))).toBe(true);
+    } else if (type.includes('svg')) {
+      const svg = await res.text();
+      expect(svg).toMatch(/^<svg/);
+      expect(svg).toMatch(/<text[^>]*>[^<]*\d/); // a drawn chart with figures on it
     } else {
       throw new Error(`${example.where}: an answer of type ${type} the test does not read`);
     }
