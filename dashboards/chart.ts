@@ -87,7 +87,6 @@ export function buildChart(parts: ChartParts): BuiltChart {
       spec: {
         ...head,
         width: 'container',
-        autosize: FIT_WIDTH,
         height: 60,
         data: { values: [{ message: parts.empty }] },
         mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: 14 },
@@ -95,9 +94,11 @@ export function buildChart(parts: ChartParts): BuiltChart {
       },
     };
   }
-  // a composite spec (concat, facet) sizes its panels itself: a top-level width is not allowed there
-  const composite = ['vconcat', 'hconcat', 'concat', 'facet', 'repeat'].some((k) => k in parts.spec);
-  return { rows: parts.rows, columns: parts.columns, spec: { ...head, ...(composite ? {} : { width: 'container', autosize: FIT_WIDTH }), ...parts.spec, data: { values: parts.rows } } };
+  // a single view fills its container's width, labels and legend included (Vega-Lite's autosize fit-x for a
+  // container width); a composite spec (concat, facet) sizes its panels itself: a top-level width is not allowed there
+  const encoding = (parts.spec.encoding ?? {}) as Record<string, unknown>;
+  const composite = ['vconcat', 'hconcat', 'concat', 'facet', 'repeat'].some((k) => k in parts.spec) || ['row', 'column', 'facet'].some((k) => k in encoding);
+  return { rows: parts.rows, columns: parts.columns, spec: { ...head, ...(composite ? {} : { width: 'container' }), ...parts.spec, data: { values: parts.rows } } };
 }
 
 /** A subtitle in lines of at most `width` characters (Vega draws each line; one long line would widen the chart). */
@@ -113,9 +114,6 @@ export function subtitleLines(text: string, width = 100): string[] {
   if (line) lines.push(line);
   return lines;
 }
-
-/** A single view fills its container's width, labels and legend included (its height is its own). */
-const FIT_WIDTH = { type: 'fit-x', contains: 'padding' };
 
 /** An axis or tooltip number format by name (d3-format, en-GB: `$` is £). */
 export function fmt(name: FormatName): string {

@@ -134,8 +134,18 @@ async function charts(page: Page): Promise<ChartState[]> {
         name: s.getAttribute('data-chart'),
         access: s.getAttribute('data-access'),
         state: s.getAttribute('data-state'),
-        // mark items of the drawing (axes, legends and titles are role-axis/role-legend/role-title groups)
-        marks: s.querySelectorAll('.chart__body svg g.role-mark > path, .chart__body svg g.role-mark > rect, .chart__body svg g.role-mark > circle, .chart__body svg g.role-mark > text, .chart__body svg g.role-mark > a > path, .chart__body svg g.role-mark > a > rect, .chart__body svg g.role-mark > a > circle, .chart__body svg g.role-mark > a > text').length,
+        // mark items of the drawing (axes, legends and titles are role-axis/role-legend/role-title groups) that are
+        // seen: a box of their own inside the drawing's (a chart drawn 0 px wide has marks, but none to see)
+        marks: (() => {
+          const svg = s.querySelector('.chart__body svg');
+          if (!svg) return 0;
+          const box = svg.getBoundingClientRect();
+          const items: any[] = Array.from(s.querySelectorAll('.chart__body svg g.role-mark path, .chart__body svg g.role-mark rect, .chart__body svg g.role-mark circle, .chart__body svg g.role-mark text'));
+          return items.filter((e) => {
+            const b = e.getBoundingClientRect();
+            return (b.width > 0 || b.height > 0) && b.right > box.left && b.left < box.right && b.bottom > box.top && b.top < box.bottom;
+          }).length;
+        })(),
         message: s.querySelector('.chart__body .chart__message')?.textContent ?? null,
         spec: s.getAttribute('data-spec'),
         csv: s.querySelector('.dl-csv').getAttribute('href'),

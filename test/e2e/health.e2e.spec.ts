@@ -36,11 +36,11 @@ describe('GET /', () => {
   });
   afterAll(() => t.close());
 
-  it('sends a browser opened at the root address to the API docs', async () => {
+  it('sends a browser opened at the root address to the dashboards; the API docs are at /docs', async () => {
     const res = await fetch(`${t.url}/`, { redirect: 'manual' });
     await res.arrayBuffer();
     expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toBe('/docs');
+    expect(res.headers.get('location')).toBe('/dashboards');
     const docs = await fetch(`${t.url}/docs`);
     expect([docs.status, await docs.text()]).toEqual([200, expect.stringContaining('swagger-ui')]);
   });

@@ -87,7 +87,7 @@ describe('the data quality dashboard (demo data)', () => {
     const tooltip = JSON.stringify((built.spec as any).encoding.tooltip);
     expect(tooltip).toContain('returned');
     expect(tooltip).toContain('active');
-    expect((built.spec as any).encoding.y.axis.format).toBe('.1%');
+    expect((built.spec as any).encoding.y.axis.format).toBe('.0%');
   });
 
   it('tiles: reporting compliance and its numerator and denominator from the indicators endpoint', async () => {

@@ -106,7 +106,7 @@ describe('the sectors dashboard: sectors and suppliers, valid Vega-Lite from the
       const spec = b.spec as Record<string, any>;
       // colour and shape: two cues; one x axis in per cent, no dual axes
       expect(spec.layer[1].encoding.shape.scale.range).toEqual(['circle', 'square']);
-      expect(spec.layer[1].encoding.x.axis.format).toBe('.1%');
+      expect(spec.layer[1].encoding.x.axis.format).toBe('.0%');
       expect(JSON.stringify(spec)).not.toContain('"resolve"');
     });
 
