@@ -141,7 +141,7 @@ export class ContractBoard implements Board {
     const weighting = num(c.sv_weighting_pct);
     const src = (field: string) => `GET /api/v1/contracts/${c.reference}: ${field}`;
     return [
-      { name: 'value_gbp', label: 'Contract value', value: num(c.value_gbp), format: 'gbp', note: src('value_gbp') },
+      { name: 'value_gbp', label: 'Contract value', value: num(c.value_gbp), format: 'gbpShort', note: src('value_gbp') },
       {
         name: 'sv_weighting',
         label: 'Social value weighting at award',

@@ -90,10 +90,10 @@ export class SectorsBoard implements Board {
     const r: IndicatorRow = result.rows[0] ?? {};
     const src = (field: string) => `GET /api/v1/indicators/implementation: ${field}`;
     return [
-      { name: 'awarded_value_gbp', label: 'Value of awarded contracts', value: num(r.awarded_value_gbp), format: 'gbp', note: src('awarded_value_gbp') },
+      { name: 'awarded_value_gbp', label: 'Value of awarded contracts', value: num(r.awarded_value_gbp), format: 'gbpShort', note: src('awarded_value_gbp') },
       { name: 'sme_value_share', label: 'Contract value to SMEs', value: num(r.sme_value_share), format: 'pct', note: src('sme_value_share') },
       { name: 'vcse_value_share', label: 'Contract value to VCSEs', value: num(r.vcse_value_share), format: 'pct', note: src('vcse_value_share') },
-      { name: 'sv_gbp', label: '£ of social value delivered', value: num(r.sv_gbp), format: 'gbp', note: src('sv_gbp') },
+      { name: 'sv_gbp', label: '£ of social value delivered', value: num(r.sv_gbp), format: 'gbpShort', note: src('sv_gbp') },
     ];
   }
 
