@@ -1,3 +1,4 @@
+import { KIND_GROUP_LABELS } from './describe';
 import { Injectable } from '@nestjs/common';
 import { AUTHORITY_KINDS, NATIONS } from '../metrics/reference/authorities/authority-kinds';
 import { AuthoritiesService } from '../metrics/reference/authorities/authorities.service';
@@ -11,17 +12,6 @@ export interface Choice {
 }
 export type Choices = Partial<Record<FilterControl, { label: string; groups: { label?: string; choices: Choice[] }[] }>>;
 
-const KIND_LABELS: Record<string, string> = {
-  local_authority: 'Local authorities',
-  central_department: 'Central government departments',
-  executive_agency: 'Executive agencies',
-  ndpb: 'Non-departmental public bodies',
-  nhs_body: 'NHS bodies',
-  housing_association: 'Housing associations',
-  police: 'Police',
-  fire: 'Fire and rescue',
-  other: 'Other bodies',
-};
 
 /** Periods offered in the filter bar: years, financial years and quarters from 2020 to the year after today. */
 export function periodChoices(today = new Date()): { label?: string; choices: Choice[] }[] {
@@ -78,7 +68,7 @@ export class FilterChoices {
     return {
       from: { label: 'From', groups: periods },
       to: { label: 'To', groups: periods },
-      kind: { label: 'Kind of authority', groups: [{ choices: AUTHORITY_KINDS.map((k) => ({ value: k, label: KIND_LABELS[k] ?? k })) }] },
+      kind: { label: 'Kind of authority', groups: [{ choices: AUTHORITY_KINDS.map((k) => ({ value: k, label: KIND_GROUP_LABELS[k] ?? k })) }] },
       region: { label: 'Region', groups: [{ choices: regions.map((r) => ({ value: r.region, label: r.region })) }] },
       nation: { label: 'Nation', groups: [{ choices: NATIONS.map((n) => ({ value: n, label: n })) }] },
       department: { label: 'Department', groups: [{ choices: departments.data.map((d) => ({ value: d.code, label: d.name })) }] },

@@ -1,3 +1,4 @@
+import { KIND_LABELS } from '../describe';
 import { Injectable } from '@nestjs/common';
 import { BenchmarksService, type BenchmarkResult } from '../../metrics/read/benchmarks/benchmarks.service';
 import { ContractsService } from '../../metrics/read/contracts/contracts.service';
@@ -34,17 +35,6 @@ export const PEER_METHOD_LABELS: Record<PeerMethod, string> = {
   group: 'A named peer group',
 };
 
-const KIND_LABELS: Record<string, string> = {
-  local_authority: 'Local authority',
-  central_department: 'Central government department',
-  executive_agency: 'Executive agency',
-  ndpb: 'Non-departmental public body',
-  nhs_body: 'NHS body',
-  housing_association: 'Housing association',
-  police: 'Police',
-  fire: 'Fire and rescue',
-  other: 'Other public body',
-};
 
 /** Indicators the trend draws (all shares 0..1, so they share one % scale). */
 export const TREND_INDICATORS = ['delivery_ratio', 'reporting_compliance', 'sv_evaluated_share', 'sme_value_share'] as const;

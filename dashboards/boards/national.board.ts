@@ -6,7 +6,7 @@ import { IndicatorsService, type IndicatorRow } from '../../metrics/read/indicat
 import { invalidParameter } from '../../metrics/reference/read-filter/read-filter';
 import type { Board, Tile } from '../board';
 import { AUTHORITY_LINK, buildChart, filterOf, fmt, single, type BuiltChart, type ChartContext, type Column, type DashboardQuery, type Row } from '../chart';
-import { describePlace } from '../describe';
+import { describePlace, KIND_GROUP_LABELS } from '../describe';
 import { formatNumber } from '../format';
 import { hexCells, hexFeatures, type HexCell, type HexFeature, type HexJson } from '../hex';
 import { NO_DATA, PALETTE, RATING_LABELS, RATINGS, SEQUENTIAL, ratingScale, type FormatName } from '../theme';
@@ -65,18 +65,6 @@ const KEY_INDICATORS = [
   { name: 'reporting_compliance', label: 'Reporting compliance', phrase: 'reporting compliance', colour: PALETTE.orange, shape: 'diamond' },
 ] as const;
 
-/** Kinds of authority in words (plural: the groups of the chart by kind), in the order of the filter's list. */
-const KIND_LABELS: Record<string, string> = {
-  local_authority: 'Local authorities',
-  central_department: 'Central departments',
-  executive_agency: 'Executive agencies',
-  ndpb: 'Non-departmental public bodies',
-  nhs_body: 'NHS bodies',
-  housing_association: 'Housing associations',
-  police: 'Police',
-  fire: 'Fire and rescue',
-  other: 'Other bodies',
-};
 
 /** The regions and nations of the hex map's cells (ONS GSS codes) by the names the region filter takes. */
 const REGION_NAMES: Record<string, string> = {
@@ -288,11 +276,11 @@ export class NationalBoard implements Board {
       .filter((r) => r[dimension] !== null)
       .map((r) => ({
         code: String(r[dimension]),
-        label: dimension === 'kind' ? (KIND_LABELS[String(r.kind)] ?? String(r.kind)) : String(r.department_name ?? r.department),
+        label: dimension === 'kind' ? (KIND_GROUP_LABELS[String(r.kind)] ?? String(r.kind)) : String(r.department_name ?? r.department),
         row: r,
       }));
     if (dimension === 'kind') {
-      const order = Object.keys(KIND_LABELS);
+      const order = Object.keys(KIND_GROUP_LABELS);
       groups.sort((a, b) => order.indexOf(a.code) - order.indexOf(b.code));
     } else {
       groups.sort((a, b) => a.label.localeCompare(b.label, 'en-GB'));
