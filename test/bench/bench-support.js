@@ -54,7 +54,8 @@ function startService(env, options = {}) {
       const poll = () => {
         for (let n; (n = readSync(reader, buffer, 0, buffer.length, position)) > 0; position += n) take(buffer.toString('utf8', 0, n));
       };
-      timer = setInterval(poll, 200);
+      // unref'd: stopService removes the exit listeners that clear it, and a bench must still end when it is done
+      timer = setInterval(poll, 200).unref();
       child.once('exit', () => {
         poll();
         closeSync(reader);
