@@ -52,13 +52,19 @@ export class DashboardsService {
     return d;
   }
 
-  /** The page's figures: subject (404 when the query names none that exists), tiles formatted en-GB, select choices. */
-  async view(name: string, query: DashboardQuery): Promise<DashboardView> {
+  /** The dashboard a query is for: one about a subject needs it named (400 otherwise). */
+  private entryFor(name: string, query: DashboardQuery): DashboardEntry {
     const dashboard = this.entry(name);
-    const board = this.boards.get(name)!;
     if (dashboard.subject && !query[dashboard.subject]) {
       throw new DomainError('invalid_parameter', `${dashboard.subject} is required: the dashboard is about one ${dashboard.subject}`, { field: dashboard.subject });
     }
+    return dashboard;
+  }
+
+  /** The page's figures: subject (404 when the query names none that exists), tiles formatted en-GB, select choices. */
+  async view(name: string, query: DashboardQuery): Promise<DashboardView> {
+    const dashboard = this.entryFor(name, query);
+    const board = this.boards.get(name)!;
     const subject = dashboard.subject ? await board.subject!(query) : undefined;
     const [tiles, options] = await Promise.all([board.tiles ? board.tiles(query) : [], board.options ? board.options(query) : {}]);
     for (const t of tiles) t.display = await formatNumber(t.value, t.format);
@@ -74,11 +80,8 @@ export class DashboardsService {
 
   /** One chart built for the query (only the parameters it follows reach its builder). */
   async chart(name: string, chart: string, query: DashboardQuery, scope: ReadScope): Promise<BuiltChart> {
-    const dashboard = this.entry(name);
+    const dashboard = this.entryFor(name, query);
     const entry = this.chartEntry(name, chart);
-    if (dashboard.subject && !query[dashboard.subject]) {
-      throw new DomainError('invalid_parameter', `${dashboard.subject} is required: the dashboard is about one ${dashboard.subject}`, { field: dashboard.subject });
-    }
     const follows = new Set<string>([...entry.filters, ...(entry.options ?? []), ...(dashboard.subject ? [dashboard.subject] : [])]);
     const own: DashboardQuery = {};
     for (const [k, v] of Object.entries(query)) if (follows.has(k)) own[k as keyof DashboardQuery] = v;

@@ -38,8 +38,8 @@ export class PagesController {
 
   @Get('dashboards')
   @Public()
-  index() {
-    return new Rendered(HTML, this.pages.index());
+  async index() {
+    return new Rendered(HTML, await this.pages.index());
   }
 
   @Get('dashboards/session')
@@ -61,8 +61,8 @@ export class PagesController {
   @Get('dashboards/sign-in')
   @Public()
   @NoReadCache()
-  signInForm(@Query('next') next: string | undefined, @CurrentPrincipal() principal: Principal | undefined) {
-    return new Rendered(HTML, this.pages.signIn({ next: localPath(next), signedIn: principal !== undefined, hours: this.config.access.sessionHours }));
+  async signInForm(@Query('next') next: string | undefined, @CurrentPrincipal() principal: Principal | undefined) {
+    return new Rendered(HTML, await this.pages.signIn({ next: localPath(next), signedIn: principal !== undefined, hours: this.config.access.sessionHours }));
   }
 
   @Post('dashboards/sign-in')
@@ -85,7 +85,7 @@ export class PagesController {
     } catch (err) {
       if (!(err instanceof DomainError) || err.code !== 'invalid_api_key') throw err;
       response.status(401).type(HTML);
-      return this.pages.signIn({ next, error: 'That key is not valid: it is unknown, mistyped or revoked.', signedIn: false, hours: this.config.access.sessionHours });
+      return await this.pages.signIn({ next, error: 'That key is not valid: it is unknown, mistyped or revoked.', signedIn: false, hours: this.config.access.sessionHours });
     }
   }
 
@@ -122,8 +122,8 @@ export class PagesController {
 
   @Get('assets/:file')
   @Public()
-  asset(@Param('file') file: string, @Query('v') version: string | undefined, @Res({ passthrough: true }) response: Response) {
-    const a = this.pages.asset(file);
+  async asset(@Param('file') file: string, @Query('v') version: string | undefined, @Res({ passthrough: true }) response: Response) {
+    const a = await this.pages.asset(file);
     if (!a) throw new DomainError('not_found', `No asset ${file}`, { file });
     // a versioned URL never changes: kept for a year; otherwise revalidated
     response.setHeader('Cache-Control', version === a.hash ? 'public, max-age=31536000, immutable' : 'no-cache');
@@ -133,8 +133,8 @@ export class PagesController {
 
   @Get('favicon.ico')
   @Public()
-  favicon(@Res({ passthrough: true }) response: Response) {
-    const a = this.pages.asset('favicon.svg')!;
+  async favicon(@Res({ passthrough: true }) response: Response) {
+    const a = (await this.pages.asset('favicon.svg'))!;
     response.setHeader('Cache-Control', 'public, max-age=86400');
     return new Rendered(a.contentType, a.body);
   }

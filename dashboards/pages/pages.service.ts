@@ -46,7 +46,9 @@ export function pagePath(d: DashboardEntry, subject?: string): string {
 export class PagesService implements OnModuleInit {
   private readonly hb = Handlebars.create();
   private readonly pages = new Map<string, Handlebars.TemplateDelegate>();
-  private assets = new Map<string, Asset>();
+  /** The files the pages load, read and bundled on the first page or file asked for (not at start: ~80 ms). */
+  private assets?: Map<string, Asset>;
+  private loading?: Promise<Map<string, Asset>>;
 
   constructor(
     private readonly dashboards: DashboardsService,
@@ -56,9 +58,11 @@ export class PagesService implements OnModuleInit {
     private readonly contracts: ContractsService,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    this.assets = await loadAssets();
+  onModuleInit(): void {
+    // a file's URL carries its hash once the files are loaded (cached for good); before (an error page rendered
+    // first), the plain URL, revalidated
     this.hb.registerHelper('asset', (name: string) => {
+      if (!this.assets) return `/assets/${name}`;
       const a = this.assets.get(name);
       if (!a) throw new Error(`no asset ${name}`);
       return `/assets/${name}?v=${a.hash}`;
@@ -73,17 +77,34 @@ export class PagesService implements OnModuleInit {
     }
   }
 
-  asset(name: string): Asset | undefined {
-    return this.assets.get(name);
+  private async loaded(): Promise<Map<string, Asset>> {
+    if (this.assets) return this.assets;
+    this.loading ??= loadAssets().then(
+      (a) => (this.assets = a),
+      (err) => {
+        this.loading = undefined;
+        throw err;
+      },
+    );
+    return this.loading;
   }
 
-  private render(page: string, model: Record<string, unknown>, current?: string): string {
+  async asset(name: string): Promise<Asset | undefined> {
+    return (await this.loaded()).get(name);
+  }
+
+  private async render(page: string, model: Record<string, unknown>, current?: string): Promise<string> {
+    await this.loaded();
+    return this.renderNow(page, model, current);
+  }
+
+  private renderNow(page: string, model: Record<string, unknown>, current?: string): string {
     const nav = DASHBOARDS.filter((d) => !d.subject).map((d) => ({ href: pagePath(d), label: d.title, current: d.name === current }));
     nav.push({ href: '/dashboards/authority', label: 'Find an authority', current: current === 'authority' });
     return this.pages.get(page)!({ nav, ...model });
   }
 
-  index(): string {
+  index(): Promise<string> {
     return this.render('index', {
       title: 'Dashboards',
       dashboards: DASHBOARDS.map((d) => ({
@@ -172,18 +193,17 @@ export class PagesService implements OnModuleInit {
       charts,
       demo,
       path: pagePath(d, view.subject?.code),
-      subjectQuery: '',
       api: `${CHARTS_API}/${d.name}`,
     };
   }
 
-  signIn(model: { next: string; error?: string; signedIn: boolean; hours: number }): string {
+  signIn(model: { next: string; error?: string; signedIn: boolean; hours: number }): Promise<string> {
     return this.render('sign-in', { title: 'Sign in', ...model });
   }
 
   error(status: number, code: string, message: string): string {
     const heading = status === 404 ? 'Page not found' : status === 401 || status === 403 ? 'You cannot see this page' : status < 500 ? 'There is a problem with the address' : 'Sorry, there is a problem with the service';
-    return this.render('error', { title: heading, heading, message, status, code, search: status === 404 });
+    return this.renderNow('error', { title: heading, heading, message, status, code, search: status === 404 });
   }
 }
 
