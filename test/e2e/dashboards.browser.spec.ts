@@ -480,7 +480,7 @@ describeWithBrowser('the dashboards in a browser (demo data, Chromium)', () => {
     expect(national.problems).toEqual([]);
   }, 60_000);
 
-  it('fits a phone: no horizontal overflow at 390 px', async () => {
+  it("fits a phone: no horizontal overflow at 390 px, and every chart's marks keep room beside their labels", async () => {
     const results = await inParallel(pages, 3, async (def) => {
       const { page, problems } = await open(signedIn, def.path, false, { width: 390, height: 844 });
       try {
@@ -492,8 +492,20 @@ describeWithBrowser('the dashboards in a browser (demo data, Chromium)', () => {
             .slice(0, 5)
             .map((el: any) => `${el.tagName.toLowerCase()}.${String(el.getAttribute('class') ?? '').replace(/ /g, '.')} (${Math.round(el.getBoundingClientRect().right)}px)`),
         );
+        // every chart's marks get room: labels must not take the width (a heat map squeezed to a sliver is unreadable)
+        const squeezed: string[] = await page.evaluate(() =>
+          Array.from(document.querySelectorAll('section.chart[data-state="drawn"]')).flatMap((s: any) => {
+            const body = s.querySelector('.chart__body');
+            const marks = Array.from(s.querySelectorAll('.chart__body svg g.role-mark rect, .chart__body svg g.role-mark path, .chart__body svg g.role-mark circle'))
+              .map((e: any) => e.getBoundingClientRect())
+              .filter((b: any) => b.width > 0 || b.height > 0);
+            if (marks.length === 0) return [];
+            const span = Math.max(...marks.map((b: any) => b.right)) - Math.min(...marks.map((b: any) => b.left));
+            return span < body.clientWidth * 0.3 ? [`${s.getAttribute('data-chart')}: marks span ${Math.round(span)} of ${body.clientWidth} px`] : [];
+          }),
+        );
         await screenshot(page, `${def.name}-phone.png`);
-        return [...(width > 391 ? [`${def.name}: scrollWidth ${width} at 390 px: ${wide.join(', ')}`] : []), ...problems];
+        return [...(width > 391 ? [`${def.name}: scrollWidth ${width} at 390 px: ${wide.join(', ')}`] : []), ...squeezed.map((q) => `${def.name} at 390 px: ${q}`), ...problems];
       } finally {
         await page.close();
       }

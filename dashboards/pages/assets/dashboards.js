@@ -101,6 +101,19 @@
     wrap.appendChild(table);
   }
 
+  /*
+   * On a narrow screen (a phone), long labels would take the width the chart needs: every label limit is capped to a
+   * share of the width (the full names are in the tooltips and the table view).
+   */
+  var NARROW = 600;
+  function narrow(spec, width) {
+    if (!width || width >= NARROW) return spec;
+    var cap = Math.max(80, Math.round(width * 0.3));
+    return JSON.parse(JSON.stringify(spec), function (key, value) {
+      return (key === 'labelLimit' || key === 'titleLimit') && typeof value === 'number' && (value === 0 || value > cap) ? cap : value;
+    });
+  }
+
   function say(section, text, cls) {
     var body = section.querySelector('.chart__body');
     body.innerHTML = '';
@@ -156,7 +169,7 @@
         }
         tableView(section, spec);
         // the page's heading and subtitle carry the title: the drawing does not repeat it
-        var drawn = Object.assign({}, spec, { title: undefined });
+        var drawn = narrow(Object.assign({}, spec, { title: undefined }), section.querySelector('.chart__body').clientWidth);
         var body = section.querySelector('.chart__body');
         body.innerHTML = '';
         body.setAttribute('role', 'img');
