@@ -12,7 +12,7 @@ import { ACCESS_PROVIDERS } from './auth/access';
 import { AccessAudit } from './auth/access-audit';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthoritiesController } from './authorities/authorities.controller';
-import { metricsOptions, type AppConfig } from './config/config';
+import { metricsOptions, reportsOptions, type AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { ContractsController } from './contracts/contracts.controller';
 import { ExportsApiService } from './exports/exports.service';
@@ -33,6 +33,9 @@ import { QualityController } from './quality/quality.controller';
 import { ScheduledJobs } from './schedule/scheduled-jobs';
 import { SectorsController } from './sectors/sectors.controller';
 import { DashboardsModule } from '../dashboards/dashboards.module';
+import { ReportsModule } from '../reports/reports.module';
+import { ReportsController } from './reports/reports.controller';
+import { ReportPagesController } from './reports/report-pages.controller';
 import { SessionsService } from './auth/sessions';
 import { DashboardsController } from './dashboards/dashboards.controller';
 import { PagesController } from './dashboards/pages.controller';
@@ -72,6 +75,7 @@ export class AppModule {
         ThrottlerModule.forRoot({ throttlers: rateLimits(config), setHeaders: false }),
         ReadCacheModule,
         DashboardsModule,
+        ReportsModule.forRoot(reportsOptions(config, { worker: true })),
       ],
       controllers: [
         HealthController,
@@ -89,6 +93,8 @@ export class AppModule {
         IndicatorsController,
         DashboardsController,
         PagesController,
+        ReportsController,
+        ReportPagesController,
       ],
       providers: [
         ...ACCESS_PROVIDERS,

@@ -12,6 +12,7 @@ import * as quality from './20261122001100_quality_schema';
 import * as changeLog from './20261204000100_change_log';
 import * as batchOwner from './20261205000100_batch_owner';
 import * as dataVersion from './20261205000200_data_version';
+import * as reportRuns from './20261205000300_report_runs';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -36,6 +37,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261204000100_change_log', changeLog],
   ['20261205000100_batch_owner', batchOwner],
   ['20261205000200_data_version', dataVersion],
+  ['20261205000300_report_runs', reportRuns],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,3 +1,4 @@
+import { DEFAULT_REPORTS_OPTIONS, type ReportsOptions } from '../../reports/options';
 import bytes from 'bytes';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
@@ -138,6 +139,35 @@ class Environment {
   @Max(24 * 30)
   SESSION_HOURS: number = 8;
 
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  CHROMIUM_PATH?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 16' })
+  @Min(1, { message: 'must be a whole number from 1 to 16' })
+  @Max(16, { message: 'must be a whole number from 1 to 16' })
+  REPORTS_CONCURRENCY: number = 2;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds from 1000 to 3600000' })
+  @Min(1000, { message: 'must be a whole number of milliseconds from 1000 to 3600000' })
+  @Max(3600000, { message: 'must be a whole number of milliseconds from 1000 to 3600000' })
+  REPORTS_TIMEOUT_MS: number = 120000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 10' })
+  @Min(1, { message: 'must be a whole number from 1 to 10' })
+  @Max(10, { message: 'must be a whole number from 1 to 10' })
+  REPORTS_ATTEMPTS: number = 3;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds from 0 to 3600000' })
+  @Min(0, { message: 'must be a whole number of milliseconds from 0 to 3600000' })
+  @Max(3600000, { message: 'must be a whole number of milliseconds from 0 to 3600000' })
+  REPORTS_RETRY_BASE_MS: number = 30000;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^(\*|https?:\/\/[^\s,]+(\s*,\s*https?:\/\/[^\s,]+)*)$/, { message: 'must be * or a comma-separated list of http(s) origins' })
@@ -211,6 +241,17 @@ export interface AppConfig {
   };
   /** When to fail import batches whose owner (process or database connection) is gone; `off`: only at start. */
   batchCheckCron: string;
+  reports: {
+    /** Chromium's path; unset: Debian's (/usr/bin/chromium). */
+    chromiumPath?: string;
+    /** Reports printed at once by an instance; more wait in the queue (report_runs). */
+    concurrency: number;
+    /** The longest one print may take. */
+    timeoutMs: number;
+    /** Attempts of a run before it fails for good, and the wait before the first retry (doubled at each). */
+    attempts: number;
+    retryBaseMs: number;
+  };
   access: {
     /** Supplier-level data: `keyed` (an analyst, admin, or submitter-for-that-authority key) or `open` to everyone. */
     supplierData: SupplierDataMode;
@@ -284,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     delivery: { thresholds, rebuildCron: parsed.DELIVERY_REBUILD_CRON.trim() },
     quality: { outlierCron: parsed.QUALITY_OUTLIER_CRON.trim() },
     batchCheckCron: parsed.BATCH_CHECK_CRON.trim(),
+    reports: { chromiumPath: parsed.CHROMIUM_PATH, concurrency: parsed.REPORTS_CONCURRENCY, timeoutMs: parsed.REPORTS_TIMEOUT_MS, attempts: parsed.REPORTS_ATTEMPTS, retryBaseMs: parsed.REPORTS_RETRY_BASE_MS },
     access: { supplierData: parsed.SUPPLIER_DATA, sessionSecret: parsed.SESSION_SECRET, sessionHours: parsed.SESSION_HOURS },
     http: {
       corsOrigins:
@@ -314,5 +356,18 @@ export function metricsOptions(
     harvest: { retries: config.harvest.retries, retryBaseMs: config.harvest.retryBaseMs, url: config.harvest.url, from: config.harvest.from },
     delivery: { thresholds: config.delivery.thresholds },
     demoOnEmpty: run.demoOnEmpty ?? false,
+  };
+}
+
+/** The reports' options from the configuration: the service takes runs from the queue and runs the schedules; the CLI prints one report itself. */
+export function reportsOptions(config: AppConfig, run: { worker: boolean }): ReportsOptions {
+  return {
+    ...DEFAULT_REPORTS_OPTIONS,
+    concurrency: config.reports.concurrency,
+    chromiumPath: config.reports.chromiumPath,
+    renderTimeoutMs: config.reports.timeoutMs,
+    attempts: config.reports.attempts,
+    retryBaseMs: config.reports.retryBaseMs,
+    worker: run.worker,
   };
 }

@@ -101,6 +101,7 @@ export class PagesService implements OnModuleInit {
   private renderNow(page: string, model: Record<string, unknown>, current?: string): string {
     const nav = DASHBOARDS.filter((d) => !d.subject).map((d) => ({ href: pagePath(d), label: d.title, current: d.name === current }));
     nav.push({ href: '/dashboards/authority', label: 'Find an authority', current: current === 'authority' });
+    nav.push({ href: '/reports', label: 'Reports', current: current === 'reports' });
     return this.pages.get(page)!({ nav, ...model });
   }
 
@@ -195,6 +196,14 @@ export class PagesService implements OnModuleInit {
       path: pagePath(d, view.subject?.code),
       api: `${CHARTS_API}/${d.name}`,
     };
+  }
+
+  /**
+   * The published reports (the reports' own page, in the site's shell): each with its period, parameters, pages,
+   * SHA-256 and permanent links, and the reports anyone can preview.
+   */
+  reportsIndex(model: { published: unknown[]; reports: ReadonlyArray<{ name: string; title: string; purpose: string }> }): Promise<string> {
+    return this.render('reports', { title: 'Reports', ...model }, 'reports');
   }
 
   signIn(model: { next: string; error?: string; signedIn: boolean; hours: number }): Promise<string> {

@@ -7,6 +7,8 @@ import { projectRoot } from '../platform/project-root';
 
 /** The reference data the product ships, under metrics/reference/data (origins and licences in NOTICE.md there). */
 export const REFERENCE_DATA_DIR = join(projectRoot(), 'metrics', 'reference', 'data');
+/** The catalogue's own data: the default framework and the GDP deflators. */
+export const CATALOGUE_DATA_DIR = join(projectRoot(), 'metrics', 'reference', 'catalogue', 'data');
 
 export interface ReferenceFile {
   name: string;

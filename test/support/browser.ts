@@ -1,48 +1,23 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
+import { CHROMIUM_FLAGS, chromiumMissing, chromiumPath } from '../../reports/render/chromium';
 
 /**
- * A real Chromium for the browser tests (docs ../shared/STACK.md: Debian's chromium, driven by puppeteer-core): found at
- * PUPPETEER_EXECUTABLE_PATH, else /usr/bin/chromium, else /usr/bin/chromium-browser. Without one, a browser suite
- * skips with a warning saying how to install it, or fails when SVM_BROWSER=required (as CI sets it).
+ * A real Chromium for the browser tests, found where the reports find it (reports/render/chromium.ts). Without one, a
+ * browser suite skips with a warning saying how to install it, or fails when SVM_BROWSER=required (as CI sets it).
  */
 
-const DEBIAN_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
-
-/** The flags that work on the project's machines: headless, no sandbox or GPU, and no traffic to the internet. */
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** The places looked at, in order: the variable's path (when set), then Debian's. */
-function candidates(): string[] {
-  const fromEnv = process.env.PUPPETEER_EXECUTABLE_PATH;
-  return [...(fromEnv ? [fromEnv] : []), ...DEBIAN_PATHS];
-}
-
-/** Chromium's path, or undefined when none of the places has it. */
-export function chromiumPath(): string | undefined {
-  return candidates().find((p) => existsSync(p));
-}
+/** The Chromium the tests use: CHROMIUM_PATH (as the service reads it) or PUPPETEER_EXECUTABLE_PATH, else Debian's. */
+const CONFIGURED = process.env.CHROMIUM_PATH || process.env.PUPPETEER_EXECUTABLE_PATH || undefined;
 
 export function browserAvailable(): boolean {
-  return chromiumPath() !== undefined;
+  return chromiumPath(CONFIGURED) !== undefined;
 }
 
-const INSTALL_HINT = 'install Debian\'s Chromium (sudo apt-get install -y chromium) or set PUPPETEER_EXECUTABLE_PATH to a Chromium or Chrome binary';
-
 function missingMessage(): string {
-  const looked = [`PUPPETEER_EXECUTABLE_PATH (${process.env.PUPPETEER_EXECUTABLE_PATH ? process.env.PUPPETEER_EXECUTABLE_PATH : 'not set'})`, ...DEBIAN_PATHS];
-  return `No Chromium found: looked at ${looked.join(', ')}. To run the browser tests, ${INSTALL_HINT}.`;
+  return chromiumMissing(CONFIGURED).replace('To print reports', 'To run the browser tests');
 }
 
 export interface LaunchedBrowser {
@@ -53,7 +28,7 @@ export interface LaunchedBrowser {
 
 /** Launches Chromium with the project's flags and a fresh profile of its own (removed on close). */
 export async function launchBrowser(): Promise<LaunchedBrowser> {
-  const executablePath = chromiumPath();
+  const executablePath = chromiumPath(CONFIGURED);
   if (!executablePath) throw new Error(missingMessage());
   const { default: puppeteer } = await import('puppeteer-core');
   const userDataDir = mkdtempSync(join(tmpdir(), 'svm-chromium-'));

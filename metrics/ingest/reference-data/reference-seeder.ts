@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { KNEX } from '../../platform/tokens';
 import { frameworkFromJson } from '../../reference/catalogue/framework-definition';
 import { FrameworkImportService } from '../frameworks/framework-import.service';
-import { projectRoot } from '../../platform/project-root';
 import {
+  CATALOGUE_DATA_DIR,
   parseCpvCodes,
   parseCpvDivisions,
   parseDepartments,
@@ -24,7 +23,6 @@ export interface SeedResult {
   loaded: boolean;
 }
 
-const CATALOGUE_DATA_DIR = join(projectRoot(), 'metrics', 'reference', 'catalogue', 'data');
 
 interface Dataset {
   name: string;
