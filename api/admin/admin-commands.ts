@@ -11,6 +11,7 @@ import { migrator } from '../../metrics/platform/migrator';
 import { DATABASE } from '../../metrics/platform/tokens';
 import { CatalogueService } from '../../metrics/reference/catalogue/catalogue.service';
 import { readFramework } from '../../metrics/reference/catalogue/framework-definition';
+import { ReportRunsService } from '../../reports/runs/report-runs.service';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { AdminRequest } from './admin-socket';
 
@@ -36,6 +37,7 @@ export class AdminCommands {
     ocds: OcdsImportService,
     harvest: HarvestService,
     derived: DerivedDataService,
+    reports: ReportRunsService,
   ) {
     this.commands = {
       'keys.create': (args) => keys.create({ role: str(args.role) ?? '', authorities: strings(args.authorities), label: str(args.label) }),
@@ -52,6 +54,11 @@ export class AdminCommands {
       'ocds.import': (args) => ocds.importFiles(strings(args.paths) ?? [], { mode: str(args.mode), sender: { keyId: null, allowed: null } }),
       'ocds.harvest': (args) => (str(args.name) ? harvest.run(str(args.name)!).then((r) => [r]) : harvest.runAll()),
       'rollups.rebuild': () => derived.rebuildAll(),
+      // the PDF travels back as base64 (the CLI writes the file where it was asked, relative to its own directory)
+      'reports.run': async (args) => {
+        const { run, pdf } = await reports.printNow(str(args.report) ?? '', (args.params ?? {}) as Record<string, unknown>, { publish: args.publish === true });
+        return { run, pdf: pdf?.toString('base64') ?? null };
+      },
       // the CLI resolves the path: the service writes the file itself, between two transactions (docs/backup.md)
       'backup.create': (args) => {
         const file = str(args.file);

@@ -1,7 +1,7 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Command, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DatabasePreparer } from '../../metrics/ingest/prepare.service';
 import type { LoadResult } from '../../metrics/ingest/frameworks/framework-import.service';
@@ -21,7 +21,10 @@ import { ACCESS_PROVIDERS } from '../auth/access';
 import type { ApiKeyRecord } from '../auth/api-keys.repository';
 import type { CreatedKey } from '../auth/api-keys.service';
 import { ROLES } from '../auth/principal';
-import { ConfigError, loadConfig, metricsOptions, type AppConfig } from '../config/config';
+import { ConfigError, loadConfig, metricsOptions, reportsOptions, type AppConfig } from '../config/config';
+import { REPORT_NAMES, REPORT_PARAMS } from '../../reports/catalogue';
+import { ReportsModule } from '../../reports/reports.module';
+import type { ReportRun } from '../../reports/runs/report-runs.repository';
 
 /** The graph a one-off command runs in: the measurement core (as the service builds it), API keys, the admin commands. */
 @Module({})
@@ -30,7 +33,8 @@ class CliModule {
     const options = metricsOptions(config, { holder: { holder: 'cli' }, poolMax: 2 });
     return {
       module: CliModule,
-      imports: [MetricsModule.forRoot({ ...options, prepare })],
+      // the reports print here when the service is not up (no worker: this process takes no other run)
+      imports: [MetricsModule.forRoot({ ...options, prepare }), ReportsModule.forRoot(reportsOptions(config, { worker: false }))],
       providers: [...ACCESS_PROVIDERS, AdminCommands],
     };
   }
@@ -194,6 +198,36 @@ function dataCommands(program: Command, config: Config): void {
       if (action !== 'rebuild') throw new DomainError('invalid_parameter', `Unknown rollups action ${action}: the action is rebuild`);
       const r = (await admin(config(), { command: 'rollups.rebuild' })) as { cells: number; groups: number; contracts: number; ms: number };
       out(`Rebuilt ${r.cells} measure cells and ${r.groups} contract groups over ${r.contracts} contracts in ${(r.ms / 1000).toFixed(1)} s.`);
+    });
+}
+
+function reportCommands(program: Command, config: Config): void {
+  const reports = program.command('reports').description('PDF reports: print one now (docs/reports.md)');
+  reports
+    .command('run')
+    .description('print a report to a PDF file, through the running service or here (it is recorded as a run either way)')
+    .argument('<report>', `the report: ${REPORT_NAMES.join(', ')}`)
+    .option('--period <period>', 'a quarter (2025-Q4), a year (2025), a month (2025-11) or a financial year (FY2025-26); default the last closed quarter')
+    .option('--authority <code>', 'the authority (authority report)')
+    .option('--basis <basis>', '£ basis: net (default), real or nominal')
+    .option('--theme <code>', 'evidence report: a theme')
+    .option('--region <region>', 'evidence report: a region')
+    .option('--sector <division>', 'evidence report: a two-digit CPV division')
+    .option('--kind <kind>', 'evidence report: a kind of authority')
+    .option('--publish', 'publish it at /reports (no supplier-level sections)')
+    .requiredOption('--out <file>', 'the PDF file to write')
+    .option('--json', 'print JSON')
+    .action(async (report: string, opts: Record<string, string | boolean | undefined>) => {
+      const params: Record<string, string> = {};
+      for (const p of REPORT_PARAMS) if (typeof opts[p] === 'string') params[p] = opts[p] as string;
+      const result = (await admin(config(), { command: 'reports.run', args: { report, params, publish: opts.publish === true } })) as { run: ReportRun; pdf: string | null };
+      if (!result.pdf) throw new DomainError('unprocessable', `Report run ${result.run.id} ${result.run.status}: ${result.run.error ?? 'no PDF'}`);
+      const file = resolve(String(opts.out));
+      writeFileSync(file, Buffer.from(result.pdf, 'base64'));
+      if (opts.json) return out(JSON.stringify({ ...result.run, file }, null, 2));
+      const r = result.run;
+      out(`Printed the ${r.report} report for ${r.params.period} to ${file}: ${r.page_count} pages, ${megabytes(r.pdf_bytes ?? 0)} (run ${r.id}).`);
+      out(`data.json SHA-256 ${r.data_sha256}${r.published ? `; published at /reports (run ${r.id})` : ''}`);
     });
 }
 
@@ -377,6 +411,7 @@ export function buildCli(config: Config): Command {
   frameworkCommands(program, config);
   dataCommands(program, config);
   ocdsCommands(program, config);
+  reportCommands(program, config);
   databaseCommands(program, config);
   backupCommands(program, config);
   return program;

@@ -130,6 +130,17 @@ export class ReportRunsRepository {
     return rows[0] ? normal(rows[0]) : undefined;
   }
 
+  /** Takes this queued run, if no worker has (undefined: another has it). */
+  async claimById(id: number, worker: string): Promise<ReportRun | undefined> {
+    const { rows } = await this.knex.raw(
+      `update report_runs set status = 'running', started_at = now(), heartbeat_at = now(), attempts = attempts + 1, worker = ?
+        where id = (select id from report_runs where id = ? and status = 'queued' for update skip locked)
+        returning ${RUN_COLUMNS.join(', ')}`,
+      [worker, id],
+    );
+    return rows[0] ? normal(rows[0]) : undefined;
+  }
+
   async heartbeat(id: number, worker: string): Promise<void> {
     await this.knex('report_runs').where({ id, worker, status: 'running' }).update({ heartbeat_at: this.knex.fn.now() });
   }

@@ -60,7 +60,7 @@ export class ReportRunsService implements OnApplicationBootstrap, OnApplicationS
    * Queues a run of a report for a requester: its parameters checked first (400 naming the field). A published run is
    * made for the public: no supplier-level section, whoever asks.
    */
-  async request(report: string, raw: Record<string, unknown>, by: Requester, options: { publish: boolean }): Promise<ReportRun> {
+  async request(report: string, raw: Record<string, unknown>, by: Requester, options: { publish: boolean; kick?: boolean }): Promise<ReportRun> {
     const { entry, params } = parseReportParams(report, raw);
     // the builder's reads check that the authority, theme, region and sector exist: a model now refuses bad ones (400/404)
     await this.reports.check(entry.name, params);
@@ -74,8 +74,21 @@ export class ReportRunsService implements OnApplicationBootstrap, OnApplicationS
       max_attempts: this.options.attempts,
       title: entry.title,
     });
-    this.kick();
+    if (options.kick !== false) this.kick();
     return run;
+  }
+
+  /**
+   * Requests a run and prints it in this process, now (the CLI, here or through the running service): one attempt, no
+   * queue wait. Resolves with the run as it ended and, when it succeeded, its PDF.
+   */
+  async printNow(report: string, raw: Record<string, unknown>, options: { publish: boolean }): Promise<{ run: ReportRun; pdf: Buffer | null }> {
+    const queued = await this.request(report, raw, { keyId: null, scope: { authorities: null } }, { ...options, kick: false });
+    const run = await this.runs.claimById(queued.id, this.worker);
+    if (run) await this.execute(run, { retry: false });
+    else for (let i = 0; i < 6000 && ['queued', 'running'].includes((await this.get(queued.id)).status); i++) await new Promise((r) => setTimeout(r, 100));
+    const ended = await this.get(queued.id);
+    return { run: ended, pdf: ended.status === 'succeeded' ? ((await this.runs.file(ended.id, 'pdf')) ?? null) : null };
   }
 
   async get(id: number): Promise<ReportRun> {
@@ -125,7 +138,7 @@ export class ReportRunsService implements OnApplicationBootstrap, OnApplicationS
     this.timer.unref();
   }
 
-  private async execute(run: ReportRun): Promise<void> {
+  private async execute(run: ReportRun, how: { retry: boolean } = { retry: true }): Promise<void> {
     const beat = setInterval(() => void this.runs.heartbeat(run.id, this.worker).catch(() => undefined), Math.max(1000, this.options.staleMs / 4));
     beat.unref();
     const started = Date.now();
@@ -147,7 +160,8 @@ export class ReportRunsService implements OnApplicationBootstrap, OnApplicationS
       this.logger.log({ msg: 'report printed', run: run.id, report: run.report, pages: made.pages, bytes: made.pdf.length, ms: Date.now() - started });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      const last = run.attempts >= run.max_attempts || (err instanceof DomainError && err.code !== 'database_unavailable');
+      // a bad parameter fails at once: trying again gives the same answer
+      const last = !how.retry || run.attempts >= run.max_attempts || (err instanceof DomainError && err.code !== 'database_unavailable');
       const retryIn = last ? null : retryDelay(run.attempts, this.options.retryBaseMs);
       await this.runs.fail(run.id, this.worker, `Attempt ${run.attempts} of ${run.max_attempts}: ${reason}`, retryIn).catch((e: Error) =>
         this.logger.error({ msg: 'a report run could not be marked failed', run: run.id, err: e }),
