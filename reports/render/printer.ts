@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'puppeteer-core';
+import type { Browser, BrowserContext } from 'puppeteer-core';
 import { REPORTS_OPTIONS, type ReportsOptions } from '../options';
 import { CHROMIUM_FLAGS, chromiumMissing, chromiumPath } from './chromium';
 
@@ -70,39 +70,48 @@ export class Printer implements OnApplicationShutdown {
   }
 
   /** Prints the document: A4, backgrounds, tagged (accessible), with an outline from its headings. */
-  async print(html: string): Promise<Uint8Array> {
+  async print(html: string, timeoutMs = this.options.timeoutMs): Promise<Uint8Array> {
     if (this.closed) throw new PrintError('The printer is closed: the service is stopping');
     const release = await this.slot();
+    let timer: NodeJS.Timeout | undefined;
+    let stopped: (() => void) | undefined;
+    let context: BrowserContext | undefined;
     try {
       this.browser ??= this.launch();
       const { browser } = await this.browser;
-      const context = await browser.createBrowserContext();
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const work = (async () => {
-          const page = await context.newPage();
-          await page.setJavaScriptEnabled(false);
-          await page.setRequestInterception(true);
-          page.on('request', (request) => {
-            if (request.isInterceptResolutionHandled()) return;
-            void request.abort('blockedbyclient');
-          });
-          await page.setContent(html, { waitUntil: 'load', timeout: this.options.timeoutMs });
-          return page.pdf({ format: 'A4', printBackground: true, tagged: true, outline: true, preferCSSPageSize: true, timeout: this.options.timeoutMs });
-        })();
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new PrintError(`The print took longer than ${this.options.timeoutMs} ms and was stopped`)), this.options.timeoutMs);
+      // Chromium gone (crashed, killed): every print under way fails at once, not at its timeout
+      const gone = new Promise<never>((_, reject) => {
+        stopped = () => reject(new PrintError('Chromium stopped during the print; the next print starts a new one'));
+        browser.once('disconnected', stopped);
+        if (!browser.connected) stopped();
+      });
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new PrintError(`The print took longer than ${timeoutMs} ms and was stopped`)), timeoutMs);
+      });
+      const work = (async () => {
+        context = await browser.createBrowserContext();
+        const page = await context.newPage();
+        await page.setJavaScriptEnabled(false);
+        await page.setRequestInterception(true);
+        page.on('request', (request) => {
+          if (request.isInterceptResolutionHandled()) return;
+          void request.abort('blockedbyclient');
         });
-        return await Promise.race([work, timeout]);
+        await page.setContent(html, { waitUntil: 'load', timeout: timeoutMs });
+        return page.pdf({ format: 'A4', printBackground: true, tagged: true, outline: true, preferCSSPageSize: true, timeout: timeoutMs });
+      })();
+      work.catch(() => undefined); // settled by the race below; a late rejection is not unhandled
+      try {
+        return await Promise.race([work, timeout, gone]);
       } catch (err) {
         if (err instanceof PrintError) throw err;
-        const connected = browser.connected;
-        throw new PrintError(connected ? `Chromium failed to print: ${(err as Error).message}` : `Chromium stopped during the print (${(err as Error).message}); the next print starts a new one`);
+        throw new PrintError(browser.connected ? `Chromium failed to print: ${(err as Error).message}` : 'Chromium stopped during the print; the next print starts a new one');
       } finally {
-        clearTimeout(timer);
-        await context.close().catch(() => undefined);
+        browser.off('disconnected', stopped!);
       }
     } finally {
+      clearTimeout(timer);
+      if (context) await Promise.race([context.close().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
       release();
     }
   }
