@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../../metrics/platform/project-root';
 import { PrintError, Printer } from '../../reports/render/printer';
 import { ReportRunsService } from '../../reports/runs/report-runs.service';
-import { describeWithBrowser } from '../support/browser';
+import { describeWithBrowser, launchBrowser, type LaunchedBrowser } from '../support/browser';
 import { http } from '../support/http';
 import { createKey } from '../support/keys';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -210,6 +210,49 @@ describeWithBrowser('reports on a real Chromium', () => {
     }
     const next = await finished(await requestRun(admin, 'national', { period: PERIOD }));
     expect(next.status).toBe('succeeded');
+  });
+
+  it.each(['national', 'authority', 'evidence'])('previews the %s report as an accessible page that asks for nothing', async (report) => {
+    const chromium: LaunchedBrowser = await launchBrowser();
+    try {
+      const context = await chromium.browser.createBrowserContext();
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warn') problems.push(`console: ${m.text()}`);
+      });
+      page.on('requestfailed', (r) => problems.push(`failed: ${r.url()}`));
+      const requested: string[] = [];
+      page.on('request', (r) => requested.push(r.url()));
+      const query = report === 'authority' ? `?period=${PERIOD}&authority=E08000009` : `?period=${PERIOD}`;
+      const res = await page.goto(`${t.url}/reports/${report}/preview${query}`, { waitUntil: 'load' });
+      expect(res?.status()).toBe(200);
+      expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
+      expect(problems).toEqual([]);
+      expect(requested).toEqual([`${t.url}/reports/${report}/preview${query}`]); // self-contained: nothing else fetched
+      const facts = await page.evaluate(() => {
+        const headings = [...document.querySelectorAll('h1, h2, h3, h4')].map((h) => Number(h.tagName[1]));
+        const skips = headings.filter((level, i) => i > 0 && level > headings[i - 1] + 1).length;
+        return {
+          lang: document.documentElement.lang,
+          h1: document.querySelectorAll('h1').length,
+          skips,
+          figuresWithoutText: [...document.querySelectorAll('[role="img"]')].filter((f) => !(f.getAttribute('aria-label') ?? '').trim()).length,
+          headerCellsWithoutScope: [...document.querySelectorAll('thead th')].filter((th) => !th.getAttribute('scope')).length,
+          tables: document.querySelectorAll('table').length,
+          charts: document.querySelectorAll('figure.chart svg').length,
+        };
+      });
+      expect(facts).toMatchObject({ lang: 'en-GB', h1: 1, skips: 0, figuresWithoutText: 0, headerCellsWithoutScope: 0 });
+      expect(facts.charts).toBeGreaterThan(0);
+      // on a phone nothing makes the page scroll sideways (wide tables scroll in their own box)
+      await page.setViewport({ width: 390, height: 844 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: join(OUTPUT, `${report}-preview-phone.png`), fullPage: false });
+      await context.close();
+    } finally {
+      await chromium.close();
+    }
   });
 
   it('fails at start a run left running by a process that stopped', async () => {
