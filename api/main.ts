@@ -26,9 +26,10 @@ async function main(): Promise<void> {
   const url = `http://localhost:${port}`;
   const logger = new Logger('Main');
   logger.log({
-    msg: `Social value monitor listening on ${url}: dashboards ${url}/dashboards (API docs ${url}/docs, health ${url}/health)`,
+    msg: `Social value monitor listening on ${url}: dashboards ${url}/dashboards, reports ${url}/reports (API docs ${url}/docs, health ${url}/health)`,
     url,
     dashboards: `${url}/dashboards`,
+    reports: `${url}/reports`,
     database: config.databaseUrl ? 'postgres' : 'embedded',
     startup_ms: Date.now() - started,
   });
