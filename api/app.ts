@@ -65,7 +65,9 @@ export async function createApp(config: AppConfig, database?: AppModuleOptions):
   app.useGlobalPipes(validationPipe);
   // an error on a page (/dashboards/...) is a page; everywhere else the JSON error shape
   const pages = app.get(PagesService);
-  app.useGlobalFilters(new AllExceptionsFilter((path) => path === '/dashboards' || path.startsWith('/dashboards/'), (e) => pages.error(e.status, e.code, e.message)));
+  // the pages answer errors as pages (the dashboards, the reports list and previews; not the Atom feed, a machine's)
+  const isPage = (path: string) => ['/dashboards', '/reports'].some((p) => path === p || (path.startsWith(`${p}/`) && !path.endsWith('.atom')));
+  app.useGlobalFilters(new AllExceptionsFilter(isPage, (e) => pages.error(e.status, e.code, e.message)));
   app.disable('x-powered-by');
   // `/` answers a redirect to HOME_PAGE: an Express route, registered before Nest adds its own routes and its 404
   app.getHttpAdapter().getInstance().get('/', (_req, res) => res.redirect(302, HOME_PAGE));

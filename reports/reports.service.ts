@@ -55,6 +55,7 @@ export class ReportsService {
     const { entry, params } = parseReportParams(name, raw);
     const period = reportPeriod(params.period);
     const builder = this.builders.get(entry.name)!;
+    await builder.check?.(params);
     const version = await this.dataVersion.current();
     const [built, methodology, snapshot] = await Promise.all([
       builder.build({ params, period, supplierScope }),

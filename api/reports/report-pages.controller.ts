@@ -2,7 +2,8 @@ import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { PagesService } from '../../dashboards/pages/pages.service';
-import { REPORTS } from '../../reports/catalogue';
+import { findReport, REPORTS } from '../../reports/catalogue';
+import { DomainError } from '../../metrics/platform/errors';
 import { ReportsService } from '../../reports/reports.service';
 import { ReportRunsRepository } from '../../reports/runs/report-runs.repository';
 import type { ReadScope } from '../../metrics/reference/read-filter/read-filter';
@@ -62,6 +63,7 @@ export class ReportPagesController {
         supplierScope = null;
       }
     }
+    if (!findReport(type)) throw new DomainError('not_found', `No report ${type}: the reports are ${REPORTS.map((r) => r.name).join(', ')}`, { report: type });
     return new Rendered(HTML, await this.reports.preview(type, { ...query }, supplierScope));
   }
 }

@@ -20,6 +20,8 @@ import { startTestApp, type TestApp } from '../support/test-app';
  * (test-output/reports, or SVM_REPORTS_OUTPUT).
  */
 jest.setTimeout(300_000);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the page's DOM, inside page.evaluate
+declare const document: any;
 
 const OUTPUT = process.env.SVM_REPORTS_OUTPUT || join(projectRoot(), 'test-output', 'reports');
 const HOSTILE = '<script>alert("x")</script> Bold & <b>brave</b> care';
@@ -231,14 +233,14 @@ describeWithBrowser('reports on a real Chromium', () => {
       expect(problems).toEqual([]);
       expect(requested).toEqual([`${t.url}/reports/${report}/preview${query}`]); // self-contained: nothing else fetched
       const facts = await page.evaluate(() => {
-        const headings = [...document.querySelectorAll('h1, h2, h3, h4')].map((h) => Number(h.tagName[1]));
-        const skips = headings.filter((level, i) => i > 0 && level > headings[i - 1] + 1).length;
+        const headings = [...document.querySelectorAll('h1, h2, h3, h4')].map((h: { tagName: string }) => Number(h.tagName[1]));
+        const skips = headings.filter((level: number, i: number) => i > 0 && level > headings[i - 1] + 1).length;
         return {
           lang: document.documentElement.lang,
           h1: document.querySelectorAll('h1').length,
           skips,
-          figuresWithoutText: [...document.querySelectorAll('[role="img"]')].filter((f) => !(f.getAttribute('aria-label') ?? '').trim()).length,
-          headerCellsWithoutScope: [...document.querySelectorAll('thead th')].filter((th) => !th.getAttribute('scope')).length,
+          figuresWithoutText: [...document.querySelectorAll('[role="img"]')].filter((f: { getAttribute(n: string): string | null }) => !(f.getAttribute('aria-label') ?? '').trim()).length,
+          headerCellsWithoutScope: [...document.querySelectorAll('thead th')].filter((th: { getAttribute(n: string): string | null }) => !th.getAttribute('scope')).length,
           tables: document.querySelectorAll('table').length,
           charts: document.querySelectorAll('figure.chart svg').length,
         };
