@@ -20,7 +20,7 @@ import { startTestApp, type TestApp } from '../support/test-app';
  * (test-output/reports, or SVM_REPORTS_OUTPUT).
  */
 jest.setTimeout(300_000);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the page's DOM, inside page.evaluate
+// the browser's globals, inside page.evaluate() callbacks only (they run in the page, not in Node)
 declare const document: any;
 
 const OUTPUT = process.env.SVM_REPORTS_OUTPUT || join(projectRoot(), 'test-output', 'reports');
