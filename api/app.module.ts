@@ -36,6 +36,7 @@ import { DashboardsModule } from '../dashboards/dashboards.module';
 import { ReportsModule } from '../reports/reports.module';
 import { ReportsController } from './reports/reports.controller';
 import { ReportPagesController } from './reports/report-pages.controller';
+import { ReportSchedulesController } from './reports/report-schedules.controller';
 import { SessionsService } from './auth/sessions';
 import { DashboardsController } from './dashboards/dashboards.controller';
 import { PagesController } from './dashboards/pages.controller';
@@ -94,6 +95,7 @@ export class AppModule {
         DashboardsController,
         PagesController,
         ReportsController,
+        ReportSchedulesController,
         ReportPagesController,
       ],
       providers: [

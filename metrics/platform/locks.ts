@@ -15,6 +15,8 @@ export const LOCKS = {
   outliers: 0x53560003,
   /** One harvest of a publisher's source at a time, across instances (per source name, session-level). */
   harvest: 0x53560004,
+  /** One queueing of a report schedule's tick at a time, across instances (per schedule id, to the end of the transaction). */
+  reportSchedule: 0x53560005,
 } as const;
 
 export type LockName = keyof typeof LOCKS;

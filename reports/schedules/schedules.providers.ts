@@ -1,3 +1,7 @@
-/** The schedules' providers (written with their part of the issue). */
-export const SCHEDULE_PROVIDERS: never[] = [];
-export const SCHEDULE_EXPORTS: never[] = [];
+import { ReportScheduler } from './report-scheduler';
+import { ReportSchedulesRepository } from './report-schedules.repository';
+import { ReportSchedulesService } from './report-schedules.service';
+
+/** The schedules' providers: their table, their rules (made, changed, deleted), and their jobs (ReportScheduler). */
+export const SCHEDULE_PROVIDERS = [ReportSchedulesRepository, ReportScheduler, ReportSchedulesService];
+export const SCHEDULE_EXPORTS = [ReportSchedulesService, ReportScheduler];
