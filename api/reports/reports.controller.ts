@@ -7,7 +7,7 @@ import { ReportRunsRepository } from '../../reports/runs/report-runs.repository'
 import { ReportRunsService } from '../../reports/runs/report-runs.service';
 import { DomainError } from '../../metrics/platform/errors';
 import type { ReadScope } from '../../metrics/reference/read-filter/read-filter';
-import { Public, SupplierData } from '../auth/access.decorator';
+import { Public, Roles, SupplierData } from '../auth/access.decorator';
 import { decideAccess } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, CurrentScope } from '../auth/principal.decorator';
@@ -53,7 +53,7 @@ export class ReportsController {
   }
 
   @Post('runs')
-  @SupplierData()
+  @Roles('admin', 'analyst', 'submitter')
   @HttpCode(202)
   @ApiOperation({
     summary: 'Request a report: answers 202 with the run (queued); poll GET /api/v1/reports/runs/{id} until it has succeeded or failed',

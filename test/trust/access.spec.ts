@@ -25,6 +25,26 @@ const ANY_KEY: Row = { none: 401, other: 'in', own: 'in', analyst: 'in', admin: 
 const WRITERS: Row = { none: 401, other: 'in', own: 'in', analyst: 403, admin: 'in' };
 const ADMIN: Row = { none: 401, other: 403, own: 403, analyst: 403, admin: 'in' };
 const ADMIN_ANALYST: Row = { none: 401, other: 403, own: 403, analyst: 'in', admin: 'in' };
+/** A report run nobody published, asked for by another key: the supplier-data rule, and a submitter sees its own runs only. */
+const PRIVATE_RUN: Row = { none: 401, other: 404, own: 404, analyst: 'in', admin: 'in' };
+/** The same with SUPPLIER_DATA=open: readable without a key; a submitter still sees its own runs only. */
+const PRIVATE_RUN_OPEN: Row = { none: 'in', other: 404, own: 404, analyst: 'in', admin: 'in' };
+/** Two report runs the test writes (ids fixed, so that both applications of the test have them). */
+const RUNS = { published: 900001, private: 900002 };
+/** The list of runs: supplier-level data (any key; everyone with SUPPLIER_DATA=open). */
+const RUNS_LIST: Row = { ...ANY_KEY };
+
+async function seedRuns(t: TestApp): Promise<void> {
+  const pdf = Buffer.from('%PDF-1.4 access test');
+  const data = Buffer.from('{}');
+  for (const [id, published] of [[RUNS.published, true], [RUNS.private, false]] as const) {
+    await t.database.db.knex.raw(
+      `insert into report_runs (id, report, params, status, published, pdf, pdf_sha256, pdf_bytes, data_json, data_sha256, page_count, finished_at)
+       overriding system value values (?, 'national', '{"period":"2025"}', 'succeeded', ?, ?, repeat('a', 64), ?, ?, repeat('b', 64), 1, now())`,
+      [id, published, pdf, pdf.length, data],
+    );
+  }
+}
 
 /** Every route: who may call it, and the path (and query) it is called with; a route serving items of several audiences (the dashboards' charts) is called once per kind of item. */
 const TABLE: Record<string, { access: Row; path: string } | { access: Row; path: string }[]> = {
@@ -80,6 +100,30 @@ const TABLE: Record<string, { access: Row; path: string } | { access: Row; path:
     // not a chart: refused or not, never served
     { access: { ...PUBLIC, none: 404, other: 404, own: 404, analyst: 404, admin: 404 }, path: '/api/v1/dashboards/contract/charts/none-such.svg?contract=EXAMPLE-TRF-0001' },
   ],
+  // report schedules: admin only (a schedule that does not exist, so that nothing is changed)
+  'GET /api/v1/reports/schedules': { access: ADMIN, path: '/api/v1/reports/schedules' },
+  'POST /api/v1/reports/schedules': { access: ADMIN, path: '/api/v1/reports/schedules' },
+  'GET /api/v1/reports/schedules/{id}': { access: { ...ADMIN, admin: 404 }, path: '/api/v1/reports/schedules/987654' },
+  'PATCH /api/v1/reports/schedules/{id}': { access: ADMIN, path: '/api/v1/reports/schedules/987654' },
+  'DELETE /api/v1/reports/schedules/{id}': { access: ADMIN, path: '/api/v1/reports/schedules/987654' },
+  // reports: the list is public; any key may ask for a run (an empty body: a 400, nothing queued); a run and its files
+  // are public once published, else under the supplier-data rule (a submitter: the runs it asked for)
+  'GET /api/v1/reports': { access: PUBLIC, path: '/api/v1/reports' },
+  'GET /api/v1/reports/published': { access: PUBLIC, path: '/api/v1/reports/published' },
+  'POST /api/v1/reports/runs': { access: ANY_KEY, path: '/api/v1/reports/runs' },
+  'GET /api/v1/reports/runs': { access: RUNS_LIST, path: '/api/v1/reports/runs' },
+  'GET /api/v1/reports/runs/{id}': [
+    { access: PUBLIC, path: `/api/v1/reports/runs/${RUNS.published}` },
+    { access: PRIVATE_RUN, path: `/api/v1/reports/runs/${RUNS.private}` },
+  ],
+  'GET /api/v1/reports/runs/{id}/pdf': [
+    { access: PUBLIC, path: `/api/v1/reports/runs/${RUNS.published}/pdf` },
+    { access: PRIVATE_RUN, path: `/api/v1/reports/runs/${RUNS.private}/pdf` },
+  ],
+  'GET /api/v1/reports/runs/{id}/data.json': [
+    { access: PUBLIC, path: `/api/v1/reports/runs/${RUNS.published}/data.json` },
+    { access: PRIVATE_RUN, path: `/api/v1/reports/runs/${RUNS.private}/data.json` },
+  ],
 };
 
 /**
@@ -97,6 +141,9 @@ const PAGES: { access: Row; path: string }[] = [
   { access: PUBLIC, path: '/dashboards/session' },
   { access: PUBLIC, path: '/dashboards/sign-in' },
   { access: PUBLIC, path: '/assets/dashboards.js' },
+  { access: PUBLIC, path: '/reports' },
+  { access: PUBLIC, path: '/reports/feed.atom' },
+  { access: PUBLIC, path: '/reports/national/preview?period=2025' },
 ];
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'imports');
@@ -128,7 +175,7 @@ async function check(t: TestApp, keys: Record<Caller, string | undefined>, batch
       const want = row[caller];
       const ok = want === 'in' ? r.status !== 401 && r.status !== 403 && r.status < 500 && (method !== 'GET' || r.status < 300) : r.status === want;
       if (!ok) problems.push(`${route} (${path}) as ${caller}: ${r.status} (${JSON.stringify(r.body?.error?.code ?? '')}), expected ${want}`);
-      if (r.status >= 400 && !path.startsWith('/dashboards')) expect(r.body).toEqual({ error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) });
+      if (r.status >= 400 && !path.startsWith('/dashboards') && !path.startsWith('/reports')) expect(r.body).toEqual({ error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) });
     }
   }
   for (const route of Object.keys(TABLE)) if (!routes.includes(route)) problems.push(`${route}: in the table but not a route`);
@@ -159,6 +206,7 @@ describe('the one access rule, route by route', () => {
       expect(r.status).toBe(201);
       batch = r.body.batch.id;
     }
+    await seedRuns(t);
   }, 120_000);
 
   afterAll(() => t?.close());
@@ -199,7 +247,8 @@ describe('the one access rule, route by route', () => {
         const r = await http(`${open.url}/api/v1/imports/${kind}`, { key: openKeys.admin, headers: { 'content-type': 'text/csv' }, body: readFileSync(join(FIXTURES, `${kind}.csv`), 'utf8') });
         batch = r.body.batch.id;
       }
-      const { problems } = await check(open, openKeys, batch, (_route, row) => (row === SUPPLIER ? PUBLIC : row));
+      await seedRuns(open);
+      const { problems } = await check(open, openKeys, batch, (_route, row) => (row === SUPPLIER || row === RUNS_LIST ? PUBLIC : row === PRIVATE_RUN ? PRIVATE_RUN_OPEN : row));
       expect(problems).toEqual([]);
     } finally {
       await open.close();
