@@ -176,11 +176,15 @@ function contentsHtml(headings: Heading[], pages: ReadonlyMap<string, number> | 
 }
 
 function chartHtml(key: string, chart: ChartModel, svg: string): string {
+  // a dashboard's chart (`sectors/sector-theme`), or a report's own chart named by the API call its rows are (`GET /api/v1/...`)
+  const source = /^[a-z-]+\/[a-z0-9-]+$/.test(chart.source)
+    ? `the ${esc(chart.source.split('/')[0])} dashboard's chart ${esc(chart.source.split('/')[1])}`
+    : esc(chart.source);
   return (
     `<figure class="chart" id="chart-${esc(key)}">` +
     `<figcaption>${esc(chart.title)}</figcaption>` +
     `<div class="chart-svg" role="img" aria-label="${esc(chart.description)}">${svg}</div>` +
-    `<p class="chart-source">Source: the ${esc(chart.source.split('/')[0])} dashboard's chart ${esc(chart.source.split('/')[1] ?? '')} (${chart.rows.length} rows in data.json)</p>` +
+    `<p class="chart-source">Source: ${source} (${chart.rows.length} rows in data.json)</p>` +
     `</figure>`
   );
 }

@@ -295,4 +295,44 @@ export class MeasuresRepository {
     );
     return rows as DenominatorRow[];
   }
+
+  /**
+   * How many contracts and authorities (buyers) the summary's returns come from: the contracts with a latest outcome
+   * return counted in the summary for the same filter (its period's end in the period, by quarter; one framework
+   * version, and through the crosswalk when asked for), read from the outcomes themselves (the rollups keep counts
+   * per cell only, and a contract counts in several cells).
+   */
+  async coverage(filter: SummaryFilter): Promise<{ contracts: number; authorities: number }> {
+    const k = this.knex;
+    const measures = filter.crosswalk
+      ? k.raw(
+          `(select m.id, m.id as counts_as from measures m where m.framework_id = ?
+            union all
+            select ms.id, cw.to_measure_id from measures ms
+            join measure_crosswalk cw on cw.from_framework_id = ms.framework_id and cw.from_measure_code = ms.code
+            join measures mt on mt.id = cw.to_measure_id and mt.framework_id = ?) as mm`,
+          [filter.frameworkId, filter.frameworkId],
+        )
+      : k.raw('(select m.id, m.id as counts_as from measures m where m.framework_id = ?) as mm', [filter.frameworkId]);
+    const q = k
+      .from('outcomes as o')
+      .join(measures, 'mm.id', 'o.measure_id')
+      .join('measures as m', 'm.id', 'mm.counts_as')
+      .join('contracts as c', 'c.id', 'o.contract_id')
+      .join('authorities as a', 'a.id', 'c.authority_id')
+      .where('o.is_latest', true);
+    const quarter = "date_trunc('quarter', o.period_end)::date";
+    if (filter.authorityIds?.length) q.whereIn('a.id', filter.authorityIds);
+    if (filter.kinds?.length) q.whereIn('a.kind', filter.kinds);
+    if (filter.regions?.length) q.whereIn('a.region', filter.regions);
+    if (filter.nations?.length) q.whereIn('a.nation', filter.nations);
+    if (filter.sectors?.length) q.whereIn('c.sector', filter.sectors);
+    if (filter.themeIds?.length) q.whereIn('m.theme_id', filter.themeIds);
+    if (filter.measureIds?.length) q.whereIn('m.id', filter.measureIds);
+    if (filter.categories?.length) q.whereIn('m.category', filter.categories);
+    if (filter.fromQuarter) q.whereRaw(`${quarter} >= ?::date`, [filter.fromQuarter]);
+    if (filter.toDate) q.whereRaw(`${quarter} <= ?::date`, [filter.toDate]);
+    const [row] = await q.select(k.raw('count(distinct o.contract_id)::int as contracts'), k.raw('count(distinct c.authority_id)::int as authorities'));
+    return { contracts: Number(row?.contracts ?? 0), authorities: Number(row?.authorities ?? 0) };
+  }
 }

@@ -136,6 +136,15 @@ export class MeasuresService {
     };
   }
 
+  /**
+   * How many contracts and buyers the returns of a summary come from (the summary counts returns and contract x measure
+   * x quarter cells, not contracts): the same filters, crosswalk and framework.
+   */
+  async coverage(query: SummaryQuery): Promise<{ filters: Record<string, unknown>; contracts: number; authorities: number }> {
+    const { parsed, filter } = await this.request(query);
+    return { filters: describeFilter(parsed), ...(await this.repo.coverage(filter)) };
+  }
+
   /** The request read and checked: its grouping, basis and base year, its framework, and its filter looked up. */
   private async request(query: SummaryQuery) {
     const groupBy = (toList(query.group_by, 'group_by') ?? []) as Dimension[];

@@ -48,6 +48,42 @@ export interface SupplierRow {
   contract_ratings: Record<Rating, number>;
 }
 
+export interface LargestContractsQuery extends ReadFilterQuery {
+  /** nominal, real or net (default net). */
+  basis?: string;
+  /** How many (1..100, default 20). */
+  limit?: number;
+}
+
+/** A contract by the £ of what its suppliers returned in the period, with its notice fields. */
+export interface ContractValueRow {
+  reference: string;
+  title: string;
+  /** The buyer and the lead supplier, as the contract's notices publish them. */
+  buyer: string;
+  buyer_code: string;
+  supplier: string | null;
+  scale: string | null;
+  vcse: boolean | null;
+  /** £ of its latest outcome returns ending in the period, on the basis (rounded to pence). */
+  value_gbp: number;
+  returns: number;
+  /** Measures it returned in the period, and the one worth the most £. */
+  measures: number;
+  top_measure: string;
+  top_measure_name: string;
+  top_theme_name: string;
+  top_measure_value_gbp: number | null;
+}
+
+export const CONTRACT_VALUE_DEFINITIONS: Record<string, string> = {
+  value_gbp:
+    "£ of the contract's latest outcome returns whose period ends in the period asked for (by quarter, as the measures summary counts them): canonical quantity x the measure's factor for the year the return's period ends, on the basis; record-only measures have no £",
+  returns: 'outcome returns counted (latest revision of each contract x measure x period)',
+  top_measure: 'the measure of the contract worth the most £ in the period',
+  supplier: "the contract's lead supplier as its award notice names it",
+};
+
 export const SUPPLIER_DEFINITIONS: Record<string, string> = {
   delivered_gbp:
     "£ delivered to date against commitments, summed over the supplier's contracts (as lead supplier) in the filter: each commitment's measure valued at its factor for the as-of year, on the basis; record-only measures have no £",
@@ -58,7 +94,7 @@ export const SUPPLIER_DEFINITIONS: Record<string, string> = {
   period: "a contract counts in the period of its award date (as the contract-based indicators)",
 };
 
-const money = (v: string | null) => (v === null ? null : Number(new Dec(v).toFixed(2)));
+const money = (v: string | null): number | null => (v === null ? null : Number(new Dec(v).toFixed(2)));
 
 /** Suppliers by social value delivered against their commitments (supplier-level data: read within the caller's scope). */
 @Injectable()
@@ -112,6 +148,49 @@ export class SuppliersService {
       limit,
       rows: out,
       definitions: SUPPLIER_DEFINITIONS,
+    };
+  }
+
+  /**
+   * The contracts whose suppliers returned the most £ of social value in the period (supplier-level data: read within
+   * the caller's scope), largest first (ties by contract), each with its buyer and lead supplier as its notices name
+   * them and the measure that gave the most. Their £ are the ones the measures summary sums for the same filters.
+   */
+  async largestContracts(query: LargestContractsQuery, scope: ReadScope = EVERYTHING) {
+    const basis = (query.basis ?? 'net') as SupplierBasis;
+    if (!SUPPLIER_BASES.includes(basis)) throw invalidParameter('basis', `basis must be one of ${SUPPLIER_BASES.join(', ')}`, query.basis);
+    const limit = query.limit ?? DEFAULT_SUPPLIER_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SUPPLIER_LIMIT) {
+      throw invalidParameter('limit', `limit must be an integer from 1 to ${MAX_SUPPLIER_LIMIT}`, query.limit);
+    }
+    const parsed = withinScope(parseReadFilter(query, SUPPLIER_FILTERS), scope);
+    const framework = await this.filters.framework(parsed.framework);
+    const resolved = await this.filters.resolve(parsed);
+    const rows = await this.repo.largestContracts(resolved, framework.id, basis, limit);
+    const out: ContractValueRow[] = rows.map((r) => ({
+      reference: r.reference,
+      title: r.title,
+      buyer: r.buyer,
+      buyer_code: r.buyer_code,
+      supplier: r.supplier,
+      scale: r.scale,
+      vcse: r.vcse,
+      value_gbp: money(r.value_gbp)!,
+      returns: r.returns,
+      measures: r.measures,
+      top_measure: r.top_measure,
+      top_measure_name: r.top_measure_name,
+      top_theme_name: r.top_theme_name,
+      top_measure_value_gbp: money(r.top_value_gbp),
+    }));
+    return {
+      framework: { code: framework.code, version: framework.version, base_price_year: framework.base_price_year },
+      basis,
+      currency: 'GBP' as const,
+      filters: describeFilter(parsed),
+      limit,
+      rows: out,
+      definitions: CONTRACT_VALUE_DEFINITIONS,
     };
   }
 }
