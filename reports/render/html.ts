@@ -130,7 +130,8 @@ export class ReportHtml {
   /** The report as one self-contained HTML document (styles and SVG inline; no script, no request). */
   async render(model: ReportModel, extras: RenderExtras): Promise<RenderedHtml> {
     const svgs = new Map<string, string>();
-    for (const [key, chart] of Object.entries(model.charts)) svgs.set(key, await renderSvg(chart.spec, PRINT_CHART_WIDTH));
+    // the figure's caption states the title and subtitle once (and is text in the tagged PDF): the SVG is drawn without them
+    for (const [key, chart] of Object.entries(model.charts)) svgs.set(key, await renderSvg({ ...chart.spec, title: undefined }, PRINT_CHART_WIDTH));
     const formats = {} as Record<FormatName, (n: number) => string>;
     for (const name of Object.keys(FORMATS) as FormatName[]) {
       formats[name] = name === 'gbpShort' ? gbpShort : await formatter(name);
@@ -175,6 +176,13 @@ function contentsHtml(headings: Heading[], pages: ReadonlyMap<string, number> | 
   return `<nav class="contents" aria-labelledby="contents-heading"><h2 id="contents-heading">Contents</h2><ol>${items.join('')}</ol></nav>`;
 }
 
+/** The spec's subtitle (the measure, place and period), as one line. */
+function subtitleOf(chart: ChartModel): string {
+  const title = chart.spec.title as { subtitle?: string | string[] } | string | undefined;
+  const sub = typeof title === 'object' && title ? title.subtitle : undefined;
+  return Array.isArray(sub) ? sub.join(' ') : (sub ?? '');
+}
+
 function chartHtml(key: string, chart: ChartModel, svg: string): string {
   // a dashboard's chart (`sectors/sector-theme`), or a report's own chart named by the API call its rows are (`GET /api/v1/...`)
   const source = /^[a-z-]+\/[a-z0-9-]+$/.test(chart.source)
@@ -182,7 +190,7 @@ function chartHtml(key: string, chart: ChartModel, svg: string): string {
     : esc(chart.source);
   return (
     `<figure class="chart" id="chart-${esc(key)}">` +
-    `<figcaption>${esc(chart.title)}</figcaption>` +
+    `<figcaption>${esc(chart.title)}${subtitleOf(chart) ? `<span class="chart-subtitle">${esc(subtitleOf(chart))}</span>` : ''}</figcaption>` +
     `<div class="chart-svg" role="img" aria-label="${esc(chart.description)}">${svg}</div>` +
     `<p class="chart-source">Source: ${source} (${chart.rows.length} rows in data.json)</p>` +
     `</figure>`
