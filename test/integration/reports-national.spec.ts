@@ -1,0 +1,188 @@
+import type { DashboardQuery } from '../../dashboards/chart';
+import { DashboardsService } from '../../dashboards/dashboards.service';
+import { formatNumber } from '../../dashboards/format';
+import { IndicatorsService } from '../../metrics/read/indicators/indicators.service';
+import { EVERYTHING } from '../../metrics/reference/read-filter/read-filter';
+import { reportPeriod } from '../../reports/catalogue';
+import type { FigureModel, ReportModel } from '../../reports/report';
+import { ReportsService } from '../../reports/reports.service';
+import { addQuarters, previousPeriod, trendWindow } from '../../reports/types/national/national.report';
+import { http } from '../support/http';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * The national report's view model on the demo data `npm start` loads (contracts awarded up to 2025-Q3): every
+ * headline figure is the API's field for the same parameters (fetched over HTTP from the endpoint its `source` names),
+ * every chart the dashboards' for the same query, the indicator tables the indicators service's; the same data gives
+ * the same bytes; the HTML holds the figures as printed; a period with no data renders in sentences.
+ */
+
+const PERIOD = '2025-Q3';
+const EMPTY = '1995';
+
+/** The value a figure's `source` names: `GET <path>: rows[0].<field>` or `indicators[<name>].value`, fetched. */
+async function apiValue(base: string, source: string): Promise<unknown> {
+  const m = /^GET (\S+): (.+)$/.exec(source);
+  if (!m) throw new Error(`a source that names no endpoint and field: ${source}`);
+  // a kept-alive connection the server closed while idle resets once (ECONNRESET): ask again on a new one
+  const res = await http(`${base}${m[1]}`).catch(() => http(`${base}${m[1]}`));
+  expect(res.status).toBe(200);
+  let at: unknown = res.body;
+  for (const part of m[2].split('.')) {
+    const p = /^(\w+)(?:\[([^\]]+)\])?$/.exec(part)!;
+    if (at === undefined || at === null) return undefined; // a benchmark without data lists no indicator: the figure is none
+    at = (at as Record<string, unknown>)[p[1]];
+    if (p[2] !== undefined) {
+      const list = at as Array<Record<string, unknown>>;
+      at = /^\d+$/.test(p[2]) ? list[Number(p[2])] : list.find((x) => x.indicator === p[2]);
+    }
+  }
+  return at;
+}
+
+/** A figure as the API gives it, compared: numbers as numbers, none as null. */
+async function expectFiguresFromApi(base: string, figures: FigureModel[]): Promise<void> {
+  for (const f of figures) {
+    const v = await apiValue(base, f.source);
+    expect({ source: f.source, value: f.value }).toEqual({ source: f.source, value: v === null || v === undefined ? null : Number(v) });
+  }
+}
+
+describe('the national report: its figures are the API\'s, its charts the dashboards\'', () => {
+  let t: TestApp;
+  let reports: ReportsService;
+  let dashboards: DashboardsService;
+  let indicators: IndicatorsService;
+  let model: ReportModel;
+
+  beforeAll(async () => {
+    t = await startTestApp({ DEMO_DATA: 'true' });
+    reports = t.app.get(ReportsService);
+    dashboards = t.app.get(DashboardsService);
+    indicators = t.app.get(IndicatorsService);
+    model = await reports.model('national', { period: PERIOD }, null);
+  }, 120_000);
+  afterAll(() => t?.close());
+
+  it('the periods: the one before, and the eight quarters up to the period', () => {
+    expect(previousPeriod('2025-Q1')).toBe('2024-Q4');
+    expect(previousPeriod('2025')).toBe('2024');
+    expect(previousPeriod('2025-01')).toBe('2024-12');
+    expect(previousPeriod('FY2025-26')).toBe('FY2024-25');
+    expect(previousPeriod('FY1999-00')).toBe('FY1998-99');
+    expect(previousPeriod('1990')).toBeNull();
+    expect(addQuarters('2025-Q1', -1)).toBe('2024-Q4');
+    expect(trendWindow(reportPeriod('2025-Q3', '2026-12-01'))).toMatchObject({ from: '2023-Q4', to: '2025-Q3' });
+    expect(trendWindow(reportPeriod('FY2025-26', '2026-12-01'))).toMatchObject({ from: '2024-Q2', to: '2026-Q1' });
+  });
+
+  it('names the subject and period, is demo data, holds no supplier-level section', () => {
+    expect(model.subtitle).toBe(`England, Wales, Scotland and Northern Ireland, ${PERIOD}`);
+    expect(model.demo).toBe(true);
+    expect(model.supplier_data).toBe(false);
+    expect(String(model.content.lede).length).toBeGreaterThan(50);
+  });
+
+  it('every headline figure equals the API field its source names, for the same parameters', async () => {
+    expect(model.figures.length).toBeGreaterThanOrEqual(6);
+    for (const f of model.figures) expect(f.source).toMatch(/^GET \/api\/v1\/indicators\/implementation\?from=2025-Q3&to=2025-Q3&basis=net: rows\[0\]\.\w+$/);
+    expect(model.figures.some((f) => f.value !== null && f.value > 0)).toBe(true);
+    await expectFiguresFromApi(t.url, model.figures);
+  });
+
+  it('the £ basis reaches the figures and the charts', async () => {
+    const real = await reports.model('national', { period: PERIOD, basis: 'real' }, null);
+    const delivered = real.figures.find((f) => f.source.endsWith('delivery_ratio_numerator'))!;
+    expect(delivered.source).toContain('basis=real');
+    await expectFiguresFromApi(t.url, [delivered]);
+    const chart = await dashboards.chart('national', 'ratings', { from: PERIOD, to: PERIOD, basis: 'real' }, EVERYTHING);
+    expect(real.charts.ratings.rows).toEqual(chart.rows);
+  });
+
+  it("every chart is the dashboards' chart for the same query (the period, or the trend window)", async () => {
+    const q: DashboardQuery = { from: PERIOD, to: PERIOD, basis: 'net' };
+    const window: DashboardQuery = { from: '2023-Q4', to: PERIOD, basis: 'net' };
+    const expected: Record<string, [string, string, DashboardQuery]> = {
+      'by-kind': ['national', 'by-kind', q],
+      'by-department': ['national', 'by-department', q],
+      'hex-map': ['national', 'hex-map', q],
+      'league-table': ['national', 'league-table', q],
+      ratings: ['national', 'ratings', q],
+      'committed-vs-delivered': ['national', 'committed-vs-delivered', window],
+      compliance: ['quality', 'compliance', { from: '2023-Q4', to: PERIOD }],
+    };
+    expect(Object.keys(model.charts).sort()).toEqual(Object.keys(expected).sort());
+    for (const [key, [dashboard, chart, query]] of Object.entries(expected)) {
+      const built = await dashboards.chart(dashboard, chart, query, EVERYTHING);
+      expect(model.charts[key].source).toBe(`${dashboard}/${chart}`);
+      expect(model.charts[key].rows).toEqual(built.rows);
+      expect(model.charts[key].spec).toEqual(built.spec);
+    }
+    expect(model.charts['hex-map'].rows.length).toBeGreaterThan(300);
+    expect(model.charts['league-table'].rows.length).toBeGreaterThan(3);
+  });
+
+  it('the tables are the indicators for the period, the one before, each quarter and each region', async () => {
+    const [cur, prev, byQuarter, byRegion] = await Promise.all([
+      indicators.implementation({ from: PERIOD, to: PERIOD, basis: 'net' }),
+      indicators.implementation({ from: '2025-Q2', to: '2025-Q2', basis: 'net' }),
+      indicators.implementation({ from: '2023-Q4', to: PERIOD, group_by: 'period', basis: 'net' }),
+      indicators.implementation({ from: PERIOD, to: PERIOD, group_by: 'region', basis: 'net' }),
+    ]);
+    const ind = model.tables.indicators;
+    expect(ind.columns.map((c) => c.title)).toEqual(['Indicator', '2025-Q3 (%)', '2025-Q2 (%)', 'Change (percentage points)']);
+    const delivery = ind.rows.find((r) => String(r.indicator).startsWith('£ delivered of £ expected'))!;
+    expect(delivery.value).toBe(cur.rows[0].delivery_ratio);
+    expect(delivery.previous).toBe(prev.rows[0].delivery_ratio);
+    expect(delivery.change).toBeCloseTo(((cur.rows[0].delivery_ratio as number) - (prev.rows[0].delivery_ratio as number)) * 100, 1);
+
+    const trend = model.tables.trend;
+    expect(trend.rows.map((r) => r.quarter)).toEqual(['2023-Q4', '2024-Q1', '2024-Q2', '2024-Q3', '2024-Q4', '2025-Q1', '2025-Q2', '2025-Q3']);
+    for (const r of trend.rows) {
+      const api = byQuarter.rows.find((x) => x.period === r.quarter)!;
+      expect([r.quarter, r.in_scope_contracts, r.sv_evaluated_share, r.delivery_ratio, r.reporting_compliance]).toEqual([
+        api.period,
+        api.in_scope_contracts,
+        api.sv_evaluated_share,
+        api.delivery_ratio,
+        api.reporting_compliance,
+      ]);
+    }
+    for (const r of model.tables.regions.rows) {
+      const api = byRegion.rows.find((x) => (x.region ?? 'No region (national bodies)') === r.region)!;
+      expect([r.in_scope_contracts, r.sme_value_share]).toEqual([api.in_scope_contracts, api.sme_value_share]);
+    }
+    // every table heading with a figure names its unit
+    for (const table of Object.values(model.tables)) {
+      for (const c of table.columns) if (c.format) expect(c.title).toMatch(/\((%|£|number|percentage points)|£/);
+    }
+  });
+
+  it('the same data gives byte-identical data.json', async () => {
+    const again = await reports.model('national', { period: PERIOD }, null);
+    expect(JSON.stringify(again)).toBe(JSON.stringify(model));
+  });
+
+  it('the HTML renders every section, chart and table, and prints each headline figure as the text it shows', async () => {
+    const html = await reports.preview('national', { period: PERIOD }, null);
+    for (const title of ['Summary', 'Trend over eight quarters', 'Map of councils', 'Leaders and laggards', 'Delivery against commitment', 'Data quality', 'Methodology and data sources']) {
+      expect(html).toContain(`>${title}</h2>`);
+    }
+    for (const key of Object.keys(model.charts)) expect(html).toContain(`id="chart-${key}"`);
+    expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(Object.keys(model.charts).length);
+    for (const f of model.figures) expect(html).toContain(`<span class="value">${await formatNumber(f.value, f.format)}</span>`);
+    expect(html).toContain('Demo data');
+  });
+
+  it('a period with no data renders, in sentences', async () => {
+    const empty = await reports.model('national', { period: EMPTY }, null);
+    expect(empty.figures.find((f) => f.source.endsWith('delivery_ratio'))!.value).toBeNull();
+    await expectFiguresFromApi(t.url, empty.figures);
+    expect(String(empty.content.lede)).toMatch(/No contracts were awarded/);
+    expect(empty.tables.trend.rows).toEqual([]);
+    expect(empty.charts['league-table'].rows).toEqual([]);
+    const html = await reports.preview('national', { period: EMPTY }, null);
+    expect(html).toContain(empty.tables.trend.empty);
+    expect(html).toContain(String(empty.content.league));
+  });
+});
