@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatNumber } from '../../dashboards/format';
+import type { FormatName } from '../../dashboards/theme';
 import { projectRoot } from '../../metrics/platform/project-root';
 import { PrintError, Printer } from '../../reports/render/printer';
 import { ReportRunsService } from '../../reports/runs/report-runs.service';
@@ -48,9 +50,9 @@ describeWithBrowser('reports on a real Chromium', () => {
     submitter = await createKey(t.database.db, 'submitter', ['E08000009']);
     // a contract whose title is markup, with a commitment and a delivery (it appears in the authority's contracts)
     const csv = (body: string) => ({ key: admin, headers: { 'content-type': 'text/csv' }, body });
-    const c = await http(`${t.url}/api/v1/imports/contracts`, csv(`reference,authority,title,supplier_name,cpv,value_gbp,start_date,end_date,award_date\nHOSTILE-1,E08000009,"${HOSTILE.replace(/"/g, '""')}",Hostile Supplier Ltd,85312000,900000,2024-01-01,2027-12-31,2024-01-10\n`));
+    const c = await http(`${t.url}/api/v1/imports/contracts`, csv(`reference,authority,title,supplier_name,cpv,value_gbp,start_date,end_date,award_date\nHOSTILE-1,E08000009,"${HOSTILE.replace(/"/g, '""')}",Hostile Supplier Ltd,85312000,900000,2025-04-01,2027-12-31,2025-03-10\n`));
     expect(c.status).toBe(201);
-    const m = await http(`${t.url}/api/v1/imports/commitments`, csv('contract,measure,target_quantity,unit,period_start,period_end\nHOSTILE-1,SVM-VOLUNTEER-HOURS,1000,hour,2024-01-01,2027-12-31\n'));
+    const m = await http(`${t.url}/api/v1/imports/commitments`, csv('contract,measure,target_quantity,unit,period_start,period_end\nHOSTILE-1,SVM-VOLUNTEER-HOURS,1000,hour,2025-04-01,2027-12-31\n'));
     expect(m.status).toBe(201);
     const o = await http(`${t.url}/api/v1/imports/outcomes`, csv('contract,measure,period,quantity,unit,evidence_ref\nHOSTILE-1,SVM-VOLUNTEER-HOURS,2025-Q2,300,hour,H1/2025Q2\n'));
     expect(o.status).toBe(201);
@@ -118,10 +120,19 @@ describeWithBrowser('reports on a real Chromium', () => {
     expect(text).toMatch(/Page 2 of \d+/);
     expect(text).toContain('Contents');
     expect(text).toContain('Methodology and data sources');
-    // the headline figures equal the API's for the same parameters
-    const api = await http(`${t.url}/api/v1/indicators/implementation?from=${PERIOD}&to=${PERIOD}&basis=net`);
-    expect(api.status).toBe(200);
+    // the headline figures: each the API's for the same parameters (its source names the call and field), printed as such
     expect(model.figures.length).toBeGreaterThan(0);
+    const api = await http(`${t.url}/api/v1/indicators/implementation?from=${PERIOD}&to=${PERIOD}&basis=net`);
+    let compared = 0;
+    for (const f of model.figures as { label: string; value: number | null; format: FormatName; source: string }[]) {
+      const field = /rows\[0\]\.(\w+)$/.exec(f.source)?.[1];
+      if (f.source.startsWith(`GET /api/v1/indicators/implementation?from=${PERIOD}&to=${PERIOD}&basis=net:`) && field) {
+        expect([f.label, f.value]).toEqual([f.label, api.body.rows[0][field] === null ? null : Number(api.body.rows[0][field])]);
+        compared++;
+      }
+      expect(text).toContain(await formatNumber(f.value, f.format));
+    }
+    expect(compared).toBeGreaterThan(3);
   });
 
   it('lists published runs at /reports and in the Atom feed, with permanent links', async () => {
@@ -249,7 +260,13 @@ describeWithBrowser('reports on a real Chromium', () => {
       expect(facts.charts).toBeGreaterThan(0);
       // on a phone nothing makes the page scroll sideways (wide tables scroll in their own box)
       await page.setViewport({ width: 390, height: 844 });
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      const wide = await page.evaluate(() =>
+        [...document.querySelectorAll('body *')]
+          .filter((e: { getBoundingClientRect(): { right: number } }) => e.getBoundingClientRect().right > 391)
+          .slice(0, 5)
+          .map((e: { tagName: string; className: unknown }) => `${e.tagName}.${String(e.className)}`),
+      );
+      expect({ scrollWidth: await page.evaluate(() => document.documentElement.scrollWidth), wide }).toEqual({ scrollWidth: 390, wide: expect.any(Array) });
       await page.screenshot({ path: join(OUTPUT, `${report}-preview-phone.png`), fullPage: false });
       await context.close();
     } finally {
