@@ -7,10 +7,11 @@ import { BenchmarksService } from '../../metrics/read/benchmarks/benchmarks.serv
 import { ContractsService } from '../../metrics/read/contracts/contracts.service';
 import { IndicatorsService } from '../../metrics/read/indicators/indicators.service';
 import { EVERYTHING } from '../../metrics/reference/read-filter/read-filter';
-import type { FigureModel, ReportModel } from '../../reports/report';
+import type { ReportModel } from '../../reports/report';
 import { ReportsService } from '../../reports/reports.service';
 import { AuthorityReport } from '../../reports/types/authority/authority.report';
 import { http } from '../support/http';
+import { expectFiguresFromApi } from '../support/report-figures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -27,32 +28,6 @@ const MANCHESTER = 'E08000003';
 const DWP = 'GB-GOR-D10';
 const PERIOD = '2025';
 const PREVIOUS = '2024';
-
-async function apiValue(base: string, source: string): Promise<unknown> {
-  const m = /^GET (\S+): (.+)$/.exec(source);
-  if (!m) throw new Error(`a source that names no endpoint and field: ${source}`);
-  // a kept-alive connection the server closed while idle resets once (ECONNRESET): ask again on a new one
-  const res = await http(`${base}${m[1]}`).catch(() => http(`${base}${m[1]}`));
-  expect(res.status).toBe(200);
-  let at: unknown = res.body;
-  for (const part of m[2].split('.')) {
-    const p = /^(\w+)(?:\[([^\]]+)\])?$/.exec(part)!;
-    if (at === undefined || at === null) return undefined; // a benchmark without data lists no indicator: the figure is none
-    at = (at as Record<string, unknown>)[p[1]];
-    if (p[2] !== undefined) {
-      const list = at as Array<Record<string, unknown>>;
-      at = /^\d+$/.test(p[2]) ? list[Number(p[2])] : list.find((x) => x.indicator === p[2]);
-    }
-  }
-  return at;
-}
-
-async function expectFiguresFromApi(base: string, figures: FigureModel[]): Promise<void> {
-  for (const f of figures) {
-    const v = await apiValue(base, f.source);
-    expect({ source: f.source, value: f.value }).toEqual({ source: f.source, value: v === null || v === undefined ? null : Number(v) });
-  }
-}
 
 describe("the authority report: its figures are the API's, its charts the authority dashboard's", () => {
   let t: TestApp;
