@@ -32,7 +32,7 @@
  * time: the aims are printed beside the figures measured in the same run.
  */
 const { spawnSync } = require('node:child_process');
-const { existsSync, mkdtempSync, rmSync } = require('node:fs');
+const { mkdtempSync, rmSync } = require('node:fs');
 const { cpus, tmpdir, totalmem } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -54,16 +54,8 @@ const REUSE = process.env.REUSE_DB === '1';
 const NAME = `svm_bench_load_${SIZE}`;
 const SPEC_AIM_MS = 50;
 const PAGE_AIM_MS = 1000;
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+// where the service finds Chromium and the flags it launches it with (the build's copy: the bench builds first)
+const { CHROMIUM_FLAGS, chromiumPath } = require(join(ROOT, 'dist/reports/render/chromium.js'));
 
 const dbUrl = (name) => {
   const u = new URL(BASE);
@@ -365,7 +357,7 @@ async function peerSet(service, authority) {
 
 /** Chromium, as test/support/browser.ts launches it (the project's flags, a profile of its own). */
 async function launchChromium() {
-  const executablePath = [process.env.PUPPETEER_EXECUTABLE_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
+  const executablePath = chromiumPath(process.env.CHROMIUM_PATH || process.env.PUPPETEER_EXECUTABLE_PATH || undefined);
   if (!executablePath) return null;
   const puppeteer = require('puppeteer-core');
   const userDataDir = mkdtempSync(join(tmpdir(), 'svm-bench-chromium-'));
