@@ -20,6 +20,19 @@ import { ApiErrors } from '../http/api-errors.decorator';
 import { FrameworkImportService } from '../../metrics/ingest/frameworks/framework-import.service';
 import { CatalogueService } from '../../metrics/reference/catalogue/catalogue.service';
 
+class FrameworkDocumentDto {
+  @ApiProperty({ example: 'Procurement Policy Note 002: The Social Value Model' }) title!: string;
+  @ApiProperty({ description: 'Its edition or version as printed', example: 'PPN 002 (Action Note 002, February 2025)' }) version!: string;
+  @ApiProperty({ description: 'Publication date', example: '2025-02-13' }) date!: string;
+}
+
+class AppliesToDto {
+  @ApiProperty({ nullable: true, description: 'Contracts awarded on or after this date (null: no lower bound)', example: '2025-10-01' })
+  awarded_from!: string | null;
+  @ApiProperty({ nullable: true, description: 'Contracts awarded before this date (null: no upper bound)', example: null })
+  awarded_before!: string | null;
+}
+
 class FrameworkSummaryDto {
   @ApiProperty() id!: number;
   @ApiProperty({ example: 'svm-open' }) code!: string;
@@ -31,6 +44,18 @@ class FrameworkSummaryDto {
   @ApiProperty({ example: 2024 }) base_price_year!: number;
   @ApiProperty({ description: 'The framework £ totals use unless told otherwise' }) is_default!: boolean;
   @ApiProperty() measure_count!: number;
+  @ApiProperty({
+    type: FrameworkDocumentDto,
+    nullable: true,
+    description: "The published document a government model follows (the Social Value Models of PPN 06/20 and PPN 002); null for other frameworks",
+  })
+  document!: FrameworkDocumentDto | null;
+  @ApiProperty({
+    type: AppliesToDto,
+    nullable: true,
+    description: 'The contracts the framework applies to by award date: contracts let before 1 October 2025 stay on the 2020 model (svm-2020), later ones are on the 2025 model (svm-2025); null: any',
+  })
+  applies_to!: AppliesToDto | null;
   @ApiProperty({ description: 'SHA-256 of the definition as loaded' }) content_sha256!: string;
   @ApiProperty() created_at!: Date;
 }

@@ -2,11 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { KNEX } from '../../platform/tokens';
 import { trimDecimal } from '../../platform/decimal';
-import type { FrameworkDef, MeasureDef } from './framework-definition';
+import type { AppliesToDef, DocumentDef, FrameworkDef, MeasureDef } from './framework-definition';
 
 /** A framework's own fields (as in its definition) and what the catalogue knows of it. */
-export interface FrameworkSummary extends Omit<FrameworkDef, 'themes' | 'crosswalk' | 'description'> {
+export interface FrameworkSummary extends Omit<FrameworkDef, 'themes' | 'crosswalk' | 'description' | 'document' | 'applies_to'> {
   id: number;
+  /** The published document a government model follows, else null. */
+  document: DocumentDef | null;
+  /** The contracts it applies to by award date, else null (any). */
+  applies_to: AppliesToDef | null;
   is_default: boolean;
   measure_count: number;
   content_sha256: string;
@@ -27,7 +31,11 @@ interface MeasureRow extends Omit<MeasureDef, 'accepted_units' | 'proxies'> {
 
 const SUMMARY = `
   select f.id, f.code, f.version, f.name, f.publisher, f.licence, f.source, f.base_price_year, f.is_default,
-    f.content_sha256, f.created_at, (select count(*) from measures m where m.framework_id = f.id) as measure_count
+    f.content_sha256, f.created_at, (select count(*) from measures m where m.framework_id = f.id) as measure_count,
+    case when f.document_title is null then null
+      else json_build_object('title', f.document_title, 'version', f.document_version, 'date', to_char(f.document_date, 'YYYY-MM-DD')) end as document,
+    case when f.awarded_from is null and f.awarded_before is null then null
+      else json_build_object('awarded_from', to_char(f.awarded_from, 'YYYY-MM-DD'), 'awarded_before', to_char(f.awarded_before, 'YYYY-MM-DD')) end as applies_to
   from frameworks f`;
 
 /** Frameworks and their measures: written whole from a definition, read back in the same nested shape. */
@@ -94,6 +102,11 @@ export class CatalogueRepository {
         source: def.source,
         base_price_year: def.base_price_year,
         description: def.description,
+        document_title: def.document?.title ?? null,
+        document_version: def.document?.version ?? null,
+        document_date: def.document?.date ?? null,
+        awarded_from: def.applies_to?.awarded_from ?? null,
+        awarded_before: def.applies_to?.awarded_before ?? null,
         is_default: isDefault,
         content_sha256: contentSha256,
       })
@@ -200,6 +213,11 @@ export class CatalogueRepository {
         to_measure: c.to_measure,
         factor: trimDecimal(c.factor),
       })),
+      // absent rather than null when not recorded, as in the definition loaded
+      ...(f.document_title === null ? {} : { document: { title: f.document_title, version: f.document_version, date: f.document_date } }),
+      ...(f.awarded_from === null && f.awarded_before === null
+        ? {}
+        : { applies_to: { awarded_from: f.awarded_from, awarded_before: f.awarded_before } }),
     };
   }
 }

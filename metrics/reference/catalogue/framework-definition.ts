@@ -6,6 +6,9 @@ import { DomainError } from '../../platform/errors';
  * A measures framework as data: framework -> themes -> policy outcomes -> measures -> proxy values per price year,
  * with the units each measure accepts and a crosswalk onto other frameworks' measures. The same definition is read
  * from JSON (nested) and from CSV (one row per measure and price year); README "Loading a framework" documents both.
+ * A government model loaded as a framework also records, in JSON, the document it follows (title, version, date) and
+ * the contracts it applies to by award date (`applies_to`); such a framework may record its structure (themes,
+ * outcomes) before any measure of it can be sourced.
  */
 export const CATEGORIES = ['local_economic', 'social', 'environmental'] as const;
 export const VALUATIONS = ['proxy', 'wellbeing', 'record_only'] as const;
@@ -67,6 +70,21 @@ export interface CrosswalkDef {
   factor: string;
 }
 
+/** The published document whose structure a framework records (a government model), as the document names itself. */
+export interface DocumentDef {
+  title: string;
+  /** Its edition or version as printed on it ("Edition 1.1"). */
+  version: string;
+  /** Its publication date, yyyy-mm-dd. */
+  date: string;
+}
+
+/** The contracts a framework applies to, by award date: from awarded_from (inclusive) to before awarded_before; null is open. */
+export interface AppliesToDef {
+  awarded_from: string | null;
+  awarded_before: string | null;
+}
+
 export interface FrameworkDef {
   code: string;
   version: string;
@@ -78,6 +96,12 @@ export interface FrameworkDef {
   description: string | null;
   themes: ThemeDef[];
   crosswalk: CrosswalkDef[];
+  /**
+   * Absent (never null) unless given, so that a definition without them reads, exports and hashes as it did before
+   * they existed (a loaded version must keep its content hash).
+   */
+  document?: DocumentDef;
+  applies_to?: AppliesToDef;
 }
 
 export interface DefinitionProblem {
@@ -89,6 +113,7 @@ export interface DefinitionProblem {
 }
 
 const DECIMAL = /^\d{1,14}(\.\d{1,12})?$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const CODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Collects every problem of a definition rather than stopping at the first. */
@@ -151,6 +176,19 @@ class Reader {
     }
     if (options.positive && Number(text) === 0) this.problem(`${path}${key}`, 'must be greater than 0');
     return trimDecimal(text);
+  }
+
+  /** A calendar date, yyyy-mm-dd, that exists. */
+  date(obj: Record<string, unknown>, key: string, path: string, options: { optional?: boolean } = {}): string | null {
+    const v = this.text(obj, key, path, { optional: options.optional, max: 10 });
+    if (v === null) return null;
+    const m = ISO_DATE.exec(v);
+    const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+    if (!m || !d || d.toISOString().slice(0, 10) !== v) {
+      this.problem(`${path}${key}`, 'must be a date, yyyy-mm-dd');
+      return null;
+    }
+    return v;
   }
 
   integer(obj: Record<string, unknown>, key: string, path: string, min: number, max: number, fallback?: number): number {
@@ -275,12 +313,46 @@ function readCrosswalk(r: Reader, f: Record<string, unknown>): CrosswalkDef[] {
   });
 }
 
+function object(r: Reader, f: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
+  const v = f[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    r.problem(key, 'must be an object');
+    return undefined;
+  }
+  return v as Record<string, unknown>;
+}
+
+/** The optional `document` and `applies_to` of a JSON definition: present in the result only when given. */
+function readDocument(r: Reader, f: Record<string, unknown>): Pick<FrameworkDef, 'document' | 'applies_to'> {
+  const out: Pick<FrameworkDef, 'document' | 'applies_to'> = {};
+  const doc = object(r, f, 'document');
+  if (doc) {
+    out.document = {
+      title: r.text(doc, 'title', 'document.', { max: 300 }) ?? '',
+      version: r.text(doc, 'version', 'document.', { max: 100 }) ?? '',
+      date: r.date(doc, 'date', 'document.') ?? '',
+    };
+  }
+  const scope = object(r, f, 'applies_to');
+  if (scope) {
+    const from = r.date(scope, 'awarded_from', 'applies_to.', { optional: true });
+    const before = r.date(scope, 'awarded_before', 'applies_to.', { optional: true });
+    if (scope.awarded_from == null && scope.awarded_before == null) r.problem('applies_to', 'needs awarded_from, awarded_before or both');
+    if (from && before && from >= before) r.problem('applies_to.awarded_before', 'must be after awarded_from');
+    out.applies_to = { awarded_from: from, awarded_before: before };
+  }
+  return out;
+}
+
 function checkWhole(r: Reader, def: FrameworkDef): void {
   r.unique(def.themes, (t) => t.code, (i) => `themes[${i}]`, 'theme code');
   const measures = def.themes.flatMap((t, ti) =>
     t.outcomes.flatMap((o, oi) => o.measures.map((m, mi) => ({ m, path: `themes[${ti}].outcomes[${oi}].measures[${mi}]` }))),
   );
-  if (measures.length === 0) r.problem('themes', 'the framework has no measures');
+  // Only a framework recording the structure of a published document may have no measures (yet): it values nothing
+  if (measures.length === 0 && !def.document) r.problem('themes', 'the framework has no measures');
+  if (def.document && def.themes.length === 0) r.problem('themes', 'the framework has no themes');
   r.unique(measures, (x) => x.m.code, (i) => measures[i].path, 'measure code');
   const codes = new Set(measures.map((x) => x.m.code));
   def.crosswalk.forEach((c, i) => {
@@ -312,7 +384,7 @@ export function frameworkFromJson(input: unknown): FrameworkDef {
     r.unique(outcomes, (o) => o.code, (i) => `${tp}outcomes[${i}]`, 'outcome code');
     return { code: r.code(t, 'code', tp), name: r.text(t, 'name', tp, { max: 300 }) ?? '', outcomes };
   });
-  const def: FrameworkDef = { ...header, themes, crosswalk: readCrosswalk(r, f) };
+  const def: FrameworkDef = { ...header, themes, crosswalk: readCrosswalk(r, f), ...readDocument(r, f) };
   checkWhole(r, def);
   if (r.problems.length > 0) r.fail();
   return def;
