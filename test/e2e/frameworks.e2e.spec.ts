@@ -31,7 +31,9 @@ describe('the measures catalogue over HTTP', () => {
     const list = await http(`${t.url}/api/v1/frameworks`);
     expect(list.status).toBe(200);
     expect(list.body).toEqual([
-      expect.objectContaining({ code: 'svm-open', version: '2026.1', is_default: true, measure_count: 20, base_price_year: 2024 }),
+      expect.objectContaining({ code: 'svm-2020', is_default: false, measure_count: 0 }),
+      expect.objectContaining({ code: 'svm-2025', is_default: false, measure_count: 0 }),
+      expect.objectContaining({ code: 'svm-open', version: '2026.1', is_default: true, measure_count: 20, base_price_year: 2024, document: null, applies_to: null }),
     ]);
     const file = JSON.parse(readFileSync(join(projectRoot(), 'metrics/reference/catalogue/data/svm-open-framework.json'), 'utf8'));
     const got = await http(`${t.url}/api/v1/frameworks/svm-open`);
@@ -39,6 +41,27 @@ describe('the measures catalogue over HTTP', () => {
     expect(is_default).toBe(true);
     expect(content_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(definition).toEqual(frameworkFromJson(file));
+  });
+
+  it("ships the government's two Social Value Models beside it, saying which contracts each applies to", async () => {
+    const list = (await http(`${t.url}/api/v1/frameworks`)).body;
+    expect(list.find((f: any) => f.code === 'svm-2020')).toMatchObject({
+      document: { title: 'The Social Value Model', version: 'Edition 1.1', date: '2020-12-03' },
+      applies_to: { awarded_from: null, awarded_before: '2025-10-01' },
+      licence: 'OGL-UK-3.0',
+    });
+    expect(list.find((f: any) => f.code === 'svm-2025')).toMatchObject({
+      document: { title: 'Procurement Policy Note 002: The Social Value Model', date: '2025-02-13' },
+      applies_to: { awarded_from: '2025-10-01', awarded_before: null },
+      licence: 'OGL-UK-3.0',
+    });
+    for (const [code, file] of [['svm-2020', 'svm-2020-model.json'], ['svm-2025', 'svm-2025-model.json']]) {
+      const got = (await http(`${t.url}/api/v1/frameworks/${code}`)).body;
+      const { is_default, content_sha256: _sha, ...definition } = got;
+      expect(is_default).toBe(false);
+      const path = join(projectRoot(), 'metrics/reference/catalogue/data', file);
+      expect(definition).toEqual(frameworkFromJson(JSON.parse(readFileSync(path, 'utf8'))));
+    }
   });
 
   it('values with open sources only, each citing its source, and never TOMs or HACT', async () => {
@@ -98,6 +121,8 @@ describe('the measures catalogue over HTTP', () => {
     expect(list.body.map((f: any) => `${f.code}@${f.version}`).sort()).toEqual([
       'example-licensed@2025',
       'example-licensed@2025-csv',
+      'svm-2020@2020.1',
+      'svm-2025@2025.1',
       'svm-open@2026.1',
     ]);
     expect((await http(`${t.url}/api/v1/frameworks/example-licensed`)).body.version).toBe('2025-csv'); // the latest

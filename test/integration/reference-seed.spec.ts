@@ -32,11 +32,13 @@ describe('reference data seed', () => {
 
   it('has loaded every dataset once', async () => {
     const c = await counts();
-    expect(c).toMatchObject({ authorities: 397 + 44, cpv: 9454, divisions: 45, frameworks: 1, measures: 20, deflators: 15 });
+    expect(c).toMatchObject({ authorities: 397 + 44, cpv: 9454, divisions: 45, frameworks: 3, measures: 20, deflators: 15 });
     const datasets = await t.db.knex('reference_datasets').orderBy('name').select('name', 'row_count', 'licence');
     expect(datasets).toEqual([
       { name: 'central-government', row_count: 44, licence: 'OGL-UK-3.0 (Crown copyright)' },
       { name: 'cpv', row_count: 9454, licence: 'Apache-2.0' },
+      { name: 'framework:svm-2020', row_count: 0, licence: 'OGL-UK-3.0 (Crown copyright)' },
+      { name: 'framework:svm-2025', row_count: 0, licence: 'OGL-UK-3.0 (Crown copyright)' },
       { name: 'framework:svm-open', row_count: 20, licence: 'OGL-UK-3.0 and MIT' },
       { name: 'gdp-deflators', row_count: 15, licence: 'OGL-UK-3.0 (Crown copyright)' },
       { name: 'local-authorities', row_count: 397, licence: 'CC-BY-4.0 (mySociety)' },
@@ -64,7 +66,7 @@ describe('reference data seed', () => {
     await t.db.knex('reference_datasets').update({ sha256: '0'.repeat(64) }); // as if every file had changed
 
     const result = await seedReferenceData();
-    expect(result.map((r) => r.loaded)).toEqual([true, true, true, true, true, true]); // the framework: found unchanged
+    expect(result.map((r) => r.loaded)).toEqual([true, true, true, true, true, true, true, true]); // the frameworks: found unchanged
     expect(await counts()).toEqual({ ...before, names: before.names + 1 });
     expect(await t.db.knex('authorities').where({ code: 'E08000009' }).first('name')).toEqual({
       name: 'Trafford Metropolitan Borough Council',

@@ -118,12 +118,32 @@ const DATASETS: Dataset[] = [
       return def.themes.flatMap((t) => t.outcomes.flatMap((o) => o.measures)).length;
     },
   },
+  // The government's two Social Value Models, beside the open framework and never the default: contracts let before
+  // 1 October 2025 stay on the 2020 model (PPN 06/20), later ones are on the 2025 model (PPN 002). Only the parts of
+  // each whose text could be read are shipped (svm_model_sources.csv); neither has measures yet.
+  modelDataset('svm-2020', 'svm-2020-model.json', 'PPN 06/20 Social Value Model, Edition 1.1, 3 December 2020: themes and policy outcomes read'),
+  modelDataset('svm-2025', 'svm-2025-model.json', 'PPN 002 Social Value Model, 13 February 2025: its missions'),
 ];
 
+function modelDataset(code: string, file: string, what: string): Dataset {
+  return {
+    name: `framework:${code}`,
+    files: [file],
+    dir: CATALOGUE_DATA_DIR,
+    source: `metrics/reference/catalogue/data/${file} (${what}; sources in svm_model_sources.csv)`,
+    licence: 'OGL-UK-3.0 (Crown copyright)',
+    async load([json], { trx, frameworks }) {
+      const def = frameworkFromJson(JSON.parse(json));
+      await frameworks.loadIn(trx, def, { isDefault: false });
+      return def.themes.flatMap((t) => t.outcomes.flatMap((o) => o.measures)).length;
+    },
+  };
+}
+
 /**
- * Loads the shipped reference data (authorities, CPV, deflators, the open default framework): idempotent (upserts on
- * natural keys) and cheap on restart (a dataset whose files have the hash recorded at its last load is skipped). Each
- * dataset is loaded in one transaction.
+ * Loads the shipped reference data (authorities, CPV, deflators, the open default framework, the government's two
+ * Social Value Models): idempotent (upserts on natural keys) and cheap on restart (a dataset whose files have the hash
+ * recorded at its last load is skipped). Each dataset is loaded in one transaction.
  */
 @Injectable()
 export class ReferenceSeeder {
