@@ -237,7 +237,7 @@ function ocdsCommands(program: Command, config: Config): void {
     .command('import')
     .description('import OCDS release packages, record packages, releases or records: files, or every .json file under folders (a batch each)')
     .argument('<path...>', 'files or folders')
-    .addOption(new Option('--mode <mode>', 'strict: a rejected release rejects its file; partial: keep the good releases').choices(['strict', 'partial']).default('strict'))
+    .addOption(new Option('--mode <mode>', 'partial (default): keep the good releases, report the rest; strict: a rejected release rejects its file').choices(['strict', 'partial']).default('partial'))
     .option('--json', 'print JSON')
     .action(async (paths: string[], opts: { mode: string; json?: boolean }) => {
       const started = Date.now();

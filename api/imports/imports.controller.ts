@@ -24,9 +24,9 @@ import { TakesBody, type RequestWithRawBody } from '../http/body';
 import { PageQuery } from '../http/paging.dto';
 import { BatchDto, BatchPageDto, ImportResultDto, RejectionPageDto } from './imports.dto';
 
-/** The query of every upload (rows or OCDS releases). */
+/** The query of every upload of rows (contracts, commitments, outcomes; OCDS uploads have theirs, partial by default). */
 export class UploadQuery {
-  @ApiPropertyOptional({ enum: ['strict', 'partial'], default: 'strict', description: 'strict: any bad row (or release) rejects the whole batch; partial: the good ones are committed, the bad ones reported' })
+  @ApiPropertyOptional({ enum: ['strict', 'partial'], default: 'strict', description: 'strict (default): any bad row rejects the whole batch; partial: the good rows are committed, the bad ones reported' })
   @IsOptional()
   @IsIn(['strict', 'partial'])
   mode?: string;

@@ -7,11 +7,10 @@ import { Roles } from '../auth/access.decorator';
 import { TakesBody } from '../http/body';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ImportResultDto } from '../imports/imports.dto';
-import { UploadQuery } from '../imports/imports.controller';
 import { BatchesService } from '../../metrics/ingest/imports/batches.service';
 import { HarvestSourcesService } from '../../metrics/ingest/ocds/harvest-sources.service';
 import { OcdsMappingsService } from '../../metrics/ingest/ocds/ocds-mappings.service';
-import { HarvestRunQuery, HarvestSourceInput, MetricMappingsDto } from './ocds.dto';
+import { HarvestRunQuery, HarvestSourceInput, MetricMappingsDto, OcdsUploadQuery } from './ocds.dto';
 
 const HARVEST_NAME = { name: 'name', description: 'the source name (lower case, digits, - and _)', example: 'find-a-tender' };
 
@@ -31,19 +30,19 @@ export class OcdsController {
   @ApiOperation({
     summary: 'Import an OCDS 1.1 release package, record package, release or record (a batch)',
     description:
-      'The body is streamed: a package of any size is read release by release. Buyers are matched to authorities by identifier, then by name; an unmatched buyer becomes an authority of kind `other` (listed in the batch summary). Suppliers come from the awards and parties. `agreedMetrics` become commitments and `implementation.metrics` outcomes, through the metric mappings. A release already imported (same ocid and id) is skipped; a newer release for an ocid updates its contract. The batch `summary` gives the buyer-matching rate; `/imports/{id}/rejections` lists each rejected release (severity error) and what could not be used (severity warning) by release id and JSON path.',
+      'The body is streamed: a package of any size is read release by release. Buyers are matched to authorities by identifier, then by name; an unmatched buyer becomes an authority of kind `other` (listed in the batch summary). Suppliers come from the awards and parties. `agreedMetrics` become commitments and `implementation.metrics` outcomes, through the metric mappings. A release already imported (same ocid and id) is skipped; a newer release for an ocid updates its contract. The batch `summary` gives the buyer-matching rate and lists the unmatched buyers with the authorities nearest their names (`buyers.unmatched`: add a name with `POST /authorities/{code}/names` and the next import matches it). Partial mode is the default (OCDS is published by others: one bad or conflicting release does not lose the package); `mode=strict` rejects the batch if any release is rejected. `/imports/{id}/rejections` lists each rejected release (severity error) and what could not be used (severity warning) by release id and JSON path.',
   })
   @ApiConsumes('application/json')
   @ApiBody({ description: 'An OCDS document', schema: { type: 'string', format: 'binary' } })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes a retried upload safe: the same key returns the first batch' })
-  @ApiResponse({ status: 201, type: ImportResultDto, description: 'Committed (partial mode: with the rejected releases counted)' })
+  @ApiResponse({ status: 201, type: ImportResultDto, description: 'Committed (partial mode, the default: with the rejected releases counted)' })
   @ApiResponse({ status: 200, type: ImportResultDto, description: 'An Idempotency-Key seen before: the earlier batch' })
   @ApiErrors(400, 401, 403, 413)
   @ApiResponse({ status: 415, description: 'Not JSON' })
-  @ApiResponse({ status: 422, description: 'Not OCDS; or strict mode and rejected releases: nothing written, details list them' })
+  @ApiResponse({ status: 422, description: 'Not OCDS; or mode=strict and rejected releases: nothing written, details list them' })
   async upload(
     @CurrentPrincipal() principal: Principal,
-    @Query() query: UploadQuery,
+    @Query() query: OcdsUploadQuery,
     @Headers('content-type') contentType: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Req() req: Request,

@@ -2,6 +2,24 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 
+/** The query of an OCDS upload: as every upload's, but partial by default (OCDS is published by others). */
+export class OcdsUploadQuery {
+  @ApiPropertyOptional({
+    enum: ['strict', 'partial'],
+    default: 'partial',
+    description: 'partial (default): the good releases are committed and the rejected ones reported, so one bad or conflicting release (a duplicate id) does not lose a package published by others; strict: any rejected release rejects the whole batch',
+  })
+  @IsOptional()
+  @IsIn(['strict', 'partial'])
+  mode?: string;
+
+  @ApiPropertyOptional({ description: 'Name of the file sent, kept with the batch' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  file_name?: string;
+}
+
 export class MetricMappingDto {
   @ApiProperty({ enum: ['id', 'title'], description: "what of the OCDS metric to match: its id, or its title (case and surrounding blanks ignored)" })
   @IsIn(['id', 'title'])

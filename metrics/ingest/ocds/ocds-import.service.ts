@@ -20,6 +20,7 @@ import { OcdsRepository } from './ocds.repository';
 
 export interface OcdsImportRequest {
   stream: Readable;
+  /** Partial unless strict is asked for: OCDS is published by others, one bad release must not lose a package. */
   mode?: string;
   fileName?: string | null;
   contentType?: string | null;
@@ -30,6 +31,13 @@ export interface OcdsImportRequest {
   onPackage?: (meta: Record<string, unknown>) => void;
 }
 
+/**
+ * The mode of an OCDS import when none is asked for: partial. OCDS data is published by others, and one conflicting
+ * or malformed release (a duplicate id, a string amount) must not make a whole package fail; strict on request.
+ * Returns (CSV, JSON, Arrow) stay strict by default: their sender can fix the file.
+ */
+export const OCDS_DEFAULT_MODE = 'partial';
+
 /** Releases mapped and written per round trip: bounds memory whatever the size of the package. */
 const CHUNK = 1000;
 /** The savepoint a rejected batch's data is rolled back to (its report is kept). */
@@ -38,8 +46,9 @@ const DATA_SAVEPOINT = 'ocds_data';
 /**
  * Imports an OCDS release package, record package, release or record as one batch: releases stream in, are mapped
  * (contract, buyer, suppliers, metrics), and are written a chunk at a time inside the batch's one transaction. A
- * release already imported is skipped; a newer release for the same ocid updates its contract. In strict mode any
- * rejected release rolls the batch back (its report kept); in partial mode the good releases are committed.
+ * release already imported is skipped; a newer release for the same ocid updates its contract. In partial mode (the
+ * default for OCDS) the good releases are committed; in strict mode any rejected release rolls the batch back (its
+ * report kept).
  */
 @Injectable()
 export class OcdsImportService {
@@ -65,7 +74,7 @@ export class OcdsImportService {
       req.stream.resume();
       throw new DomainError('unsupported_media_type', 'Send OCDS as application/json', { content_type: req.contentType ?? null });
     }
-    const opened = await this.runner.openBatch({ ...req, kind: 'ocds', contentType: type });
+    const opened = await this.runner.openBatch({ ...req, mode: req.mode ?? OCDS_DEFAULT_MODE, kind: 'ocds', contentType: type });
     if ('replayed' in opened) return { batch: opened.replayed, replayed: true };
     const { mode, progress } = opened;
     const batch = progress.batch;
