@@ -258,7 +258,71 @@ describe('mapRelease', () => {
       const huge = mapRelease(release({ tender: { value: { amount: 1e21, currency: 'GBP' } } }), 'releases[0]');
       expect(huge.release).toBeNull();
       expect(huge.problems[0]).toMatchObject({ severity: 'error', path: 'releases[0].tender.value.amount', code: 'invalid_amount' });
-      expect(mapped(release({ tender: { value: { amount: 0.25, currency: 'GBP' } } })).contract.value_amount).toBe('0.25');
+      expect(mapped(release({ tender: { value: { amount: 1.25, currency: 'GBP' } } })).contract.value_amount).toBe('1.25');
+    });
+  });
+
+  describe('Find a Tender shapes', () => {
+    it('reads the CPV code among the award and contract items\' additional classifications, after the other sources', () => {
+      const cpv = (id: string) => ({ items: [{ id: '1', additionalClassifications: [{ scheme: 'CPV', id, description: 'x' }] }] });
+      expect(mapped(release({ awards: [{ id: 'a', status: 'active', ...cpv('90911200') }] })).contract.cpv).toBe('90911200');
+      expect(mapped(release({ contracts: [{ id: 'c', status: 'active', ...cpv('60130000') }] })).contract.cpv).toBe('60130000');
+      // the tender's own classification comes first
+      const both = release({ tender: { id: 't', status: 'active', classification: { scheme: 'CPV', id: '85311000' } }, awards: [{ id: 'a', status: 'active', ...cpv('90911200') }] });
+      expect(mapped(both).contract.cpv).toBe('85311000');
+      // not from an award that is not in force
+      expect(mapped(release({ awards: [{ id: 'a', status: 'cancelled', ...cpv('90911200') }] })).contract.cpv).toBeNull();
+    });
+
+    it('reads a PPON in both its forms, preferring another identifier as the organisation\'s own', () => {
+      const block = mapped(release({ buyer: { id: 'b' }, parties: [{ id: 'b', name: 'Kent County Council', identifier: { scheme: 'GB-PPON', id: 'pken-1111-aaaa' }, roles: ['buyer'] }] }));
+      expect(block.buyer).toEqual({ name: 'Kent County Council', scheme: 'GB-PPON', identifier: 'PKEN-1111-AAAA' });
+      const partyId = mapped(release({ buyer: { id: 'GB-PPON-PKEN-1111-AAAA', name: 'Kent County Council' } }));
+      expect(partyId.buyer).toEqual({ name: 'Kent County Council', scheme: 'GB-PPON', identifier: 'PKEN-1111-AAAA' });
+      const both = mapped(
+        release({
+          awards: [{ id: 'a', status: 'active', suppliers: [{ id: 's' }] }],
+          parties: [{ id: 's', name: 'Acme Ltd', roles: ['supplier'], identifier: { scheme: 'GB-PPON', id: 'PACM-2222-BBBB' }, additionalIdentifiers: [{ scheme: 'GB-COH', id: '1234567' }] }],
+        }),
+      );
+      expect(both.suppliers[0]).toMatchObject({ scheme: 'GB-COH', identifier: '01234567', identifiers: [{ scheme: 'GB-PPON', identifier: 'PACM-2222-BBBB' }] });
+    });
+
+    it('reads the buyer type of a UK_CA_TYPE classification, in either form of its id', () => {
+      const typed = (id: string, description?: string) =>
+        mapped(release({ parties: [{ id: 'b', name: 'Somebody', roles: ['buyer'], details: { classifications: [{ scheme: 'TED_CA_TYPE', id: 'body-pl' }, { scheme: 'UK_CA_TYPE', id, description }] } }] })).buyer!.type;
+      expect(typed('centralGovernment')).toBe('Central government');
+      expect(typed('publicAuthoritySubCentralGovernment')).toBe('Sub-central government');
+      expect(typed('publicUndertaking')).toBe('Public undertaking');
+      expect(typed('privateUtility')).toBe('Private utility');
+      expect(typed('somethingNew', 'Something new')).toBe('Something new');
+      expect(typed('somethingNew')).toBe('somethingNew');
+      expect(mapped(release({ buyer: { name: 'Kent County Council' } })).buyer!.type).toBeUndefined();
+    });
+
+    it('keeps no value below 1 (a placeholder such as £0.01), naming its path in a warning', () => {
+      const r = mapRelease(release({ tender: { id: 't', status: 'active', value: { amount: 0.01, currency: 'GBP' } } }), 'releases[0]');
+      expect(r.release!.contract.value_amount).toBeNull();
+      expect(r.problems).toEqual([{ severity: 'warning', path: 'releases[0].tender.value.amount', code: 'placeholder_value', message: expect.stringMatching(/placeholder/), value: '0.01' }]);
+      // a placeholder contract value gives way to the award's real one, and is not summed with another contract's
+      const contracts = mapped(
+        release({
+          awards: [{ id: 'a', status: 'active', value: { amount: 5000, currency: 'GBP' } }],
+          contracts: [{ id: 'c', status: 'active', value: { amount: 0.01, currency: 'GBP' } }],
+        }),
+      );
+      expect(contracts.contract.value_amount).toBe('5000');
+      const summed = mapped(
+        release({ contracts: [{ id: 'c1', status: 'active', value: { amount: 0, currency: 'GBP' } }, { id: 'c2', status: 'active', value: { amount: 1200, currency: 'GBP' } }] }),
+      );
+      expect(summed.contract.value_amount).toBe('1200');
+      expect(mapped(release({ tender: { id: 't', status: 'active', value: { amount: 1, currency: 'GBP' } } })).contract.value_amount).toBe('1');
+    });
+
+    it('maps a cancellation that names no buyer, for the contract to keep its authority', () => {
+      const r = mapped(release({ id: 'x-cancel', tag: ['tenderCancellation'], tender: { id: 't', status: 'cancelled' } }));
+      expect(r.buyer).toBeNull();
+      expect(r.contract.stage).toBe('cancelled');
     });
   });
 

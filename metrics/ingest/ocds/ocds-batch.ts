@@ -1,6 +1,6 @@
 import type { Session } from '../../platform/session';
 import type { ImportSender } from '../imports/imports.service';
-import type { BuyerMatcher, MatchMethod, NewAuthority } from './buyer-matcher';
+import type { BuyerMatcher, Candidate, MatchMethod, NewAuthority } from './buyer-matcher';
 import { mapRelease, mergeContract, ownString, type ContractState, type MappedRelease } from './ocds-map';
 import type { OcdsDocumentKind, SourceRelease } from './ocds-source';
 import { OcdsRepository, type ObservationRow, type ReleaseRow, type StoredProblem } from './ocds.repository';
@@ -20,6 +20,14 @@ export interface OcdsSummary {
     earlier_import: number;
     match_rate: number | null;
     created_codes: string[];
+    /**
+     * The buyers matched to no known public body (created now as `other`, or matched to one an earlier import created),
+     * up to 200, each with the nearest authorities by name: adding the buyer's name to the right one
+     * (`POST /api/v1/authorities/{code}/names`) makes the next import match it there. `identifier`: its org-id
+     * (`GB-PPON-PXXX-1234-ABCD`); `created_code`: the `other` authority that holds its contracts (null when none was
+     * created: a key scoped to authorities, or a strict batch rejected).
+     */
+    unmatched: UnmatchedBuyer[];
   };
   contracts: { inserted: number; updated: number; awarded: number; pipeline: number; cancelled: number };
   suppliers: { distinct: number };
@@ -27,6 +35,16 @@ export interface OcdsSummary {
   non_gbp_values: number;
   warnings: number;
 }
+
+export interface UnmatchedBuyer {
+  name: string | null;
+  identifier: string | null;
+  created_code: string | null;
+  candidates: Candidate[];
+}
+
+/** Unmatched buyers listed in a batch's summary (with their candidates); past this only counted. */
+const MAX_UNMATCHED = 200;
 
 /** Problems kept in memory for the report; past this only counted (the batch still says how many). */
 const MAX_PROBLEMS = 100_000;
@@ -47,7 +65,7 @@ export class OcdsBatch {
   readonly summary: OcdsSummary = {
     document: null,
     releases: { read: 0, imported: 0, already_imported: 0, rejected: 0 },
-    buyers: { distinct: 0, by_identifier: 0, by_name: 0, created: 0, earlier_import: 0, match_rate: null, created_codes: [] },
+    buyers: { distinct: 0, by_identifier: 0, by_name: 0, created: 0, earlier_import: 0, match_rate: null, created_codes: [], unmatched: [] },
     contracts: { inserted: 0, updated: 0, awarded: 0, pipeline: 0, cancelled: 0 },
     suppliers: { distinct: 0 },
     observations: { kept: 0, commitments: 0, outcomes: 0, unmapped: 0 },
@@ -152,6 +170,8 @@ export class OcdsBatch {
     const toCreate = new Map<string, NewAuthority>();
     const pendingByName = new Map<string, NewAuthority>();
     const authorityOf = new Map<MappedRelease, AuthorityRef>();
+    const kept: Array<{ scheme: string; identifier: string; authority_id: number }> = [];
+    const allowed = this.sender.allowed;
     for (const { m } of fresh) {
       const current = existing.get(m.ocid);
       if (!m.buyer) {
@@ -160,10 +180,18 @@ export class OcdsBatch {
       }
       const match = this.matcher.match(m.buyer);
       const buyerKey = m.buyer.identifier ? `${m.buyer.scheme}:${m.buyer.identifier}` : `name:${m.buyer.name}`;
-      if (!this.buyers.has(buyerKey)) this.buyers.set(ownString(buyerKey), match.method);
-      if (match.authority) authorityOf.set(m, { id: match.authority.authority_id, code: match.authority.code });
-      else if (match.create && this.sender.allowed) {
+      const first = !this.buyers.has(buyerKey);
+      if (first) this.buyers.set(ownString(buyerKey), match.method);
+      if (match.authority) {
+        authorityOf.set(m, { id: match.authority.authority_id, code: match.authority.code });
+        // a known authority keeps the buyer's PPON (if the key may write for it), so later notices match by it
+        if (allowed === null || allowed.includes(match.authority.code)) {
+          for (const i of this.matcher.keepIdentifiers(m.buyer, match.authority)) kept.push({ ...i, authority_id: match.authority.authority_id });
+        }
+        if (first && match.method === 'earlier_import') this.unmatched(m.buyer, match.authority.code);
+      } else if (match.create && allowed) {
         authorityOf.set(m, { code: match.create.code }); // a key scoped to authorities creates none: refused below
+        if (first) this.unmatched(m.buyer, null);
       } else if (match.create) {
         const same = pendingByName.get(match.create.name_normalised);
         const create = same ?? match.create;
@@ -171,10 +199,25 @@ export class OcdsBatch {
         if (!create.identifier && match.create.identifier) Object.assign(create, { scheme: match.create.scheme, identifier: match.create.identifier });
         toCreate.set(create.code, create);
         authorityOf.set(m, { create: create.code });
+        if (first) this.unmatched(m.buyer, create.code);
       }
     }
+    await this.ocds.keepIdentifiers(this.s, kept);
     if (toCreate.size > 0) await this.createAuthorities(toCreate, authorityOf);
     return authorityOf;
+  }
+
+  /** A buyer matched to no known public body, listed in the summary with the authorities nearest its name. */
+  private unmatched(buyer: NonNullable<MappedRelease['buyer']>, code: string | null): void {
+    const list = this.summary.buyers.unmatched;
+    if (list.length >= MAX_UNMATCHED) return;
+    const own = (v: string | null | undefined) => (v ? ownString(v) : null);
+    list.push({
+      name: own(buyer.name),
+      identifier: buyer.scheme && buyer.identifier ? ownString(`${buyer.scheme}-${buyer.identifier}`) : null,
+      created_code: own(code),
+      candidates: this.matcher.candidates(buyer.name).map((c) => ({ ...c, code: ownString(c.code), name: ownString(c.name) })),
+    });
   }
 
   private async createAuthorities(toCreate: Map<string, NewAuthority>, authorityOf: Map<MappedRelease, AuthorityRef>): Promise<void> {
@@ -312,6 +355,8 @@ export class OcdsBatch {
       this.summary.releases.imported = 0;
       this.summary.contracts = { inserted: 0, updated: 0, awarded: 0, pipeline: 0, cancelled: 0 };
       this.summary.observations = { kept: 0, commitments: 0, outcomes: 0, unmapped: 0 };
+      const rolledBack = new Set(this.summary.buyers.created_codes);
+      for (const u of this.summary.buyers.unmatched) if (u.created_code && rolledBack.has(u.created_code)) u.created_code = null;
       this.summary.buyers.created_codes = [];
     }
     await this.ocds.insertProblems(this.s, this.batchId, this.problems);

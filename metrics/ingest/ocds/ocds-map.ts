@@ -21,6 +21,10 @@ export interface OrgRef {
   /** A scheme accepted as an org-id prefix (`GB-COH`), with its identifier; null when the release gives none usable. */
   scheme: string | null;
   identifier: string | null;
+  /** The other usable (scheme, identifier) pairs the organisation gives, when it gives more than one (a buyer is matched by any). */
+  identifiers?: Array<{ scheme: string; identifier: string }>;
+  /** A buyer's type as its party classifies it (Find a Tender's `UK_CA_TYPE`), as a label. */
+  type?: string | null;
 }
 
 export interface MappedSupplier extends OrgRef {
@@ -162,6 +166,19 @@ const MAX_AMOUNT = 1e15;
 
 const SV_CRITERION = /social value|community benefit|social and environmental|sustainab|well-?being|themes, outcomes and measures/i;
 const GOOD_AWARD = new Set(['active', 'pending']);
+
+/** Org-id schemes read from a party id with no identifier block ("GB-COH-01234567", "GB-PPON-PXXX-1234-ABCD"). */
+const PARTY_ID_SCHEMES = new Set(['GB-COH', 'GB-CHC', 'GB-SC', 'GB-NIC', 'GB-LAE', 'GB-LAS', 'GB-PLA', 'GB-LANI', 'GB-GOR', 'GB-GSS', 'GB-LAC', 'GB-NHS', 'GB-EDU', 'GB-MPR', 'GB-UKPRN', 'GB-PPON']);
+
+/** Find a Tender's buyer types (`parties[].details.classifications`, scheme UK_CA_TYPE), in both forms of their ids, as labels. */
+const BUYER_TYPES: Record<string, string> = {
+  centralGovernment: 'Central government',
+  publicAuthorityCentralGovernment: 'Central government',
+  subCentralGovernment: 'Sub-central government',
+  publicAuthoritySubCentralGovernment: 'Sub-central government',
+  publicUndertaking: 'Public undertaking',
+  privateUtility: 'Private utility',
+};
 const CLOSED_TENDER = new Set(['cancelled', 'unsuccessful', 'withdrawn']);
 const GOOD_CONTRACT = new Set(['active', 'pending', 'terminated']);
 
@@ -214,25 +231,31 @@ class ReleaseReader {
   /** An organisation from a reference and its party: its name, and its org-id scheme and identifier when it has one. */
   orgRef(ref: Obj | undefined, party: Obj | undefined): OrgRef {
     const name = cleanText(ref?.name, 500) ?? cleanText(party?.name, 500) ?? cleanText(isObj(party?.identifier) ? party.identifier.legalName : null, 500);
-    const identifiers = [
+    const blocks = [
       ...(isObj(ref?.identifier) ? [ref.identifier] : []),
       ...(isObj(party?.identifier) ? [party.identifier] : []),
       ...arr(party?.additionalIdentifiers).filter(isObj),
     ];
-    for (const idf of identifiers) {
+    const found: Array<{ scheme: string; identifier: string }> = [];
+    const add = (scheme: string, identifier: string | null) => {
+      if (identifier && !found.some((f) => f.scheme === scheme && f.identifier === identifier)) found.push({ scheme, identifier });
+    };
+    for (const idf of blocks) {
       const scheme = cleanText(idf.scheme, 40)?.toUpperCase() ?? null;
-      if (!scheme || !SCHEME.test(scheme)) continue;
-      const identifier = normaliseIdentifier(scheme, idf.id);
-      if (identifier) return { name, scheme, identifier };
+      if (scheme && SCHEME.test(scheme)) add(scheme, normaliseIdentifier(scheme, idf.id));
     }
-    // parties are often given an id of the form "GB-COH-01234567" with no identifier block
-    const pid = cleanText(ref?.id ?? party?.id, 200);
-    const m = pid ? /^([A-Z]{2}-[A-Z]{2,})-(.+)$/.exec(pid) : null;
-    if (m && ['GB-COH', 'GB-CHC', 'GB-SC', 'GB-NIC', 'GB-LAE', 'GB-LAS', 'GB-PLA', 'GB-LANI', 'GB-GOR', 'GB-GSS', 'GB-LAC', 'GB-NHS', 'GB-EDU', 'GB-MPR', 'GB-UKPRN'].includes(m[1])) {
-      const identifier = normaliseIdentifier(m[1], m[2]);
-      if (identifier) return { name, scheme: m[1], identifier };
+    // parties are often given an id of the form "GB-COH-01234567" (Find a Tender: "GB-PPON-PXXX-1234-ABCD") with no identifier block
+    for (const id of [ref?.id, party?.id]) {
+      const pid = cleanText(id, 200);
+      const m = pid ? /^([A-Z]{2}-[A-Z]{2,})-(.+)$/.exec(pid) : null;
+      if (m && PARTY_ID_SCHEMES.has(m[1])) add(m[1], normaliseIdentifier(m[1], m[2]));
     }
-    return { name, scheme: null, identifier: null };
+    // a PPON names the organisation only on the Procurement Act's platform: another identifier (a company number
+    // that other publishers and returns use) is preferred as its own, the PPON kept among the rest
+    const own = found.find((f) => f.scheme !== 'GB-PPON') ?? found[0];
+    const org: OrgRef = { name, scheme: own?.scheme ?? null, identifier: own?.identifier ?? null };
+    if (found.length > 1) org.identifiers = found.filter((f) => f !== own);
+    return org;
   }
 
   // ---- the release's own fields (id, ocid, date: required)
@@ -257,6 +280,9 @@ class ReleaseReader {
       this.problem('warning', 'buyer', 'unusable_buyer', 'the buyer has neither a name nor an identifier');
       return null;
     }
+    const details = isObj(buyerParty?.details) ? buyerParty.details : {};
+    const caType = arr(details.classifications).find((c): c is Obj => isObj(c) && String(c.scheme ?? '').toUpperCase() === 'UK_CA_TYPE' && cleanText(c.id, 100) !== null);
+    if (caType) buyer.type = BUYER_TYPES[cleanText(caType.id, 100)!] ?? cleanText(caType.description, 100) ?? cleanText(caType.id, 100);
     return buyer;
   }
 
@@ -306,11 +332,21 @@ class ReleaseReader {
     return { amount: found.length === 1 ? found[0].amount : decimalText(Math.round(total * 100) / 100), currency: found[0].currency };
   }
 
+  /**
+   * A value whose amount is below 1 (Find a Tender's and Sell2Wales's £0.01, or 0) stands for a value not given: it is
+   * reported (`placeholder_value`) and read as absent, so that it is neither kept nor summed as if real.
+   */
+  private unlessPlaceholder(v: unknown, p: string): unknown {
+    if (!isObj(v) || typeof v.amount !== 'number' || !Number.isFinite(v.amount) || v.amount < 0 || v.amount >= 1) return v;
+    this.problem('warning', `${p}.amount`, 'placeholder_value', `the amount ${v.amount} is a placeholder, not a value: not kept`, v.amount);
+    return undefined;
+  }
+
   // ---- value: the contracts signed, else the awards, else the tender's estimate
   value(): Money | null {
-    const cv = this.sum(this.goodContracts.map(({ c, i }) => ({ v: c.value, p: `contracts[${i}].value` })));
-    const av = this.sum(this.goodAwards.map(({ a, i }) => ({ v: a.value, p: `awards[${i}].value` })));
-    const tv = this.tender ? this.money(this.tender.value, 'tender.value') : null;
+    const cv = this.sum(this.goodContracts.map(({ c, i }) => ({ v: this.unlessPlaceholder(c.value, `contracts[${i}].value`), p: `contracts[${i}].value` })));
+    const av = this.sum(this.goodAwards.map(({ a, i }) => ({ v: this.unlessPlaceholder(a.value, `awards[${i}].value`), p: `awards[${i}].value` })));
+    const tv = this.tender ? this.money(this.unlessPlaceholder(this.tender.value, 'tender.value'), 'tender.value') : null;
     const value = cv ?? av ?? (tv === 'bad' ? null : tv);
     if (value && value.currency !== 'GBP') {
       this.problem('warning', cv ? 'contracts' : av ? 'awards' : 'tender.value', 'non_gbp_value', `the value is in ${value.currency}: kept with its currency, left out of GBP totals`, `${value.amount} ${value.currency}`);
@@ -376,11 +412,14 @@ class ReleaseReader {
     this.goodContracts.forEach(({ c, i }) => fromItems(c.items, `contracts[${i}].items`));
     if (tender) classifications.push({ c: tender.classification, p: 'tender.classification' });
     arr(tender?.additionalClassifications).forEach((c, i) => classifications.push({ c, p: `tender.additionalClassifications[${i}]` }));
-    arr(tender?.items).forEach((it, i) =>
-      arr(isObj(it) ? it.additionalClassifications : undefined).forEach((c, j) =>
-        classifications.push({ c, p: `tender.items[${i}].additionalClassifications[${j}]` }),
-      ),
-    );
+    const additional = (items: unknown, p: string) =>
+      arr(items).forEach((it, i) =>
+        arr(isObj(it) ? it.additionalClassifications : undefined).forEach((c, j) => classifications.push({ c, p: `${p}[${i}].additionalClassifications[${j}]` })),
+      );
+    additional(tender?.items, 'tender.items');
+    // Find a Tender's award and contract notices give the CPV code among the items' additional classifications
+    this.goodAwards.forEach(({ a, i }) => additional(a.items, `awards[${i}].items`));
+    this.goodContracts.forEach(({ c, i }) => additional(c.items, `contracts[${i}].items`));
     for (const { c, p } of classifications) {
       if (!isObj(c) || String(c.scheme ?? '').toUpperCase() !== 'CPV') continue;
       const code = cpvCode8(c.id);

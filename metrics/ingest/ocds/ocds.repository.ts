@@ -94,8 +94,8 @@ export class OcdsRepository {
     if (list.length === 0) return new Map();
     const json = JSON.stringify(list);
     await s.query(
-      `insert into authorities (code, name, kind, source)
-       select code, name, 'other', $2 from jsonb_to_recordset($1::jsonb) as x(code text, name text)
+      `insert into authorities (code, name, kind, subtype, source)
+       select code, name, 'other', subtype, $2 from jsonb_to_recordset($1::jsonb) as x(code text, name text, subtype text)
        on conflict (code) do nothing`,
       [json, source],
     );
@@ -119,6 +119,24 @@ export class OcdsRepository {
       [list.map((a) => a.code)],
     );
     return new Map(rows.map((r) => [r.code, r]));
+  }
+
+  /**
+   * Identifiers (a buyer's PPON) kept for the known authorities the buyers matched, so that later releases match by
+   * them: one held by an `other` authority an import created is moved to the known authority; one held by another
+   * known authority is left where it is.
+   */
+  async keepIdentifiers(s: Session, rows: Array<{ scheme: string; identifier: string; authority_id: number }>): Promise<void> {
+    if (rows.length === 0) return;
+    await s.query(
+      `insert into authority_identifiers (scheme, identifier, authority_id, is_current)
+       select distinct on (scheme, upper(identifier)) scheme, identifier, authority_id, true
+       from jsonb_to_recordset($1::jsonb) as x(scheme text, identifier text, authority_id integer)
+       where scheme ~ '^[A-Z]{2}-[A-Z0-9-]+$' and length(identifier) > 0
+       on conflict (scheme, identifier) do update set authority_id = excluded.authority_id, is_current = true
+       where authority_identifiers.authority_id in (select a.id from authorities a where ${IMPORTED})`,
+      [JSON.stringify(rows)],
+    );
   }
 
   /** The contracts with these references, as the OCDS import merges releases into them. */
