@@ -13,6 +13,7 @@ import * as changeLog from './20261204000100_change_log';
 import * as batchOwner from './20261205000100_batch_owner';
 import * as dataVersion from './20261205000200_data_version';
 import * as reportRuns from './20261205000300_report_runs';
+import * as procurementActNotices from './20261206000100_procurement_act_notices';
 import * as svm2025 from './20261206000900_svm_2025';
 
 interface Migration {
@@ -39,6 +40,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261205000100_batch_owner', batchOwner],
   ['20261205000200_data_version', dataVersion],
   ['20261205000300_report_runs', reportRuns],
+  ['20261206000100_procurement_act_notices', procurementActNotices],
   ['20261206000900_svm_2025', svm2025],
 ];
 

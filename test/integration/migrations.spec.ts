@@ -45,6 +45,7 @@ const TABLES = [
   'authority_clusters', 'peer_groups', 'peer_group_members',
   'quality_flags', 'quality_outlier_stats', 'quality_dirty_measures',
   'change_outcomes', 'change_commitments', 'change_contracts', 'derived_state',
+  'contract_kpis', 'contract_performance', 'performance_failures', 'contract_events', 'payment_compliance',
 ];
 
 describe('migrations', () => {

@@ -436,9 +436,9 @@ describe('mapRelease', () => {
         }),
       );
       expect(m.suppliers).toEqual([
-        { name: 'Acme Care Ltd', scheme: 'GB-COH', identifier: '11111111', scale: 'sme', vcse: false },
-        { name: 'Big Care plc', scheme: 'GB-COH', identifier: '01234567', scale: 'large', vcse: null },
-        { name: 'Valley Community Trust', scheme: null, identifier: null, scale: 'sme', vcse: true },
+        { name: 'Acme Care Ltd', scheme: 'GB-COH', identifier: '11111111', scale: 'sme', vcse: false, supported_employment: null, public_service_mutual: null },
+        { name: 'Big Care plc', scheme: 'GB-COH', identifier: '01234567', scale: 'large', vcse: null, supported_employment: null, public_service_mutual: null },
+        { name: 'Valley Community Trust', scheme: null, identifier: null, scale: 'sme', vcse: true, supported_employment: null, public_service_mutual: null },
       ]);
     });
 

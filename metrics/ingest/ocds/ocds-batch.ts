@@ -1,7 +1,8 @@
 import type { Session } from '../../platform/session';
 import type { ImportSender } from '../imports/imports.service';
 import type { BuyerMatcher, Candidate, MatchMethod, NewAuthority } from './buyer-matcher';
-import { mapRelease, mergeContract, ownString, type ContractState, type MappedRelease } from './ocds-map';
+import { mapRelease, mergeContract, ownString, type ContractState, type MappedRelease, type MappedSupplier } from './ocds-map';
+import { mapReleaseNotices, type MappedNotices } from './ocds-notices';
 import type { OcdsDocumentKind, SourceRelease } from './ocds-source';
 import { OcdsRepository, type ObservationRow, type ReleaseRow, type StoredProblem } from './ocds.repository';
 
@@ -32,6 +33,8 @@ export interface OcdsSummary {
   contracts: { inserted: number; updated: number; awarded: number; pipeline: number; cancelled: number };
   suppliers: { distinct: number };
   observations: { kept: number; commitments: number; outcomes: number; unmapped: number };
+  /** What the Procurement Act notices in the releases gave (UK7 KPIs, UK9 ratings, failures, UK10-UK12 events). */
+  notices: { kpis: number; ratings: number; failures: number; changes: number; terminations: number; cancellations: number };
   non_gbp_values: number;
   warnings: number;
 }
@@ -69,9 +72,12 @@ export class OcdsBatch {
     contracts: { inserted: 0, updated: 0, awarded: 0, pipeline: 0, cancelled: 0 },
     suppliers: { distinct: 0 },
     observations: { kept: 0, commitments: 0, outcomes: 0, unmapped: 0 },
+    notices: { kpis: 0, ratings: 0, failures: 0, changes: 0, terminations: 0, cancellations: 0 },
     non_gbp_values: 0,
     warnings: 0,
   };
+  /** The notices of the releases of the chunk being written. */
+  private readonly notices = new Map<MappedRelease, MappedNotices>();
   private readonly problems: StoredProblem[] = [];
   private problemCount = 0;
   private readonly seenInBatch = new Set<string>();
@@ -102,6 +108,7 @@ export class OcdsBatch {
 
   /** A chunk of releases read from the document, through every step. */
   async write(chunk: SourceRelease[]): Promise<void> {
+    this.notices.clear();
     const fresh = await this.unseen(this.map(chunk));
     if (fresh.length === 0) return;
     const existing = await this.ocds.contracts(this.s, [...new Set(fresh.map(({ m }) => m.ocid))]);
@@ -135,6 +142,9 @@ export class OcdsBatch {
         continue;
       }
       this.seenInBatch.add(key);
+      const notices = mapReleaseNotices(src.release, src.path);
+      for (const p of notices.problems) this.report({ ...p, row_number: src.index, release_id: result.release_id });
+      if (notices.notices) this.notices.set(result.release, notices.notices);
       mapped.push({ m: result.release, src });
     }
     return mapped;
@@ -332,6 +342,15 @@ export class OcdsBatch {
     );
     await this.ocds.insertObservations(this.s, observations, this.batchId);
     this.summary.observations.kept += observations.length;
+    const notices = accepted.flatMap(({ m }) => {
+      const n = this.notices.get(m);
+      if (!n) return [];
+      const supplierOf = (o: MappedNotices['ratings'][number]['supplier']) =>
+        o ? (supplierIds.get(OcdsRepository.supplierKey({ ...o, name: o.name ?? '' } as MappedSupplier)) ?? null) : null;
+      return [{ ...n, ratings: n.ratings.map((r) => ({ ...r, supplier_id: supplierOf(r.supplier) })), contract_id: contractId(m.ocid), release_id: m.release_id, release_date: m.date }];
+    });
+    const wrote = await this.ocds.writeNotices(this.s, notices, this.batchId);
+    for (const k of Object.keys(wrote) as Array<keyof OcdsSummary['notices']>) this.summary.notices[k] += wrote[k];
     this.summary.releases.imported += accepted.length;
   }
 
@@ -355,6 +374,7 @@ export class OcdsBatch {
       this.summary.releases.imported = 0;
       this.summary.contracts = { inserted: 0, updated: 0, awarded: 0, pipeline: 0, cancelled: 0 };
       this.summary.observations = { kept: 0, commitments: 0, outcomes: 0, unmapped: 0 };
+      this.summary.notices = { kpis: 0, ratings: 0, failures: 0, changes: 0, terminations: 0, cancellations: 0 };
       const rolledBack = new Set(this.summary.buyers.created_codes);
       for (const u of this.summary.buyers.unmatched) if (u.created_code && rolledBack.has(u.created_code)) u.created_code = null;
       this.summary.buyers.created_codes = [];

@@ -31,6 +31,10 @@ export interface MappedSupplier extends OrgRef {
   name: string;
   scale: 'sme' | 'large' | null;
   vcse: boolean | null;
+  /** UK7: a supported employment provider (the UK extension's shelteredWorkshop). */
+  supported_employment: boolean | null;
+  /** UK7: a public service mutual (publicServiceMissionOrganization). */
+  public_service_mutual: boolean | null;
 }
 
 export interface MappedContract {
@@ -187,8 +191,10 @@ const GOOD_CONTRACT = new Set(['active', 'pending', 'terminated']);
  * awards and contracts, and those of them in force). Each step of mapRelease is a method, in the order of the
  * release's own fields.
  */
-class ReleaseReader {
+export class ReleaseReader {
   readonly problems: Problem[] = [];
+  /** The release's id as read (set by identity()). */
+  releaseId: string | null = null;
   readonly parties: Obj[];
   readonly partyById = new Map<string, Obj>();
   readonly tender: Obj | undefined;
@@ -263,6 +269,7 @@ class ReleaseReader {
     const r = this.r;
     const releaseId = cleanText(r.id, 500);
     const ocid = cleanText(r.ocid, 500);
+    this.releaseId = releaseId;
     if (!releaseId) this.problem('error', 'id', 'missing_field', 'the release has no id (required)', r.id);
     if (!ocid) this.problem('error', 'ocid', 'missing_field', 'the release has no ocid (required)', r.ocid);
     if (r.date === undefined || r.date === null || r.date === '') this.problem('error', 'date', 'missing_field', 'the release has no date (required)');
@@ -354,6 +361,16 @@ class ReleaseReader {
     return value;
   }
 
+  /** The first supplier of the award `awardId` names (a contract's awardID), else of the only award; null when none. */
+  supplierOfAward(awardId: unknown): OrgRef | null {
+    const award = (awardId !== undefined && awardId !== null ? this.awards.find(({ a }) => String(a.id) === String(awardId)) : undefined)
+      ?? (this.awards.length === 1 ? this.awards[0] : undefined);
+    const s = arr(award?.a.suppliers).find(isObj);
+    if (!s) return null;
+    const org = this.orgRef(s, s.id !== undefined ? this.partyById.get(String(s.id)) : undefined);
+    return org.name || org.identifier ? org : null;
+  }
+
   // ---- suppliers: those of the awards, and parties in the supplier role
   suppliers(): MappedSupplier[] {
     const suppliers: MappedSupplier[] = [];
@@ -374,6 +391,8 @@ class ReleaseReader {
         name: org.name,
         scale: scale === 'sme' || scale === 'micro' || scale === 'small' || scale === 'medium' ? 'sme' : scale === 'large' ? 'large' : null,
         vcse: typeof details.vcse === 'boolean' ? details.vcse : null,
+        supported_employment: typeof details.shelteredWorkshop === 'boolean' ? details.shelteredWorkshop : null,
+        public_service_mutual: typeof details.publicServiceMissionOrganization === 'boolean' ? details.publicServiceMissionOrganization : null,
       });
     };
     for (const { a, i } of this.goodAwards) {
@@ -564,7 +583,10 @@ class ReleaseReader {
       quantity = mv.amount;
       unit = mv.currency;
     } else {
-      this.problem('warning', op, 'empty_observation', 'the observation has neither measure nor value: not kept');
+      // a UK9 rating (measureClassification) with no quantity is a rating, mapped by ocds-notices.ts, not a quantity
+      if (o.measureClassification === undefined || o.measureClassification === null) {
+        this.problem('warning', op, 'empty_observation', 'the observation has neither measure nor value: not kept');
+      }
       return null;
     }
     const period = isObj(o.period) ? o.period : {};

@@ -6,6 +6,7 @@ import { supplierName, supplierNameSql } from '../../platform/sql';
 import { ImportsRepository, unitFactorSql } from '../imports/imports.repository';
 import type { AuthorityKey, NewAuthority } from './buyer-matcher';
 import type { ContractState, MappedObservation, MappedSupplier, Problem } from './ocds-map';
+import type { MappedNotices } from './ocds-notices';
 
 export interface StoredProblem extends Problem {
   row_number: number | null;
@@ -26,6 +27,14 @@ export interface ObservationRow extends MappedObservation {
   ocid: string;
   release_id: string;
   release_date: string;
+}
+
+/** The notices of one release, for its contract. */
+export interface NoticeRow extends Omit<MappedNotices, 'ratings'> {
+  contract_id: number;
+  release_id: string;
+  release_date: string;
+  ratings: Array<MappedNotices['ratings'][number] & { supplier_id: number | null }>;
 }
 
 export interface MetricMapping {
@@ -169,13 +178,18 @@ export class OcdsRepository {
     if (identified.length > 0) {
       const json = JSON.stringify(identified);
       await s.query(
-        `insert into suppliers (scheme, identifier, name, name_normalised, scale, vcse)
-         select distinct on (scheme, identifier) scheme, identifier, name, ${supplierNameSql('name')}, scale, vcse
-         from jsonb_to_recordset($1::jsonb) as x(scheme text, identifier text, name text, scale text, vcse boolean)
+        `insert into suppliers (scheme, identifier, name, name_normalised, scale, vcse, supported_employment, public_service_mutual)
+         select distinct on (scheme, identifier) scheme, identifier, name, ${supplierNameSql('name')}, scale, vcse, supported_employment, public_service_mutual
+         from jsonb_to_recordset($1::jsonb) as x(scheme text, identifier text, name text, scale text, vcse boolean,
+           supported_employment boolean, public_service_mutual boolean)
          on conflict (scheme, identifier) do update
-           set scale = coalesce(excluded.scale, suppliers.scale), vcse = coalesce(excluded.vcse, suppliers.vcse), updated_at = now()
-           where (suppliers.scale, suppliers.vcse) is distinct from
-                 (coalesce(excluded.scale, suppliers.scale), coalesce(excluded.vcse, suppliers.vcse))`,
+           set scale = coalesce(excluded.scale, suppliers.scale), vcse = coalesce(excluded.vcse, suppliers.vcse),
+             supported_employment = coalesce(excluded.supported_employment, suppliers.supported_employment),
+             public_service_mutual = coalesce(excluded.public_service_mutual, suppliers.public_service_mutual), updated_at = now()
+           where (suppliers.scale, suppliers.vcse, suppliers.supported_employment, suppliers.public_service_mutual) is distinct from
+                 (coalesce(excluded.scale, suppliers.scale), coalesce(excluded.vcse, suppliers.vcse),
+                  coalesce(excluded.supported_employment, suppliers.supported_employment),
+                  coalesce(excluded.public_service_mutual, suppliers.public_service_mutual))`,
         [json],
       );
       const rows = await s.query<{ id: number; scheme: string; identifier: string }>(
@@ -187,11 +201,12 @@ export class OcdsRepository {
     }
     const named = suppliers.filter((x) => !(x.scheme && x.identifier));
     if (named.length > 0) {
-      const json = JSON.stringify(named.map((x) => ({ name: x.name, scale: x.scale, vcse: x.vcse })));
+      const json = JSON.stringify(named.map((x) => ({ name: x.name, scale: x.scale, vcse: x.vcse, se: x.supported_employment, psm: x.public_service_mutual })));
       await s.query(
-        `insert into suppliers (name, name_normalised, scale, vcse)
-         select distinct on (n) name, n, scale, vcse
-         from (select x.*, ${supplierNameSql('x.name')} as n from jsonb_to_recordset($1::jsonb) as x(name text, scale text, vcse boolean)) y
+        `insert into suppliers (name, name_normalised, scale, vcse, supported_employment, public_service_mutual)
+         select distinct on (n) name, n, scale, vcse, se, psm
+         from (select x.*, ${supplierNameSql('x.name')} as n
+               from jsonb_to_recordset($1::jsonb) as x(name text, scale text, vcse boolean, se boolean, psm boolean)) y
          where not exists (select 1 from suppliers e where e.name_normalised = y.n)`,
         [json],
       );
@@ -286,6 +301,88 @@ export class OcdsRepository {
          path text, kind text, metric_id text, metric_title text, period_start date, period_end date, quantity numeric, unit text)`,
       [JSON.stringify(rows), batchId],
     );
+  }
+
+  /**
+   * The Procurement Act notices of a chunk's releases: KPIs (the newest release's text of each KPI), the rationale for
+   * none, performance ratings (every notice kept: a re-sent one adds nothing, a later one for the same KPI and period
+   * supersedes the earlier when read), failures and events (the newest release's account of each). What was new.
+   */
+  async writeNotices(s: Session, rows: NoticeRow[], batchId: number) {
+    const out = { kpis: 0, ratings: 0, failures: 0, changes: 0, terminations: 0, cancellations: 0 };
+    if (rows.length === 0) return out;
+    const flat = <T>(pick: (r: NoticeRow) => T[]) =>
+      JSON.stringify(rows.flatMap((r) => pick(r).map((x) => ({ ...x, contract_id: r.contract_id, release_id: r.release_id, release_date: r.release_date }))));
+    const newer = (t: string) => `where excluded.release_date >= ${t}.release_date`;
+    await s.query(
+      `update contracts c set kpi_rationale = x.kpi_rationale
+       from jsonb_to_recordset($1::jsonb) as x(contract_id bigint, kpi_rationale text)
+       where c.id = x.contract_id and c.kpi_rationale is distinct from x.kpi_rationale`,
+      [JSON.stringify(rows.filter((r) => r.kpis.length > 0 || r.kpi_rationale).map((r) => ({ contract_id: r.contract_id, kpi_rationale: r.kpi_rationale })))],
+    );
+    const kpis = await s.query(
+      `insert into contract_kpis (contract_id, metric_id, title, description, release_id, release_date, batch_id)
+       select distinct on (contract_id, metric_id) contract_id, metric_id, title, description, release_id, release_date, $2
+       from jsonb_to_recordset($1::jsonb) as x(contract_id bigint, metric_id text, title text, description text, release_id text, release_date timestamptz)
+       order by contract_id, metric_id, release_date desc
+       on conflict (contract_id, metric_id) do update set title = excluded.title, description = excluded.description,
+         release_id = excluded.release_id, release_date = excluded.release_date, batch_id = excluded.batch_id
+       ${newer('contract_kpis')} and (contract_kpis.title, contract_kpis.description) is distinct from (excluded.title, excluded.description)
+       returning 1`,
+      [flat((r) => r.kpis), batchId],
+    );
+    out.kpis = kpis.length;
+    const ratings = await s.query(
+      `insert into contract_performance (contract_id, metric_id, observation_id, period_start, period_end, classification, rating,
+         notes, supplier_id, release_id, release_date, batch_id)
+       select contract_id, metric_id, observation_id, period_start, period_end, classification, rating, notes, supplier_id,
+         release_id, release_date, $2
+       from jsonb_to_recordset($1::jsonb) as x(contract_id bigint, metric_id text, observation_id text, period_start date,
+         period_end date, classification text, rating text, notes text, supplier_id bigint, release_id text, release_date timestamptz)
+       on conflict do nothing
+       returning 1`,
+      [flat((r) => r.ratings.map(({ supplier: _supplier, ...x }) => x)), batchId],
+    );
+    out.ratings = ratings.length;
+    const failures = await s.query<{ inserted: boolean }>(
+      `insert into performance_failures (contract_id, failure_key, requirement, description, decision_date, penalty_date,
+         penalty_type, penalty_value_gbp, partial_termination, release_id, release_date, batch_id)
+       select distinct on (contract_id, failure_key) contract_id, failure_key, requirement, description, decision_date,
+         penalty_date, penalty_type, penalty_value_gbp, partial_termination, release_id, release_date, $2
+       from jsonb_to_recordset($1::jsonb) as x(contract_id bigint, failure_key text, requirement text, description text,
+         decision_date date, penalty_date date, penalty_type text, penalty_value_gbp numeric, partial_termination text,
+         release_id text, release_date timestamptz)
+       order by contract_id, failure_key, release_date desc
+       on conflict (contract_id, failure_key) do update set requirement = excluded.requirement, description = excluded.description,
+         decision_date = excluded.decision_date, penalty_date = excluded.penalty_date, penalty_type = excluded.penalty_type,
+         penalty_value_gbp = excluded.penalty_value_gbp, partial_termination = excluded.partial_termination,
+         release_id = excluded.release_id, release_date = excluded.release_date, batch_id = excluded.batch_id
+       ${newer('performance_failures')}
+       returning (xmax = 0) as inserted`,
+      [flat((r) => r.failures), batchId],
+    );
+    out.failures = failures.filter((f) => f.inserted).length;
+    const events = await s.query<{ kind: 'change' | 'termination' | 'cancellation'; inserted: boolean }>(
+      `insert into contract_events (contract_id, kind, event_key, event_date, description, rationale, release_id, release_date, batch_id)
+       select distinct on (contract_id, kind, event_key) contract_id, kind, event_key, event_date, description, rationale,
+         release_id, release_date, $2
+       from jsonb_to_recordset($1::jsonb) as x(contract_id bigint, kind text, event_key text, event_date date, description text,
+         rationale text, release_id text, release_date timestamptz)
+       order by contract_id, kind, event_key, release_date desc
+       on conflict (contract_id, kind, event_key) do update set event_date = excluded.event_date,
+         description = excluded.description, rationale = excluded.rationale, release_id = excluded.release_id,
+         release_date = excluded.release_date, batch_id = excluded.batch_id
+       ${newer('contract_events')}
+       returning kind, (xmax = 0) as inserted`,
+      [flat((r) => r.events), batchId],
+    );
+    for (const e of events) {
+      if (!e.inserted) continue;
+      if (e.kind === 'change') out.changes += 1;
+      else if (e.kind === 'termination') out.terminations += 1;
+      else out.cancellations += 1;
+    }
+    return out;
   }
 
   async insertProblems(s: Session, batchId: number, problems: StoredProblem[]): Promise<void> {
