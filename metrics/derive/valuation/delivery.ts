@@ -189,3 +189,36 @@ export function measureDelivery(
     rating: deliveryRating(delivered, expected, thresholds, commitments.length > 0),
   };
 }
+
+/** Steps between two ratings on the scale Inadequate (1) to Good (4); null when either is Other (off the scale). */
+export function ratingSteps(a: Rating, b: Rating): number | null {
+  if (a === 'other' || b === 'other') return null;
+  return Math.abs(SEVERITY[a] - SEVERITY[b]);
+}
+
+/** One contract and period rated both ways: by the buyer's own notice (UK9) and from the returns. */
+export interface RatingPair {
+  official: Rating;
+  computed: Rating;
+}
+
+/**
+ * Agreement of the official ratings with the computed ones: a cross-table (official rating -> computed rating ->
+ * count, every cell present), how many pairs agree exactly, how many lie two steps or more apart, and the share that
+ * agree (of the pairs where neither is Other; null when there are none).
+ */
+export function ratingAgreement(pairs: readonly RatingPair[]) {
+  const table = Object.fromEntries(RATINGS.map((o) => [o, Object.fromEntries(RATINGS.map((c) => [c, 0]))])) as Record<Rating, Record<Rating, number>>;
+  let rated = 0;
+  let agree = 0;
+  let apart = 0;
+  for (const p of pairs) {
+    table[p.official][p.computed] += 1;
+    const steps = ratingSteps(p.official, p.computed);
+    if (steps === null) continue;
+    rated += 1;
+    if (steps === 0) agree += 1;
+    if (steps >= 2) apart += 1;
+  }
+  return { table, pairs: pairs.length, rated, agree, two_or_more_apart: apart, agreement_share: rated ? Math.round((agree / rated) * 1e6) / 1e6 : null };
+}

@@ -55,7 +55,7 @@ export interface IndicatorFilter extends Pick<ResolvedFilter, 'authorityIds' | '
 
 export type DbRow = Record<string, string | number | null>;
 
-export type IndicatorSource = 'contracts' | 'delivery' | 'values' | 'social';
+export type IndicatorSource = 'contracts' | 'delivery' | 'values' | 'social' | 'notices' | 'payments';
 
 /**
  * A column of an indicators row, computed from the sums of one source (their names below): a count, £ (rounded to
@@ -95,7 +95,76 @@ export const INDICATOR_COLUMNS: readonly IndicatorColumn[] = [
   ratioOf('local_economic_share', 'social', 's.local_economic_gbp', SV_TOTAL, true),
   ratioOf('social_share', 'social', 's.social_gbp', SV_TOTAL, true),
   ratioOf('environmental_share', 'social', 's.environmental_gbp', SV_TOTAL, true),
+  // the Procurement Act 2023's notices: KPIs (UK7), performance ratings (UK9), payments compliance (s.69)
+  { name: 'kpi_contracts', source: 'notices', kind: 'count', of: 's.kpi_contracts' },
+  ratioOf('kpi_published_share', 'notices', 's.kpi_published', 's.kpi_contracts', false),
+  ratioOf('sv_kpi_share', 'notices', 's.sv_kpis', 's.kpis', false),
+  { name: 'performance_notice_due', source: 'notices', kind: 'count', of: 's.notice_due' },
+  { name: 'performance_notice_overdue', source: 'notices', kind: 'count', of: 's.notice_overdue' },
+  { name: 'officially_rated_contracts', source: 'notices', kind: 'count', of: 's.official_rated' },
+  ...RATINGS.map((r): IndicatorColumn => ({ name: `official_rating_${r}`, source: 'notices', kind: 'count', of: `s.official_${r}` })),
+  { name: 'performance_failures', source: 'notices', kind: 'count', of: 's.failures' },
+  { name: 'payment_reports', source: 'payments', kind: 'count', of: 's.payment_reports' },
+  ratioOf('average_days_to_pay', 'payments', 's.average_days_sum', 's.payment_reports', false),
+  ratioOf('paid_within_30_days_share', 'payments', 's.pct_1_30_sum', '(100 * s.payment_reports)', false),
+  ratioOf('not_paid_when_due_share', 'payments', 's.pct_not_paid_sum', '(100 * s.payment_reports)', false),
 ];
+
+/** The Procurement Act 2023 came into force on 24 February 2025: contracts awarded since are under its notices. */
+export const ACT_2023_IN_FORCE = '2025-02-24';
+/** s.52: a public contract over £5m needs KPIs (and, s.71, a performance notice at least every 12 months). */
+export const KPI_THRESHOLD_GBP = 5_000_000;
+
+/** A KPI counts as a social value KPI when it maps to a catalogue measure, by the rules OCDS metrics are mapped with. */
+const SV_KPI = `exists (select 1 from ocds_metric_mappings mm where (mm.match_on = 'id' and mm.match_value = lower(btrim(k.metric_id)))
+    or (mm.match_on = 'title' and mm.match_value = lower(btrim(k.title))))
+  or exists (select 1 from measures m join frameworks f on f.id = m.framework_id
+    where upper(m.code) = upper(btrim(k.metric_id)) or lower(m.name) = lower(btrim(k.title)))`;
+
+/** A rating's severity, worst first, for the worst of a contract's KPIs (Other: off the scale, last). */
+const SEVERITY_SQL = (col: string) => `case ${col} when 'inadequate' then 1 when 'requires_improvement' then 2 when 'approaching_target' then 3 when 'good' then 4 else 5 end`;
+const RATING_OF_SEVERITY = `(array['inadequate', 'requires_improvement', 'approaching_target', 'good', 'other'])`;
+
+/**
+ * Each contract the notices concern (over £5m and awarded since the Act, or rated by a notice) as a row of the
+ * notices source: its authority, sector and award quarter; whether KPIs are required and published; its KPIs and
+ * social value KPIs; whether a performance notice is due in the as-of quarter (12 months since award or the last
+ * notice run out within it) or overdue (they ran out before it began), for a contract in force and not terminated;
+ * its official rating (the worst of its KPIs' latest ratings for the latest period assessed); its performance failures.
+ * `?` is the as-of date.
+ */
+const NOTICE_CONTRACTS = `(
+  select c.authority_id, c.sector, date_trunc('quarter', c.award_date)::date as award_quarter, x.*,
+    (x.kpi_contracts = 1 and x.in_force and x.anniversary > date_trunc('quarter', ?::date) and x.anniversary <= ?::date)::int as notice_due,
+    (x.kpi_contracts = 1 and x.in_force and x.anniversary <= date_trunc('quarter', ?::date))::int as notice_overdue
+  from contracts c
+  cross join lateral (
+    select
+      (c.stage = 'awarded' and c.value_gbp > ${KPI_THRESHOLD_GBP} and c.award_date >= date '${ACT_2023_IN_FORCE}')::int as kpi_contracts,
+      (exists (select 1 from contract_kpis k where k.contract_id = c.id))::int as kpi_published,
+      (select count(*) from contract_kpis k where k.contract_id = c.id) as kpis,
+      (select count(*) from contract_kpis k where k.contract_id = c.id and (${SV_KPI})) as sv_kpis,
+      (select count(*) from performance_failures f where f.contract_id = c.id) as failures,
+      (c.award_date is not null and c.award_date <= ?::date and (c.end_date is null or c.end_date >= date_trunc('quarter', ?::date))
+        and not exists (select 1 from contract_events e where e.contract_id = c.id and e.kind = 'termination'
+          and coalesce(e.event_date, e.release_date::date) <= ?::date)) as in_force,
+      (greatest(c.award_date, (select max(p.release_date)::date from contract_performance p where p.contract_id = c.id and p.release_date::date <= ?::date))
+        + interval '12 months')::date as anniversary,
+      (select ${RATING_OF_SEVERITY}[min(${SEVERITY_SQL('l.rating')})]
+       from (select distinct on (p.metric_id, p.period_start, p.period_end) p.rating, p.period_end
+             from contract_performance p where p.contract_id = c.id
+             order by p.metric_id, p.period_start, p.period_end, p.release_date desc, p.id desc) l
+       where l.period_end = (select max(period_end) from contract_performance p where p.contract_id = c.id)) as official
+  ) x
+  where x.kpi_contracts = 1 or exists (select 1 from contract_performance p where p.contract_id = c.id)
+)`;
+
+/** Each payments compliance report (s.69) as a row of the payments source, in the quarter its period ends. */
+const PAYMENT_REPORTS = `(
+  select r.authority_id, null::text as sector, date_trunc('quarter', r.period_end)::date as award_quarter,
+    r.average_days, r.pct_1_30, r.pct_not_paid_when_due
+  from payment_compliance r
+)`;
 
 /** Exact sums the benchmarks divide across sources (not in the row). */
 export const EXACT_COLUMNS: readonly IndicatorColumn[] = [
@@ -139,7 +208,7 @@ export class IndicatorsRepository {
    * authority and quarter (the indicator_* and delivery_*authority* tables). Group columns are g0, g1, ... in the order
    * of `groupBy`.
    */
-  async sources(groupBy: IndicatorDimension[], periodType: PeriodType, filter: IndicatorFilter, frameworkId: number, basis: IndicatorBasis): Promise<IndicatorSources> {
+  async sources(groupBy: IndicatorDimension[], periodType: PeriodType, filter: IndicatorFilter, frameworkId: number, basis: IndicatorBasis, asOf: string): Promise<IndicatorSources> {
     /**
      * One source's sums by the groups. With a period among them, the rows are first summed by the other groups and
      * the quarter, then by the period's label (a label computed for each group and quarter, not for each row).
@@ -198,7 +267,7 @@ export class IndicatorsRepository {
       bySector ? 'coalesce(sum(r.net_gbp), 0)' : 'coalesce(sum(r.local_economic_net_gbp + r.social_net_gbp + r.environmental_net_gbp), 0)',
       'sv_net_gbp',
     ];
-    const [contracts, delivery, values, socialRows] = await Promise.all([
+    const [contracts, delivery, values, socialRows, notices, payments] = await Promise.all([
       query(
         'contracts',
         bySector ? 'contract_rollups' : 'indicator_contract_rollups',
@@ -235,8 +304,27 @@ export class IndicatorsRepository {
         [bySector ? 'm.framework_id = ?' : 'r.framework_id = ?'],
         [frameworkId],
       ),
+      query(
+        'notices',
+        NOTICE_CONTRACTS,
+        'award_quarter',
+        [
+          ...sum(['kpi_contracts', 'kpi_published', 'kpis', 'sv_kpis', 'notice_due', 'notice_overdue', 'failures']),
+          ['count(r.official)', 'official_rated'],
+          ...RATINGS.map((g): [string, string] => [`count(*) filter (where r.official = '${g}')`, `official_${g}`]),
+        ],
+        '',
+        [],
+        Array.from({ length: 7 }, () => asOf),
+      ),
+      query('payments', PAYMENT_REPORTS, 'award_quarter', [
+        ['count(*)', 'payment_reports'],
+        ['sum(r.average_days)', 'average_days_sum'],
+        ['sum(r.pct_1_30)', 'pct_1_30_sum'],
+        ['sum(r.pct_not_paid_when_due)', 'pct_not_paid_sum'],
+      ]),
     ]);
-    return { contracts, delivery, values, social: socialRows };
+    return { contracts, delivery, values, social: socialRows, notices, payments };
   }
 
   private where(f: IndicatorFilter, quarter: string, bind: unknown[], a = 'a'): string[] {

@@ -79,6 +79,11 @@ const RATIOS = {
   local_economic_share: ['£ of local-economic social value delivered', '£ of social value delivered'],
   social_share: ['£ of social value in the social category', '£ of social value delivered'],
   environmental_share: ['£ of environmental social value delivered', '£ of social value delivered'],
+  kpi_published_share: ['contracts over £5m awarded under the Procurement Act 2023 whose contract details notice (UK7) published KPIs', 'contracts over £5m awarded since 24 February 2025'],
+  sv_kpi_share: ['published KPIs that map to a catalogue measure (social value KPIs)', 'published KPIs'],
+  average_days_to_pay: ['sum of the average days to pay of the payments compliance reports', 'payments compliance reports'],
+  paid_within_30_days_share: ['sum of the shares (%) of invoices paid within 30 days', '100 x payments compliance reports'],
+  not_paid_when_due_share: ['sum of the shares (%) of invoices not paid when due', '100 x payments compliance reports'],
 } as const;
 
 export const INDICATOR_DEFINITIONS: Record<string, string> = {
@@ -108,6 +113,21 @@ export const INDICATOR_DEFINITIONS: Record<string, string> = {
   local_economic_share: 'share of that £ from local-economic measures',
   social_share: 'share of that £ from social measures',
   environmental_share: 'share of that £ from environmental measures',
+  kpi_contracts:
+    'contracts over £5m awarded since the Procurement Act 2023 came into force (24 February 2025): s.52 requires KPIs, published in the contract details notice (UK7) with the three most material, or the reason there are none',
+  kpi_published_share: 'share of those contracts whose notices published at least one KPI (contracts[].agreedMetrics)',
+  sv_kpi_share: 'share of published KPIs that are social value KPIs: mapped to a catalogue measure (the OCDS metric mappings, else a measure code or name)',
+  performance_notice_due:
+    'contracts over £5m with KPIs, in force and not terminated, whose 12 months since award or since the last contract performance notice (UK9) run out within the as-of quarter: a notice is due (s.71)',
+  performance_notice_overdue: 'the same contracts whose 12 months ran out before the as-of quarter began, with no notice since: overdue',
+  officially_rated_contracts: 'contracts rated by at least one contract performance notice (UK9)',
+  official_rating:
+    "contracts by the buyer's own rating (UK9): the worst of its KPIs' latest ratings for the latest period assessed (a later notice for the same KPI and period supersedes the earlier); measureClassification met, slightlyBelow, below, significantlyBelow, other read as Good, Approaching target, Requires improvement, Inadequate, Other (our reading of the UK extension, which names the codes, not the ratings)",
+  performance_failures: 'performance failures published (penalties, partial terminations)',
+  payment_reports: 'payments compliance reports (s.69, regulation 38: six-month periods ending 31 March and 30 September), counted in the quarter their period ends',
+  average_days_to_pay: 'mean of the reports\' average days to pay an invoice (each report counts once: the notices give no invoice counts)',
+  paid_within_30_days_share: 'mean of the reports\' shares of invoices paid within 30 days (1-30 days), 0..1',
+  not_paid_when_due_share: 'mean of the reports\' shares of invoices not paid when due, 0..1',
   sv_net_gbp_per_contract_gbp: '(benchmarks) net £ of social value / value of awarded contracts',
   sv_net_gbp_per_head: '(benchmarks) net £ of social value / population',
   numerator_denominator: 'every ratio comes with <name>_numerator and <name>_denominator; shares are 0..1 (6 decimal places), £ rounded to pence for display',
@@ -166,7 +186,7 @@ export class IndicatorsService implements IndicatorsSource {
     const filter: IndicatorFilter = { ...resolved, ...quarterBounds(resolved) };
     const state = await this.derived.deliveryState();
 
-    const groups = await this.figures(groupBy, periodType, filter, framework.id, basis);
+    const groups = await this.figures(groupBy, periodType, filter, framework.id, basis, state.as_of ?? state.target);
     const rows = [...groups.values()].map(({ labels, values }) => this.row(values, labels));
     rows.sort((a, b) => {
       for (const g of groupBy) {
@@ -201,7 +221,8 @@ export class IndicatorsService implements IndicatorsSource {
     const f: IndicatorFilter = { authorityIds: filter.authorityIds, ...quarterBounds(parseReadFilter(filter, ['from', 'to'])) };
     if (filter.authorityIds && filter.authorityIds.length === 0) return new Map();
     const framework = await this.filters.framework(undefined);
-    const groups = await this.figures(['authority'], 'quarter', f, framework.id, 'net');
+    const state = await this.derived.deliveryState();
+    const groups = await this.figures(['authority'], 'quarter', f, framework.id, 'net', state.as_of ?? state.target);
     const populations = await this.repo.populations([...groups.values()].map((g) => String(g.labels.authority)));
     const out = new Map<string, Record<string, number | null>>();
     for (const { labels, values: figures } of groups.values()) {
@@ -220,11 +241,12 @@ export class IndicatorsService implements IndicatorsSource {
   /**
    * Commitment vs delivery of one contract as of the stored as-of date: each latest commitment with its expected to
    * date, what was delivered within its period to date, ratio and rating; each measure (the figures the indicators
-   * count); and the contract's overall rating (the worst of its measures with something expected).
+   * count); and the contract's overall rating (the worst of its measures with something expected). `at`: as of that
+   * date instead (the end of a period a performance notice assessed).
    */
-  async contractDelivery(commitments: ReadonlyArray<CommitmentLine & { id: number; is_latest: boolean }>, outcomes: ReadonlyArray<OutcomeLine & { is_latest: boolean }>) {
+  async contractDelivery(commitments: ReadonlyArray<CommitmentLine & { id: number; is_latest: boolean }>, outcomes: ReadonlyArray<OutcomeLine & { is_latest: boolean }>, at?: string) {
     const state = await this.derived.deliveryState();
-    const asOf = state.as_of ?? state.target;
+    const asOf = at ?? state.as_of ?? state.target;
     const thresholds = state.thresholds;
     const latest = outcomes.filter((o) => o.is_latest);
     // a measure is its code within its framework version (the same code in two versions is two measures)
@@ -273,8 +295,8 @@ export class IndicatorsService implements IndicatorsSource {
   }
 
   /** The four sources of each group (each has at most one row per group), merged by the group's key. */
-  private async figures(groupBy: IndicatorDimension[], periodType: PeriodType, filter: IndicatorFilter, frameworkId: number, basis: IndicatorBasis) {
-    const sources = await this.repo.sources(groupBy, periodType, filter, frameworkId, basis);
+  private async figures(groupBy: IndicatorDimension[], periodType: PeriodType, filter: IndicatorFilter, frameworkId: number, basis: IndicatorBasis, asOf: string) {
+    const sources = await this.repo.sources(groupBy, periodType, filter, frameworkId, basis, asOf);
     const labelColumns = groupBy.flatMap((g) => DIMENSION_COLUMNS[g]);
     const keys = labelColumns.map((_, i) => `g${i}`);
     const groups = new Map<string, { labels: IndicatorRow; values: GroupSources }>();
