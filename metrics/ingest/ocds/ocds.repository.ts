@@ -357,7 +357,11 @@ export class OcdsRepository {
          decision_date = excluded.decision_date, penalty_date = excluded.penalty_date, penalty_type = excluded.penalty_type,
          penalty_value_gbp = excluded.penalty_value_gbp, partial_termination = excluded.partial_termination,
          release_id = excluded.release_id, release_date = excluded.release_date, batch_id = excluded.batch_id
-       ${newer('performance_failures')}
+       ${newer('performance_failures')} and (performance_failures.requirement, performance_failures.description,
+         performance_failures.decision_date, performance_failures.penalty_date, performance_failures.penalty_type,
+         performance_failures.penalty_value_gbp, performance_failures.partial_termination)
+         is distinct from (excluded.requirement, excluded.description, excluded.decision_date, excluded.penalty_date,
+         excluded.penalty_type, excluded.penalty_value_gbp, excluded.partial_termination)
        returning (xmax = 0) as inserted`,
       [flat((r) => r.failures), batchId],
     );
@@ -372,7 +376,8 @@ export class OcdsRepository {
        on conflict (contract_id, kind, event_key) do update set event_date = excluded.event_date,
          description = excluded.description, rationale = excluded.rationale, release_id = excluded.release_id,
          release_date = excluded.release_date, batch_id = excluded.batch_id
-       ${newer('contract_events')}
+       ${newer('contract_events')} and (contract_events.event_date, contract_events.description, contract_events.rationale)
+         is distinct from (excluded.event_date, excluded.description, excluded.rationale)
        returning kind, (xmax = 0) as inserted`,
       [flat((r) => r.events), batchId],
     );
