@@ -95,6 +95,56 @@ class ContractReleaseDto {
   @ApiProperty({ nullable: true }) batch_id!: number | null;
 }
 
+class ContractKpiDto {
+  @ApiProperty({ example: 'kpi-1', description: 'contracts[].agreedMetrics[].id' }) metric_id!: string;
+  @ApiProperty({ nullable: true }) title!: string | null;
+  @ApiProperty({ nullable: true }) description!: string | null;
+  @ApiProperty() release_id!: string;
+  @ApiProperty() release_date!: Date;
+}
+
+class ContractRatingDto {
+  @ApiProperty({ example: 'kpi-1' }) metric_id!: string;
+  @ApiProperty() observation_id!: string;
+  @ApiProperty({ example: '2025-04-01' }) period_start!: string;
+  @ApiProperty({ example: '2026-03-31' }) period_end!: string;
+  @ApiProperty({ enum: ['met', 'slightlyBelow', 'below', 'significantlyBelow', 'other'], description: 'measureClassification.id as published' }) classification!: string;
+  @ApiProperty({ enum: RATINGS, description: 'The s.71 rating it stands for' }) rating!: string;
+  @ApiProperty({ nullable: true }) notes!: string | null;
+  @ApiProperty({ nullable: true, description: 'The supplier rated' }) supplier!: string | null;
+  @ApiProperty() release_id!: string;
+  @ApiProperty() release_date!: Date;
+  @ApiProperty({ description: 'A later notice rated the same KPI and period: this one is kept, not counted' }) superseded!: boolean;
+}
+
+class PerformanceFailureDto {
+  @ApiProperty({ nullable: true }) requirement!: string | null;
+  @ApiProperty({ nullable: true }) description!: string | null;
+  @ApiProperty({ nullable: true }) decision_date!: string | null;
+  @ApiProperty({ nullable: true }) penalty_date!: string | null;
+  @ApiProperty({ nullable: true }) penalty_type!: string | null;
+  @ApiProperty({ nullable: true, example: '25000.00' }) penalty_value_gbp!: string | null;
+  @ApiProperty({ nullable: true }) partial_termination!: string | null;
+  @ApiProperty() release_id!: string;
+}
+
+class ContractEventDto {
+  @ApiProperty({ enum: ['change', 'termination', 'cancellation'], description: 'UK10 contract change, UK11 termination, UK12 cancellation' }) kind!: string;
+  @ApiProperty({ nullable: true }) event_date!: string | null;
+  @ApiProperty({ nullable: true }) description!: string | null;
+  @ApiProperty({ nullable: true }) rationale!: string | null;
+  @ApiProperty() release_id!: string;
+}
+
+/** What the Procurement Act 2023's notices published about a contract. */
+class ContractNoticesDto {
+  @ApiProperty({ type: [ContractKpiDto], description: 'KPIs of the contract details notice (UK7)' }) kpis!: ContractKpiDto[];
+  @ApiProperty({ nullable: true, description: 'Why the contract has no KPIs (noAgreedMetricsRationale), when it has none' }) kpi_rationale!: string | null;
+  @ApiProperty({ type: [ContractRatingDto], description: 'Every rating of the contract performance notices (UK9), newest period first' }) ratings!: ContractRatingDto[];
+  @ApiProperty({ type: [PerformanceFailureDto] }) performance_failures!: PerformanceFailureDto[];
+  @ApiProperty({ type: [ContractEventDto] }) events!: ContractEventDto[];
+}
+
 export class ContractDetailDto extends ContractSummaryDto {
   @ApiProperty({ nullable: true }) description!: string | null;
   @ApiProperty({ nullable: true, description: 'The value in its own currency (value_gbp is null when that is not GBP)' }) value_amount!: string | null;
@@ -104,6 +154,7 @@ export class ContractDetailDto extends ContractSummaryDto {
   @ApiProperty({ nullable: true, description: 'Date of the newest OCDS release merged in' }) release_date!: Date | null;
   @ApiProperty({ type: [ContractSupplierDto], description: 'Every supplier of the contract, the lead first' }) suppliers!: ContractSupplierDto[];
   @ApiProperty({ type: [ContractReleaseDto], description: 'The OCDS releases it was built from' }) releases!: ContractReleaseDto[];
+  @ApiProperty({ type: ContractNoticesDto, description: "What the Procurement Act 2023's notices published about it" }) notices!: ContractNoticesDto;
 }
 
 class ContractRefDto {

@@ -11,6 +11,8 @@ import { IndicatorsRepository } from './indicators/indicators.repository';
 import { IndicatorsService } from './indicators/indicators.service';
 import { MeasuresRepository } from './measures/measures.repository';
 import { MeasuresService } from './measures/measures.service';
+import { NoticesRepository } from './notices/notices.repository';
+import { NoticesService } from './notices/notices.service';
 import { PeerGroupsService } from './peers/peer-groups.service';
 import { PeersRepository } from './peers/peers.repository';
 import { PeersService } from './peers/peers.service';
@@ -21,7 +23,8 @@ import { SuppliersService } from './suppliers/suppliers.service';
 
 /**
  * Everything that is read: the measures summary, the implementation indicators, peers and benchmarks, data quality,
- * open data exports, contracts with what they promised and delivered. Dashboards, reports and the API all read these
+ * open data exports, contracts with what they promised and delivered, and what the Procurement Act's notices say beside
+ * the returns. Dashboards, reports and the API all read these
  * services, so a figure is the same on every surface.
  */
 @Module({
@@ -44,7 +47,9 @@ import { SuppliersService } from './suppliers/suppliers.service';
     ContractsService,
     SuppliersRepository,
     SuppliersService,
+    NoticesRepository,
+    NoticesService,
   ],
-  exports: [MeasuresService, IndicatorsService, PeersService, PeerGroupsService, BenchmarksService, QualityService, ExportsService, ContractsService, SuppliersService],
+  exports: [MeasuresService, IndicatorsService, PeersService, PeerGroupsService, BenchmarksService, QualityService, ExportsService, ContractsService, SuppliersService, NoticesService],
 })
 export class ReadModule {}

@@ -90,6 +90,8 @@ const TABLE: Record<string, { access: Row; path: string } | { access: Row; path:
   'GET /api/v1/exports/indicators.{format}': { access: PUBLIC, path: '/api/v1/exports/indicators.csv?authority=E08000009' },
   'GET /api/v1/quality': { access: SUPPLIER, path: '/api/v1/quality?authority=E08000009' },
   'GET /api/v1/indicators/implementation': { access: PUBLIC, path: '/api/v1/indicators/implementation?authority=E08000009' },
+  'GET /api/v1/indicators/ratings-agreement': { access: PUBLIC, path: '/api/v1/indicators/ratings-agreement?authority=E08000009' },
+  'GET /api/v1/indicators/ratings-agreement/contracts': { access: SUPPLIER, path: '/api/v1/indicators/ratings-agreement/contracts?authority=E08000009' },
   'GET /api/v1/dashboards': { access: PUBLIC, path: '/api/v1/dashboards' },
   'GET /api/v1/dashboards/{name}': { access: PUBLIC, path: '/api/v1/dashboards/authority?authority=E08000009' },
   'GET /api/v1/dashboards/{name}/charts/{file}': [

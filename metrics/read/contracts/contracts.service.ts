@@ -7,6 +7,7 @@ import { Dec } from '../../derive/valuation/valuation';
 import { EVERYTHING, inScope, invalidParameter, notInScope, parseReadFilter, withinScope, type ReadScope } from '../../reference/read-filter/read-filter';
 import { ReadFilterRepository } from '../../reference/read-filter/read-filter.repository';
 import { IndicatorsService } from '../indicators/indicators.service';
+import { NoticesRepository } from '../notices/notices.repository';
 import { ContractsRepository, type ContractFilter } from './contracts.repository';
 
 const DELIVERY_BASES = ['nominal', 'real', 'net'] as const;
@@ -28,6 +29,7 @@ export class ContractsService {
     private readonly indicators: IndicatorsService,
     private readonly filters: ReadFilterRepository,
     private readonly derived: DerivedDataService,
+    private readonly notices: NoticesRepository,
   ) {}
 
   async list(filter: ContractFilter) {
@@ -35,11 +37,18 @@ export class ContractsService {
     return page(rows, total, filter);
   }
 
-  /** A contract as its notices publish it: buyer, suppliers and the OCDS releases it was built from (public). */
+  /**
+   * A contract as its notices publish it (public): buyer, suppliers, the OCDS releases it was built from, and what the
+   * Procurement Act 2023's notices said of it (KPIs, ratings, failures, changes, termination, cancellation).
+   */
   async get(idOrReference: string) {
     const contract = await this.find(idOrReference);
-    const [suppliers, releases] = [await this.contracts.suppliers(contract.id, contract.supplier_id), await this.contracts.releases(contract.id)];
-    return { ...contract, suppliers, releases };
+    const [suppliers, releases, notices] = [
+      await this.contracts.suppliers(contract.id, contract.supplier_id),
+      await this.contracts.releases(contract.id),
+      await this.notices.ofContract(contract.id),
+    ];
+    return { ...contract, suppliers, releases, notices };
   }
 
   /**

@@ -135,8 +135,8 @@ const RATING_OF_SEVERITY = `(array['inadequate', 'requires_improvement', 'approa
  */
 const NOTICE_CONTRACTS = `(
   select c.authority_id, c.sector, date_trunc('quarter', c.award_date)::date as award_quarter, x.*,
-    (x.kpi_contracts = 1 and x.in_force and x.anniversary > date_trunc('quarter', ?::date) and x.anniversary <= ?::date)::int as notice_due,
-    (x.kpi_contracts = 1 and x.in_force and x.anniversary <= date_trunc('quarter', ?::date))::int as notice_overdue
+    (x.kpi_contracts = 1 and x.kpi_published = 1 and x.in_force and x.anniversary > date_trunc('quarter', ?::date) and x.anniversary <= ?::date)::int as notice_due,
+    (x.kpi_contracts = 1 and x.kpi_published = 1 and x.in_force and x.anniversary <= date_trunc('quarter', ?::date))::int as notice_overdue
   from contracts c
   cross join lateral (
     select
