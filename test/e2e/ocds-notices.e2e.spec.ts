@@ -230,6 +230,18 @@ describe('the Procurement Act notices through the API', () => {
     });
     for (const name of ['kpi_published_share', 'sv_kpi_share', 'performance_notice_due', 'official_rating', 'average_days_to_pay']) expect(r.body.definitions[name]).toEqual(expect.any(String));
   });
+
+  it('gives the same figures in the export and the benchmarks', async () => {
+    const csv = await fetch(`${t.url}/api/v1/exports/indicators.csv?authority=E08000009&group_by=authority`).then((r) => r.text());
+    const [header, first] = csv.trim().split(/\r?\n/).map((l) => l.split(','));
+    const at = (name: string) => first[header.indexOf(name)];
+    expect([at('kpi_published_share'), at('sv_kpi_share'), at('performance_notice_overdue'), at('official_rating_inadequate')]).toEqual(['0.833333', '0.25', '1', '1']);
+    const b = await http(`${t.url}/api/v1/benchmarks/E08000009`);
+    expect(b.status).toBe(200);
+    const indicator = (name: string) => b.body.indicators.find((i: any) => i.indicator === name);
+    expect(indicator('kpi_published_share')).toMatchObject({ value: 0.833333 });
+    expect(indicator('sv_kpi_share')).toMatchObject({ value: 0.25 });
+  });
 });
 
 /** The same notices through the harvest, from a publisher's API: the same rows land. */
