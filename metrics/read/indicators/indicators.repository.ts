@@ -156,7 +156,8 @@ const NOTICE_CONTRACTS = `(
              order by p.metric_id, p.period_start, p.period_end, p.release_date desc, p.id desc) l
        where l.period_end = (select max(period_end) from contract_performance p where p.contract_id = c.id)) as official
   ) x
-  where x.kpi_contracts = 1 or exists (select 1 from contract_performance p where p.contract_id = c.id)
+  where (c.stage = 'awarded' and c.value_gbp > ${KPI_THRESHOLD_GBP} and c.award_date >= date '${ACT_2023_IN_FORCE}')
+    or c.id in (select p.contract_id from contract_performance p)
 )`;
 
 /** Each payments compliance report (s.69) as a row of the payments source, in the quarter its period ends. */
