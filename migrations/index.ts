@@ -14,6 +14,7 @@ import * as batchOwner from './20261205000100_batch_owner';
 import * as dataVersion from './20261205000200_data_version';
 import * as reportRuns from './20261205000300_report_runs';
 import * as procurementActNotices from './20261206000100_procurement_act_notices';
+import * as ocdsCompiled from './20261206000200_ocds_compiled';
 import * as svm2025 from './20261206000900_svm_2025';
 
 interface Migration {
@@ -41,6 +42,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261205000200_data_version', dataVersion],
   ['20261205000300_report_runs', reportRuns],
   ['20261206000100_procurement_act_notices', procurementActNotices],
+  ['20261206000200_ocds_compiled', ocdsCompiled],
   ['20261206000900_svm_2025', svm2025],
 ];
 

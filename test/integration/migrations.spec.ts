@@ -33,6 +33,7 @@ const TABLES = [
   'report_runs',
   'contract_suppliers',
   'ocds_releases',
+  'ocds_compiled',
   'ocds_observations',
   'ocds_metric_mappings',
   'harvest_sources',
