@@ -1,10 +1,11 @@
 import type { Session } from '../../platform/session';
 import type { ImportSender } from '../imports/imports.service';
 import type { BuyerMatcher, Candidate, MatchMethod, NewAuthority } from './buyer-matcher';
+import { compileReleases, findAwardCorrections, OcdsCompileError, type AwardCorrection } from './ocds-compile';
 import { mapRelease, mergeContract, ownString, type ContractState, type MappedRelease, type MappedSupplier } from './ocds-map';
 import { mapReleaseNotices, type MappedNotices } from './ocds-notices';
 import type { OcdsDocumentKind, SourceRelease } from './ocds-source';
-import { OcdsRepository, type ObservationRow, type ReleaseRow, type StoredProblem } from './ocds.repository';
+import { OcdsRepository, type CompiledRow, type ObservationRow, type ReleaseRow, type StoredProblem } from './ocds.repository';
 
 export interface OcdsSummary {
   document: OcdsDocumentKind | null;
@@ -35,6 +36,11 @@ export interface OcdsSummary {
   observations: { kept: number; commitments: number; outcomes: number; unmapped: number };
   /** What the Procurement Act notices in the releases gave (UK7 KPIs, UK9 ratings, failures, UK10-UK12 events). */
   notices: { kpis: number; ratings: number; failures: number; changes: number; terminations: number; cancellations: number };
+  /**
+   * The processes whose releases were compiled (their contract derived from the compiled release), and the pairs of
+   * awards newly found to look like one award published twice (each reported as an `award_correction` warning).
+   */
+  compiled: { processes: number; award_corrections: number };
   non_gbp_values: number;
   warnings: number;
 }
@@ -57,6 +63,10 @@ const releaseKey = (ocid: string, id: string) => ownString(`${ocid}\u0000${id}`)
 type Existing = Map<string, ContractState & { id: number; authority_code: string }>;
 type AuthorityRef = { id?: number; code?: string; create?: string };
 type Accepted = { m: MappedRelease; src: SourceRelease; authorityId: number };
+/** A process's releases compiled: what is kept (`row`, without the contract's id yet) and the contract it gives. */
+type Compiled = { row: Omit<CompiledRow, 'contract_id'> & { release_date: string }; mapped: MappedRelease | null };
+
+const correctionKey = (c: AwardCorrection) => `${c.first}\u0000${c.second}`;
 
 /**
  * One OCDS batch being imported, on the session of its transaction: what it has read and found so far, and the steps
@@ -73,6 +83,7 @@ export class OcdsBatch {
     suppliers: { distinct: 0 },
     observations: { kept: 0, commitments: 0, outcomes: 0, unmapped: 0 },
     notices: { kpis: 0, ratings: 0, failures: 0, changes: 0, terminations: 0, cancellations: 0 },
+    compiled: { processes: 0, award_corrections: 0 },
     non_gbp_values: 0,
     warnings: 0,
   };
@@ -293,17 +304,117 @@ export class OcdsBatch {
     return accepted;
   }
 
-  // ---- written: the suppliers of the accepted releases, their contracts (releases folded in date order), the
-  // releases and their metric observations
+  // ---- compiled: each process's releases, those held and those accepted now, into one release by the standard's
+  // merge rules (awards and other arrays of objects merged by id, the newest value of each field winning). A process
+  // whose newest compiled release is older than every release brought now is compiled incrementally (its compiled
+  // release, then the new ones: the same result, since a later release wins); one that gets an older release is
+  // compiled again from the bodies held. Pairs of awards that look like one award published twice are reported
+  // (`award_correction`) the first time they are found, and both awards kept.
+  private async compile(accepted: Accepted[], existing: Existing): Promise<Map<string, Compiled>> {
+    const byOcid = new Map<string, Accepted[]>();
+    for (const a of accepted) {
+      const list = byOcid.get(a.m.ocid);
+      if (list) list.push(a);
+      else byOcid.set(a.m.ocid, [a]);
+    }
+    const held = [...byOcid.keys()].filter((ocid) => existing.has(ocid));
+    const kept = await this.ocds.compiled(this.s, held);
+    const recompile = new Set(
+      held.filter((ocid) => {
+        const row = kept.get(ocid);
+        const at = row ? Date.parse(String(row.compiled.date)) : Number.NaN;
+        return !Number.isFinite(at) || byOcid.get(ocid)!.some(({ m }) => Date.parse(m.date) < at);
+      }),
+    );
+    const bodies = await this.ocds.releaseBodies(this.s, [...recompile]);
+    const out = new Map<string, Compiled>();
+    for (const [ocid, news] of byOcid) {
+      const row = kept.get(ocid);
+      let base: unknown[] = [];
+      let count = 0;
+      let complete = true;
+      if (recompile.has(ocid)) {
+        const stored = bodies.get(ocid);
+        base = stored?.bodies ?? [];
+        count = base.length;
+        complete = (stored?.missing ?? 0) === 0;
+      } else if (row) {
+        base = [row.compiled];
+        count = row.release_count;
+        complete = row.complete;
+      }
+      const newest = news[news.length - 1]; // accepted in date order
+      let compiled: Record<string, unknown>;
+      try {
+        compiled = compileReleases([...base, ...news.map(({ src }) => src.release)]);
+      } catch (err) {
+        if (!(err instanceof OcdsCompileError)) throw err;
+        this.compileProblem(newest, `the releases of ${ocid} could not be compiled (${err.message})`);
+        continue;
+      }
+      const corrections = findAwardCorrections(compiled);
+      const before = new Set((row?.award_corrections ?? []).map(correctionKey));
+      for (const c of corrections) if (!before.has(correctionKey(c))) this.reportCorrection(c, news);
+      const result = mapRelease(compiled, '');
+      if (!result.release) {
+        const why = result.problems.find((p) => p.severity === 'error');
+        this.compileProblem(newest, `the compiled release of ${ocid} could not be read (${why?.path}: ${why?.message}); the contract follows its releases one by one`);
+      } else if (result.release.contract.cpv && !this.cpv.has(result.release.contract.cpv)) {
+        result.release.contract.cpv = null; // reported with the release that gave it
+      }
+      this.summary.compiled.processes += 1;
+      out.set(ocid, {
+        row: { ocid, compiled, release_count: count + news.length, release_date: String(compiled.date), complete, award_corrections: corrections },
+        mapped: result.release,
+      });
+    }
+    return out;
+  }
+
+  private compileProblem({ m, src }: Accepted, message: string): void {
+    this.report({ severity: 'warning', path: src.path || '$', code: 'compile_failed', message, value: m.ocid, row_number: src.index, release_id: m.release_id });
+  }
+
+  /** A pair of awards flagged on the release of this batch that brought the later one (else the newest). */
+  private reportCorrection(c: AwardCorrection, news: Accepted[]): void {
+    let at: { a: Accepted; i: number } | undefined;
+    for (const id of [c.second, c.first]) {
+      for (const a of [...news].reverse()) {
+        const awards = (a.src.release as { awards?: unknown }).awards;
+        const i = Array.isArray(awards) ? awards.findIndex((x) => x && typeof x === 'object' && String((x as { id?: unknown }).id) === id) : -1;
+        if (i >= 0) {
+          at = { a, i };
+          break;
+        }
+      }
+      if (at) break;
+    }
+    const { m, src } = at?.a ?? news[news.length - 1];
+    const field = at ? `awards[${at.i}].id` : 'awards';
+    this.summary.compiled.award_corrections += 1;
+    this.report({
+      severity: 'warning',
+      path: src.path ? `${src.path}.${field}` : field,
+      code: 'award_correction',
+      message: `awards ${c.first} and ${c.second} of ${m.ocid} look like one award published twice (${c.reason}): both are kept, as the standard compiles them, and both count in the contract's value`,
+      value: `${c.first}, ${c.second}`.slice(0, 200),
+      row_number: src.index,
+      release_id: m.release_id,
+    });
+  }
+
+  // ---- written: the suppliers of the accepted releases, their contracts (each derived from its process's compiled
+  // release; releases folded in date order where it could not be compiled), the releases with their bodies, the
+  // compiled releases, and the releases' metric observations and notices
   private async store(accepted: Accepted[], existing: Existing): Promise<void> {
-    const suppliers = accepted.flatMap(({ m }) => m.suppliers);
+    const compiled = await this.compile(accepted, existing);
+    const suppliers = [...accepted.flatMap(({ m }) => m.suppliers), ...[...compiled.values()].flatMap((c) => c.mapped?.suppliers ?? [])];
     const supplierIds = await this.ocds.upsertSuppliers(this.s, suppliers);
     for (const sup of suppliers) this.suppliersSeen.add(ownString(OcdsRepository.supplierKey(sup)));
 
-    const states = new Map<string, ContractState>();
-    for (const { m, authorityId } of accepted) {
+    const incoming = (m: MappedRelease, authorityId: number): ContractState => {
       const lead = m.suppliers[0];
-      const incoming: ContractState = {
+      return {
         ...m.contract,
         reference: m.ocid,
         authority_id: authorityId,
@@ -311,7 +422,16 @@ export class OcdsBatch {
         release_date: m.date,
         provenance: null,
       };
-      states.set(m.ocid, mergeContract(states.get(m.ocid) ?? existing.get(m.ocid) ?? null, incoming));
+    };
+    const states = new Map<string, ContractState>();
+    for (const { m, authorityId } of accepted) {
+      const c = compiled.get(m.ocid);
+      if (c?.mapped) {
+        // the first accepted release of the process gives a new contract its authority (mergeContract keeps a held one's)
+        if (!states.has(m.ocid)) states.set(m.ocid, mergeContract(existing.get(m.ocid) ?? null, incoming({ ...c.mapped, ocid: m.ocid }, authorityId)));
+      } else {
+        states.set(m.ocid, mergeContract(states.get(m.ocid) ?? existing.get(m.ocid) ?? null, incoming(m, authorityId)));
+      }
     }
     const written = await this.ocds.upsertContracts(this.s, [...states.values()], this.batchId, this.isDemo);
     this.summary.contracts.inserted += written.inserted;
@@ -319,24 +439,26 @@ export class OcdsBatch {
     const contractId = (ocid: string) => written.ids.get(ocid) ?? existing.get(ocid)!.id;
     for (const ocid of states.keys()) this.touched.add(ownString(ocid));
 
-    await this.ocds.linkSuppliers(
-      this.s,
-      accepted.flatMap(({ m }) =>
-        m.suppliers
-          .map((x) => supplierIds.get(OcdsRepository.supplierKey(x)))
-          .filter((id): id is number => id !== undefined)
-          .map((supplier_id) => ({ contract_id: contractId(m.ocid), supplier_id })),
-      ),
-    );
-    const releases: ReleaseRow[] = accepted.map(({ m }) => ({
+    const links = (ocid: string, list: MappedSupplier[]) =>
+      list
+        .map((x) => supplierIds.get(OcdsRepository.supplierKey(x)))
+        .filter((id): id is number => id !== undefined)
+        .map((supplier_id) => ({ contract_id: contractId(ocid), supplier_id }));
+    await this.ocds.linkSuppliers(this.s, [
+      ...accepted.flatMap(({ m }) => links(m.ocid, m.suppliers)),
+      ...[...compiled].flatMap(([ocid, c]) => links(ocid, c.mapped?.suppliers ?? [])),
+    ]);
+    const releases: ReleaseRow[] = accepted.map(({ m, src }) => ({
       ocid: m.ocid,
       release_id: m.release_id,
       release_date: m.date,
       tags: m.tags,
       sha256: m.sha256,
       contract_id: contractId(m.ocid),
+      body: src.release,
     }));
     await this.ocds.insertReleases(this.s, releases, this.batchId);
+    await this.ocds.upsertCompiled(this.s, [...compiled].map(([ocid, c]) => ({ ...c.row, contract_id: contractId(ocid) })), this.batchId);
     const observations: ObservationRow[] = accepted.flatMap(({ m }) =>
       m.observations.map((o) => ({ ...o, contract_id: contractId(m.ocid), ocid: m.ocid, release_id: m.release_id, release_date: m.date })),
     );
@@ -375,6 +497,7 @@ export class OcdsBatch {
       this.summary.contracts = { inserted: 0, updated: 0, awarded: 0, pipeline: 0, cancelled: 0 };
       this.summary.observations = { kept: 0, commitments: 0, outcomes: 0, unmapped: 0 };
       this.summary.notices = { kpis: 0, ratings: 0, failures: 0, changes: 0, terminations: 0, cancellations: 0 };
+      this.summary.compiled = { processes: 0, award_corrections: 0 };
       const rolledBack = new Set(this.summary.buyers.created_codes);
       for (const u of this.summary.buyers.unmatched) if (u.created_code && rolledBack.has(u.created_code)) u.created_code = null;
       this.summary.buyers.created_codes = [];

@@ -20,6 +20,19 @@ export interface ReleaseRow {
   tags: string[];
   sha256: string;
   contract_id: number;
+  /** The release as published, kept so that its process can be compiled again when a release arrives late. */
+  body: unknown;
+}
+
+/** A process's compiled release as kept (ocds_compiled). */
+export interface CompiledRow {
+  ocid: string;
+  contract_id: number;
+  compiled: Record<string, unknown>;
+  release_count: number;
+  /** Every release held for the process is in it (false when some were imported before bodies were kept). */
+  complete: boolean;
+  award_corrections: Array<{ first: string; second: string; reason: string }>;
 }
 
 export interface ObservationRow extends MappedObservation {
@@ -282,10 +295,56 @@ export class OcdsRepository {
   async insertReleases(s: Session, rows: ReleaseRow[], batchId: number): Promise<void> {
     if (rows.length === 0) return;
     await s.query(
-      `insert into ocds_releases (ocid, release_id, release_date, tags, sha256, contract_id, batch_id)
-       select ocid, release_id, release_date, tags, sha256, contract_id, $2
-       from jsonb_to_recordset($1::jsonb) as x(ocid text, release_id text, release_date timestamptz, tags text[], sha256 text, contract_id bigint)
+      `insert into ocds_releases (ocid, release_id, release_date, tags, sha256, contract_id, body, batch_id)
+       select ocid, release_id, release_date, tags, sha256, contract_id, body, $2
+       from jsonb_to_recordset($1::jsonb) as x(ocid text, release_id text, release_date timestamptz, tags text[], sha256 text,
+         contract_id bigint, body jsonb)
        on conflict (ocid, release_id) do nothing`,
+      [JSON.stringify(rows), batchId],
+    );
+  }
+
+  /** The compiled releases of these processes (by ocid), as kept. */
+  async compiled(s: Session, ocids: string[]): Promise<Map<string, CompiledRow>> {
+    if (ocids.length === 0) return new Map();
+    const rows = await s.query<CompiledRow>(
+      `select ocid, contract_id, compiled, release_count, complete, award_corrections from ocds_compiled where ocid = any($1::text[])`,
+      [ocids],
+    );
+    return new Map(rows.map((r) => [r.ocid, { ...r, contract_id: Number(r.contract_id), release_count: Number(r.release_count) }]));
+  }
+
+  /**
+   * The releases held for these processes as published, oldest first (by date, then by when imported), and how many
+   * of each process's releases have no body (imported before bodies were kept).
+   */
+  async releaseBodies(s: Session, ocids: string[]): Promise<Map<string, { bodies: unknown[]; missing: number }>> {
+    const out = new Map<string, { bodies: unknown[]; missing: number }>();
+    if (ocids.length === 0) return out;
+    const rows = await s.query<{ ocid: string; body: unknown }>(
+      `select ocid, body from ocds_releases where ocid = any($1::text[]) order by ocid, release_date, id`,
+      [ocids],
+    );
+    for (const r of rows) {
+      let held = out.get(r.ocid);
+      if (!held) out.set(r.ocid, (held = { bodies: [], missing: 0 }));
+      if (r.body === null || r.body === undefined) held.missing += 1;
+      else held.bodies.push(typeof r.body === 'string' ? JSON.parse(r.body) : r.body);
+    }
+    return out;
+  }
+
+  /** Writes compiled releases: new processes inserted, the others replaced. */
+  async upsertCompiled(s: Session, rows: Array<CompiledRow & { release_date: string }>, batchId: number): Promise<void> {
+    if (rows.length === 0) return;
+    await s.query(
+      `insert into ocds_compiled (ocid, contract_id, compiled, release_count, release_date, complete, award_corrections, batch_id)
+       select ocid, contract_id, compiled, release_count, release_date, complete, award_corrections, $2
+       from jsonb_to_recordset($1::jsonb) as x(ocid text, contract_id bigint, compiled jsonb, release_count integer,
+         release_date timestamptz, complete boolean, award_corrections jsonb)
+       on conflict (ocid) do update set contract_id = excluded.contract_id, compiled = excluded.compiled,
+         release_count = excluded.release_count, release_date = excluded.release_date, complete = excluded.complete,
+         award_corrections = excluded.award_corrections, batch_id = excluded.batch_id, updated_at = now()`,
       [JSON.stringify(rows), batchId],
     );
   }
