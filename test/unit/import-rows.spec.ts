@@ -1,4 +1,4 @@
-import { checkRow, parseDate, stageLine } from '../../metrics/ingest/imports/import-rows';
+import { checkRow, paymentPeriodOf, parseDate, stageLine } from '../../metrics/ingest/imports/import-rows';
 import { parsePeriod } from '../../metrics/platform/periods';
 
 describe('row checks of imports', () => {
@@ -52,6 +52,45 @@ describe('row checks of imports', () => {
     expect(checkRow('contracts', { ...base, sv_weighting_pct: '120' })).toMatchObject({ error: { field: 'sv_weighting_pct', code: 'out_of_range' } });
     expect(checkRow('contracts', { ...base, in_scope: 'maybe' })).toMatchObject({ error: { field: 'in_scope', code: 'invalid_boolean' } });
     expect(checkRow('contracts', { ...base, start_date: '2025-04-01', end_date: '2024-04-01' })).toMatchObject({ error: { field: 'end_date' } });
+  });
+
+  it('checks payments returns: the reporting period, shares from 0 to 100, the bands adding up to 100 within 0.5', () => {
+    const base = {
+      authority: 'E08000009', period_start: '2025-04-01', period_end: '30/09/2025', average_days_to_pay: '21.4',
+      pct_paid_1_30: '80.5', pct_paid_31_60: '15', pct_paid_61_plus: '4.5', pct_not_paid_when_due: '6.25',
+    };
+    expect(checkRow('payments', base)).toEqual({
+      values: {
+        authority: 'E08000009', period_start: '2025-04-01', period_end: '2025-09-30', average_days_to_pay: '21.4',
+        pct_paid_1_30: '80.5', pct_paid_31_60: '15', pct_paid_61_plus: '4.5', pct_not_paid_when_due: '6.25',
+      },
+    });
+    const bad = (record: Record<string, unknown>) => {
+      const checked = checkRow('payments', { ...base, ...record });
+      return 'error' in checked ? checked.error : null;
+    };
+    expect(bad({ authority: ' ' })).toMatchObject({ field: 'authority', code: 'required' });
+    expect(bad({ period_start: '2025-02-30' })).toMatchObject({ field: 'period_start', code: 'invalid_date' });
+    expect(bad({ period_end: '2025-03-31' })).toMatchObject({ field: 'period_end', code: 'invalid_period', message: 'period_end must be after period_start' });
+    expect(bad({ period_end: '2025-04-01' })).toMatchObject({ field: 'period_end', code: 'invalid_period' }); // the same day
+    expect(bad({ period_start: '2025-01-01', period_end: '2025-06-30' })).toMatchObject({ field: 'period_start', code: 'invalid_period' });
+    expect(bad({ period_end: '2025-10-31' })).toMatchObject({ field: 'period_end', code: 'invalid_period', message: expect.stringContaining('ends on 2025-09-30') });
+    expect(bad({ average_days_to_pay: '-3' })).toMatchObject({ field: 'average_days_to_pay', code: 'negative', value: '-3' });
+    expect(bad({ average_days_to_pay: 'twenty' })).toMatchObject({ field: 'average_days_to_pay', code: 'not_a_number' });
+    expect(bad({ average_days_to_pay: '1000000' })).toMatchObject({ field: 'average_days_to_pay', code: 'out_of_range' });
+    expect(bad({ pct_paid_31_60: '-1' })).toMatchObject({ field: 'pct_paid_31_60', code: 'negative' });
+    expect(bad({ pct_not_paid_when_due: '100.5' })).toMatchObject({ field: 'pct_not_paid_when_due', code: 'out_of_range' });
+    expect(bad({ pct_paid_61_plus: '5.1' })).toMatchObject({ field: 'pct_paid_61_plus', code: 'bands_not_100', value: '80.5 + 15 + 5.1 = 100.6' });
+    expect(bad({ pct_paid_61_plus: '3.9' })).toMatchObject({ field: 'pct_paid_61_plus', code: 'bands_not_100', value: '80.5 + 15 + 3.9 = 99.4' });
+    // the tolerance is exact: 99.5 and 100.5 are in, whatever the decimals
+    expect(bad({ pct_paid_61_plus: '4' })).toBeNull();
+    expect(bad({ pct_paid_61_plus: '5.0' })).toBeNull();
+    expect(bad({ pct_paid_1_30: '33.3333', pct_paid_31_60: '33.3333', pct_paid_61_plus: '33.3333' })).toBeNull();
+    expect(bad({ pct_paid_1_30: '33.1', pct_paid_31_60: '33.2', pct_paid_61_plus: '33.2' })).toBeNull();
+    expect(bad({ pct_paid_1_30: '33.1', pct_paid_31_60: '33.2', pct_paid_61_plus: '33.199999' })).toMatchObject({ code: 'bands_not_100' });
+    expect(bad({ pct_paid_1_30: 100, pct_paid_31_60: 0, pct_paid_61_plus: 0 })).toBeNull(); // JSON numbers
+    expect(paymentPeriodOf('2025-10-01')).toEqual({ start: '2025-10-01', end: '2026-03-31' });
+    expect(paymentPeriodOf('2025-04-02')).toBeNull();
   });
 
   it('writes staging lines: values quoted, NULL empty, errors in their own columns', () => {

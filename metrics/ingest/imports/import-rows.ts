@@ -5,8 +5,10 @@ import { parsePeriod } from '../../platform/periods';
  * text form, or a rejection naming the field. Pure functions; the checks that need the database (unknown contract or
  * measure, units, permissions, duplicates) run afterwards, set-based, in SQL.
  */
-export const IMPORT_KINDS = ['contracts', 'commitments', 'outcomes'] as const;
+export const IMPORT_KINDS = ['contracts', 'commitments', 'outcomes', 'payments'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
+/** The imports of a contract's lines: they name a contract, a measure and a period. */
+export const LINE_KINDS: readonly ImportKind[] = ['commitments', 'outcomes'];
 
 export interface RowError {
   field: string;
@@ -72,7 +74,28 @@ export const IMPORT_COLUMNS: Record<ImportKind, FieldSpec[]> = {
     { name: 'unit', type: 'text', required: true, max: 40, description: "unit of the quantity: the measure's or one it accepts" },
     { name: 'evidence_ref', type: 'text', max: 500, description: 'reference to the evidence held' },
   ],
+  // the payments compliance notice (Procurement Act 2023 s.69, Procurement Regulations 2024 reg. 38): one row per
+  // authority and six-month period
+  payments: [
+    { name: 'authority', type: 'text', required: true, max: 64, description: 'code of the contracting authority (GSS code, GB-GOR-<id>)' },
+    { name: 'period_start', type: 'date', required: true, description: 'first day of the reporting period (six months: 1 April to 30 September, 1 October to 31 March)' },
+    { name: 'period_end', type: 'date', required: true, description: 'last day of the reporting period (after period_start)' },
+    { name: 'average_days_to_pay', type: 'decimal', required: true, description: 'average number of days taken to pay an invoice in the period' },
+    { name: 'pct_paid_1_30', type: 'percent', required: true, description: '% of invoices paid within 1 to 30 days (0 to 100; the three bands add up to 100, within 0.5)' },
+    { name: 'pct_paid_31_60', type: 'percent', required: true, description: '% of invoices paid within 31 to 60 days' },
+    { name: 'pct_paid_61_plus', type: 'percent', required: true, description: '% of invoices paid in 61 days or more' },
+    { name: 'pct_not_paid_when_due', type: 'percent', required: true, description: '% of invoices not paid within the agreed terms (0 to 100)' },
+  ],
 };
+
+/** Whether an import of this kind may give its period as a label (2025-Q1...) instead of period_start and period_end. */
+export const takesPeriodLabel = (kind: ImportKind): boolean => IMPORT_COLUMNS[kind].some((f) => f.name === 'period');
+
+/** The three bands of a payments return, which add up to 100 within this rounding. */
+export const PAYMENT_BANDS = ['pct_paid_1_30', 'pct_paid_31_60', 'pct_paid_61_plus'] as const;
+export const PAYMENT_BANDS_TOLERANCE = '0.5';
+/** The largest average days to pay payment_compliance holds (numeric(8, 2)). */
+const MAX_AVERAGE_DAYS = 999999.99;
 
 /** What each kind writes to its staging table: the normalised fields (periods resolved into start and end). */
 export function stagedColumns(kind: ImportKind): string[] {
@@ -166,7 +189,10 @@ export function checkRow(kind: ImportKind, record: Record<string, unknown>): Che
     if (spec.name === 'period') label = value;
     else values[spec.name] = value;
   }
-  if (kind !== 'contracts') {
+  if (kind === 'payments') {
+    const problem = checkPayments(values);
+    if (problem) return { error: problem };
+  } else if (LINE_KINDS.includes(kind)) {
     if (label !== null) {
       const period = periodOf(label);
       if (!period) {
@@ -206,6 +232,57 @@ export function checkRow(kind: ImportKind, record: Record<string, unknown>): Che
     }
   }
   return { values };
+}
+
+/**
+ * The payments reporting period (regulation 38: six months, 1 April to 30 September or 1 October to 31 March) that
+ * starts on a date, or null when none does.
+ */
+export function paymentPeriodOf(start: string): { start: string; end: string } | null {
+  const m = /^(\d{4})-(04|10)-01$/.exec(start);
+  if (!m) return null;
+  const year = Number(m[1]);
+  return { start, end: m[2] === '04' ? `${year}-09-30` : `${year + 1}-03-31` };
+}
+
+/** Exact decimal text (as normalised above: digits, an optional fraction of up to 12 places) in millionths of millionths. */
+function scaled(text: string): bigint {
+  const [whole, fraction = ''] = text.split('.');
+  return BigInt(whole || '0') * 10n ** 12n + BigInt(fraction.padEnd(12, '0'));
+}
+
+/**
+ * The checks of a payments return row beyond each field's own: the period runs forward and is a reporting period of
+ * the regulation, the average is one payment_compliance can hold, and the three bands add up to 100 within the
+ * rounding of published figures (exactly, in decimals, as sent). The figures are stored to 2 places, as published.
+ */
+function checkPayments(values: Record<string, string | null>): RowError | null {
+  if (values.period_end! <= values.period_start!) {
+    return { field: 'period_end', code: 'invalid_period', message: 'period_end must be after period_start', value: values.period_end };
+  }
+  const period = paymentPeriodOf(values.period_start!);
+  if (!period) {
+    return { field: 'period_start', code: 'invalid_period', message: `a payments reporting period starts on 1 April or 1 October (got ${values.period_start})`, value: values.period_start };
+  }
+  if (period.end !== values.period_end) {
+    return { field: 'period_end', code: 'invalid_period', message: `the reporting period starting ${period.start} ends on ${period.end} (got ${values.period_end})`, value: values.period_end };
+  }
+  if (Number(values.average_days_to_pay) > MAX_AVERAGE_DAYS) {
+    return { field: 'average_days_to_pay', code: 'out_of_range', message: `average_days_to_pay must be at most ${MAX_AVERAGE_DAYS}`, value: values.average_days_to_pay };
+  }
+  const sum = PAYMENT_BANDS.reduce((total, band) => total + scaled(values[band]!), 0n);
+  const off = sum - scaled('100');
+  if (off > scaled(PAYMENT_BANDS_TOLERANCE) || -off > scaled(PAYMENT_BANDS_TOLERANCE)) {
+    const text = PAYMENT_BANDS.map((b) => values[b]).join(' + ');
+    const total = `${sum / 10n ** 12n}.${(sum % 10n ** 12n).toString().padStart(12, '0')}`.replace(/\.?0+$/, '');
+    return {
+      field: 'pct_paid_61_plus',
+      code: 'bands_not_100',
+      message: `pct_paid_1_30 + pct_paid_31_60 + pct_paid_61_plus must add up to 100 (within ${PAYMENT_BANDS_TOLERANCE}): ${text} = ${total}`,
+      value: `${text} = ${total}`,
+    };
+  }
+  return null;
 }
 
 /** One CSV field for COPY: NULL is an empty unquoted field, text is always quoted. */

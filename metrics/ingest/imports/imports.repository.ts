@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { KNEX } from '../../platform/tokens';
 import type { Session } from '../../platform/session';
 import { supplierNameSql } from '../../platform/sql';
-import { stagedColumns, type ImportKind } from './import-rows';
+import { LINE_KINDS, stagedColumns, type ImportKind } from './import-rows';
 
 export interface BatchRecord {
   id: number;
@@ -153,6 +153,31 @@ const RESOLVE: Record<ImportKind, string> = {
         where ec.reference = s.reference
       ) existing on true
     ) x`,
+  payments: `
+    create temp table import_resolved on commit drop as
+    select x.*, x.code as final_code
+    from (
+      select s.row_number, s.authority, a.id as authority_id, s.period_start::date as period_start, s.period_end::date as period_end,
+        s.average_days_to_pay::numeric(8, 2) as average_days, s.pct_paid_1_30::numeric(6, 2) as pct_1_30,
+        s.pct_paid_31_60::numeric(6, 2) as pct_31_60, s.pct_paid_61_plus::numeric(6, 2) as pct_61_plus,
+        s.pct_not_paid_when_due::numeric(6, 2) as pct_not_paid_when_due,
+        s.err_field, s.err_message, s.err_value,
+        case
+          when s.err_code is not null then s.err_code
+          when a.id is null then 'unknown_authority'
+          when $1::text[] is not null and not (a.code = any($1::text[])) then 'authority_not_allowed'
+        end as code
+      from import_stage s
+      left join authorities a on a.code = s.authority and s.err_code is null
+    ) x`,
+};
+
+/** The key of a row of each import: a good row repeating an earlier one's key in the file is duplicate_in_batch. */
+const BATCH_KEYS: Record<ImportKind, string[]> = {
+  contracts: ['reference'],
+  commitments: ['contract_id', 'measure_id', 'period_start', 'period_end'],
+  outcomes: ['contract_id', 'measure_id', 'period_start', 'period_end'],
+  payments: ['authority_id', 'period_start', 'period_end'],
 };
 
 const MESSAGES = `
@@ -221,6 +246,38 @@ const CONTRACT_VALUES = `
     when 'duplicate_in_batch' then reference
     else err_value
   end`;
+
+const PAYMENT_MESSAGES = `
+  case final_code
+    when 'unknown_authority' then format('no authority with code %s', authority)
+    when 'authority_not_allowed' then format('this key may not write for %s', authority)
+    when 'duplicate_in_batch' then format('authority %s and the period %s to %s appear on an earlier row of this file', authority, period_start, period_end)
+    else err_message
+  end`;
+
+const PAYMENT_FIELDS = `
+  case final_code
+    when 'unknown_authority' then 'authority'
+    when 'authority_not_allowed' then 'authority'
+    when 'duplicate_in_batch' then 'period_start'
+    else err_field
+  end`;
+
+const PAYMENT_VALUES = `
+  case final_code
+    when 'unknown_authority' then authority
+    when 'authority_not_allowed' then authority
+    when 'duplicate_in_batch' then period_start || '/' || period_end
+    else err_value
+  end`;
+
+/** How a rejection of each import names its field, says what is wrong, and quotes the value, for every code. */
+const REJECTIONS: Record<ImportKind, { field: string; message: string; value: string }> = {
+  contracts: { field: CONTRACT_FIELDS, message: CONTRACT_MESSAGES, value: CONTRACT_VALUES },
+  commitments: { field: FIELDS, message: MESSAGES, value: VALUES },
+  outcomes: { field: FIELDS, message: MESSAGES, value: VALUES },
+  payments: { field: PAYMENT_FIELDS, message: PAYMENT_MESSAGES, value: PAYMENT_VALUES },
+};
 
 /**
  * The factor that converts a quantity in `unit` to the unit of measure `m` (a table alias): 1 in the measure's own
@@ -405,7 +462,7 @@ export class ImportsRepository {
   /** Checks the staged rows set-based, stores the rejections, and returns how many rows were good and bad. */
   async check(s: Session, kind: ImportKind, batchId: number, allowed: string[] | null): Promise<{ good: number; rejected: number }> {
     await s.query(`analyze ${STAGE_TABLE}`); // temporary tables are never analysed by autovacuum: give the planner its sizes
-    if (kind !== 'contracts') {
+    if (LINE_KINDS.includes(kind)) {
       await s.query(
         `create temp table import_frameworks on commit drop as
          select l.label, (
@@ -427,12 +484,12 @@ export class ImportsRepository {
       );
     }
     await s.query(RESOLVE[kind], [allowed]);
-    await s.query(duplicatesInBatch(kind === 'contracts' ? ['reference'] : ['contract_id', 'measure_id', 'period_start', 'period_end']));
+    await s.query(duplicatesInBatch(BATCH_KEYS[kind]));
     await s.query('analyze import_resolved');
+    const wording = REJECTIONS[kind];
     await s.query(
       `insert into import_rejections (batch_id, row_number, field, code, message, value)
-       select $1, row_number, ${kind === 'contracts' ? CONTRACT_FIELDS : FIELDS}, final_code,
-         ${kind === 'contracts' ? CONTRACT_MESSAGES : MESSAGES}, left(${kind === 'contracts' ? CONTRACT_VALUES : VALUES}, 200)
+       select $1, row_number, ${wording.field}, final_code, ${wording.message}, left(${wording.value}, 200)
        from import_resolved where final_code is not null`,
       [batchId],
     );
@@ -443,9 +500,13 @@ export class ImportsRepository {
     return { good: Number(counts.good), rejected: Number(counts.rejected) };
   }
 
-  /** Merges the good rows: new keys inserted, changed ones revised (the old revision kept), the same ones left. */
+  /**
+   * Merges the good rows: new keys inserted, changed ones revised (the old revision kept), the same ones left.
+   * Contracts and payments returns are upserted instead: a changed row replaces the one held.
+   */
   async merge(s: Session, kind: ImportKind, batchId: number | null, isDemo: boolean): Promise<Omit<BatchCounts, 'rows_total' | 'rows_rejected'>> {
     if (kind === 'contracts') return this.mergeContracts(s, batchId, isDemo);
+    if (kind === 'payments') return this.mergePayments(s, batchId, isDemo);
     const table = kind;
     const value = kind === 'outcomes' ? 'quantity' : 'target_quantity';
     const canonical = kind === 'outcomes' ? 'quantity_canonical' : 'target_canonical';
@@ -549,6 +610,29 @@ export class ImportsRepository {
     const inserted = rows.filter((r) => r.inserted).length;
     const updated = rows.length - inserted;
     return { rows_inserted: inserted, rows_updated: updated, rows_unchanged: Number(good) - rows.length };
+  }
+
+  /**
+   * Payments compliance returns: one row per authority and period, upserted. A period sent again with other figures
+   * (or a real return over the demo's) replaces the row held (updated_at moves); the same figures change nothing.
+   */
+  private async mergePayments(s: Session, batchId: number | null, isDemo: boolean) {
+    const figures = ['average_days', 'pct_1_30', 'pct_31_60', 'pct_61_plus', 'pct_not_paid_when_due'];
+    const rows = await s.query<{ inserted: boolean }>(
+      `insert into payment_compliance (authority_id, period_start, period_end, ${figures.join(', ')}, batch_id, is_demo)
+       select authority_id, period_start, period_end, ${figures.join(', ')}, $1, $2
+       from import_resolved where final_code is null
+       on conflict (authority_id, period_start, period_end) do update set
+         ${figures.map((f) => `${f} = excluded.${f}`).join(', ')}, batch_id = excluded.batch_id, is_demo = excluded.is_demo,
+         updated_at = now()
+       where (${figures.map((f) => `payment_compliance.${f}`).join(', ')}, payment_compliance.is_demo)
+         is distinct from (${figures.map((f) => `excluded.${f}`).join(', ')}, excluded.is_demo)
+       returning (xmax = 0) as inserted`,
+      [batchId, isDemo],
+    );
+    const [{ good }] = await s.query<{ good: number }>(`select count(*) as good from import_resolved where final_code is null`);
+    const inserted = rows.filter((r) => r.inserted).length;
+    return { rows_inserted: inserted, rows_updated: rows.length - inserted, rows_unchanged: Number(good) - rows.length };
   }
 
   /**

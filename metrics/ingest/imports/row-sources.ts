@@ -3,7 +3,7 @@ import { parse } from 'csv-parse';
 import { createHash } from 'node:crypto';
 import { finished, pipeline, Transform, type Readable } from 'node:stream';
 import { DomainError } from '../../platform/errors';
-import { IMPORT_COLUMNS, type ImportKind } from './import-rows';
+import { IMPORT_COLUMNS, takesPeriodLabel, type ImportKind } from './import-rows';
 
 export const CONTENT_TYPES = {
   csv: 'text/csv',
@@ -90,7 +90,8 @@ function checkHeader(kind: ImportKind, header: string[]): string[] {
   const known = new Set(IMPORT_COLUMNS[kind].map((f) => f.name));
   const unknown = names.filter((n) => !known.has(n));
   const missing = IMPORT_COLUMNS[kind].filter((f) => f.required && !names.includes(f.name)).map((f) => f.name);
-  const hasPeriod = kind === 'contracts' || names.includes('period') || (names.includes('period_start') && names.includes('period_end'));
+  // a kind that takes a period label needs it or both dates; the others name what they require among their columns
+  const hasPeriod = !takesPeriodLabel(kind) || names.includes('period') || (names.includes('period_start') && names.includes('period_end'));
   if (unknown.length > 0 || missing.length > 0 || !hasPeriod) {
     throw new DomainError('invalid_parameter', 'The header row does not match the column contract of this import', {
       row: 1,
