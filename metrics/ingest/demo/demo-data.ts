@@ -3,8 +3,9 @@ import { csvField } from '../imports/import-rows';
 /**
  * A generator of realistic demo data over real authorities: contracts in the sectors where social value is asked for,
  * SME and VCSE suppliers, commitments on the open framework's measures, and quarterly returns with shortfalls,
- * missing returns and outliers. Deterministic for a seed. Every reference starts DEMO- and every supplier name ends
- * "(demo)"; the import marks every row it writes is_demo.
+ * missing returns and outliers; and every authority's payments compliance returns (Procurement Act 2023 s.69) for the
+ * six-month reporting periods since the Act's reporting began. Deterministic for a seed. Every reference starts DEMO-
+ * and every supplier name ends "(demo)"; the import marks every row it writes is_demo.
  */
 export interface DemoAuthority {
   code: string;
@@ -15,7 +16,7 @@ export interface DemoAuthority {
 export interface DemoOptions {
   seed: number;
   contractsPerRegion: number;
-  /** Quarters up to (not including) the one starting on this date are reported. */
+  /** Quarters up to (not including) the one starting on this date are reported; so are the payments periods ended by then. */
   reportUntil: string;
   /** Authorities that get the first contracts of their region (those the documentation shows). */
   featured?: readonly string[];
@@ -95,15 +96,31 @@ const iso = (d: Date) => d.toISOString().slice(0, 10);
 const addMonths = (d: Date, n: number) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, d.getUTCDate()));
 const round = (n: number, dp: number) => Number(n.toFixed(dp));
 
+/**
+ * The first payments reporting period of the demo: the first six-month period (1 April to 30 September, 1 October to
+ * 31 March) that began after the Procurement Act 2023 came into force on 24 February 2025.
+ */
+export const DEMO_PAYMENTS_FROM = '2025-04-01';
+
+/** The payments reporting periods from DEMO_PAYMENTS_FROM that ended before `until` (each six months). */
+export function demoPaymentPeriods(until: Date): Array<{ start: Date; end: Date }> {
+  const out: Array<{ start: Date; end: Date }> = [];
+  for (let p = new Date(`${DEMO_PAYMENTS_FROM}T00:00:00Z`); addMonths(p, 6) <= until; p = addMonths(p, 6)) {
+    out.push({ start: p, end: new Date(addMonths(p, 6).getTime() - 86400000) });
+  }
+  return out;
+}
+
 export interface DemoFiles {
   contracts: () => Generator<string>;
   commitments: () => Generator<string>;
   outcomes: () => Generator<string>;
+  payments: () => Generator<string>;
   /** The numbers the files will hold (contracts generated up front; lines are produced lazily). */
-  counts: { contracts: number; commitments: number; outcomes: number };
+  counts: { contracts: number; commitments: number; outcomes: number; payments: number };
 }
 
-/** The demo dataset as three CSV files, produced lazily (a million outcome rows never sit in memory). */
+/** The demo dataset as four CSV files, produced lazily (a million outcome rows never sit in memory). */
 export function demoFiles(authorities: DemoAuthority[], options: DemoOptions): DemoFiles {
   const rand = prng(options.seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -184,8 +201,10 @@ export function demoFiles(authorities: DemoAuthority[], options: DemoOptions): D
   const header = (cols: string[]) => `${cols.join(',')}\n`;
   const line = (values: Array<string | number | null>) => `${values.map((v) => (v === null || v === '' ? '' : csvField(v))).join(',')}\n`;
 
+  const paymentPeriods = demoPaymentPeriods(until);
+
   return {
-    counts: { contracts: contracts.length, commitments, outcomes: Math.round(outcomes * 0.9) },
+    counts: { contracts: contracts.length, commitments, outcomes: Math.round(outcomes * 0.9), payments: authorities.length * paymentPeriods.length },
     *contracts() {
       yield header(['reference', 'authority', 'title', 'supplier_scheme', 'supplier_id', 'supplier_name', 'supplier_scale', 'supplier_vcse', 'cpv', 'value_gbp', 'award_date', 'start_date', 'end_date', 'stage', 'is_services', 'above_threshold', 'in_scope', 'sv_evaluated', 'sv_weighting_pct']);
       for (const row of contractRows) yield line(row);
@@ -218,6 +237,27 @@ export function demoFiles(authorities: DemoAuthority[], options: DemoOptions): D
             const value = unit === 'GBP' ? Math.round(quantity) : round(quantity, 2);
             yield line([c.reference, m, iso(q.start), iso(q.end), value, unit, `${c.reference}/${iso(q.start)}/${m}`]);
           }
+        }
+      }
+    },
+    *payments() {
+      // a stream of its own: the contracts, commitments and outcomes of a seed are what they were before payments
+      const r = prng(options.seed + 2);
+      const tenths = (t: number) => (t / 10).toFixed(1);
+      yield header(['authority', 'period_start', 'period_end', 'average_days_to_pay', 'pct_paid_1_30', 'pct_paid_31_60', 'pct_paid_61_plus', 'pct_not_paid_when_due']);
+      for (const a of authorities) {
+        // each authority pays at its own pace (a few are slow payers) and gets a little better period by period
+        let onTime = 0.62 + r() * 0.3 - (r() < 0.1 ? 0.2 : 0);
+        const lateTail = 0.15 + r() * 0.3; // of the invoices paid after 30 days, the share that took 61 days or more
+        for (const p of paymentPeriods) {
+          onTime = Math.min(0.97, Math.max(0.35, onTime + 0.01 + (r() - 0.5) * 0.08));
+          // the three bands in tenths of a percent, adding up to exactly 100
+          const t1 = Math.round(onTime * 1000);
+          const t61 = Math.round((1000 - t1) * Math.min(0.6, Math.max(0.05, lateTail + (r() - 0.5) * 0.1)));
+          const t31 = 1000 - t1 - t61;
+          const days = (t1 * (14 + r() * 8) + t31 * (40 + r() * 8) + t61 * (72 + r() * 30)) / 1000;
+          const notPaid = Math.round((t31 + t61) * (0.55 + r() * 0.4));
+          yield line([a.code, iso(p.start), iso(p.end), days.toFixed(1), tenths(t1), tenths(t31), tenths(t61), tenths(notPaid)]);
         }
       }
     },

@@ -21,6 +21,7 @@ export interface DemoLoadResult {
   contracts: BatchRecord;
   commitments: BatchRecord;
   outcomes: BatchRecord;
+  payments: BatchRecord;
 }
 
 /** Contracts per region of the demo loaded into an empty database at first start (about 5,000 outcome rows). */
@@ -28,7 +29,7 @@ export const STARTUP_DEMO_CONTRACTS_PER_REGION = 30;
 
 /**
  * The demo dataset: generated over the real authorities in the database and sent through the import path (the same
- * runner the HTTP imports use), as three demo batches. Loaded once into an empty database at start when configured
+ * runner the HTTP imports use), as four demo batches (contracts, commitments, outcomes, payments returns). Loaded once into an empty database at start when configured
  * (DEMO_DATA), and on demand (`npm run demo`).
  */
 @Injectable()
@@ -59,8 +60,10 @@ export class DemoService implements OnApplicationBootstrap {
       featured: DOCUMENTED_AUTHORITIES,
     });
     const say = options.onProgress ?? (() => undefined);
-    say(`demo data: ${files.counts.contracts} contracts, ${files.counts.commitments} commitments, about ${files.counts.outcomes} outcome rows`);
-    const send = async (kind: 'contracts' | 'commitments' | 'outcomes', lines: () => Generator<string>) => {
+    say(
+      `demo data: ${files.counts.contracts} contracts, ${files.counts.commitments} commitments, about ${files.counts.outcomes} outcome rows, ${files.counts.payments} payments returns`,
+    );
+    const send = async (kind: 'contracts' | 'commitments' | 'outcomes' | 'payments', lines: () => Generator<string>) => {
       const { batch } = await this.imports.run({
         kind,
         mode: 'strict',
@@ -77,6 +80,7 @@ export class DemoService implements OnApplicationBootstrap {
       contracts: await send('contracts', files.contracts),
       commitments: await send('commitments', files.commitments),
       outcomes: await send('outcomes', files.outcomes),
+      payments: await send('payments', files.payments),
     };
   }
 }
