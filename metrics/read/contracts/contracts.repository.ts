@@ -166,13 +166,19 @@ export class ContractsRepository {
 
   /** Commitments or outcomes of a contract: the latest revisions, or every revision with `history`. */
   async lines(table: 'commitments' | 'outcomes', contractId: number, history: boolean) {
+    return (await this.linesOf(table, [contractId], history)).map(({ contract_id: _c, ...line }) => line);
+  }
+
+  /** The commitments or outcomes of several contracts in one read (each row names its contract_id). */
+  async linesOf(table: 'commitments' | 'outcomes', contractIds: readonly number[], history: boolean) {
     const value = table === 'outcomes' ? ['o.quantity', 'o.quantity_canonical', 'o.evidence_ref'] : ['o.target_quantity', 'o.target_canonical'];
     const q = this.knex(`${table} as o`)
       .join('measures as m', 'm.id', 'o.measure_id')
       .join('frameworks as f', 'f.id', 'm.framework_id')
-      .where('o.contract_id', contractId)
+      .whereRaw('o.contract_id = any(?::bigint[])', [contractIds as number[]])
       .select([
         'o.id',
+        'o.contract_id',
         'f.code as framework',
         'f.version as framework_version',
         'm.code as measure',

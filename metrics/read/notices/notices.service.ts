@@ -6,7 +6,7 @@ import { ContractsRepository } from '../contracts/contracts.repository';
 import { IndicatorsService } from '../indicators/indicators.service';
 import { NoticesRepository, type RatedPeriod } from './notices.repository';
 
-type Lines = Awaited<ReturnType<ContractsRepository['lines']>>;
+type Lines = Awaited<ReturnType<ContractsRepository['linesOf']>>;
 
 /** The filters the agreement reads: the buyer (authority and its kind, region, nation), the sector, the period assessed. */
 export const AGREEMENT_FILTERS = ['authority', 'kind', 'region', 'nation', 'sector', 'from', 'to'] as const;
@@ -83,20 +83,27 @@ export class NoticesService {
     const parsed = withinScope(parseReadFilter(query, AGREEMENT_FILTERS), scope);
     const resolved = await this.filters.resolve(parsed);
     const rated = await this.notices.ratedPeriods(resolved);
-    const lines = new Map<number, Promise<{ commitments: Lines; outcomes: Lines }>>();
-    const linesOf = (id: number) => {
-      if (!lines.has(id)) lines.set(id, Promise.all([this.contracts.lines('commitments', id, false), this.contracts.lines('outcomes', id, false)]).then(([commitments, outcomes]) => ({ commitments, outcomes })));
-      return lines.get(id)!;
+    const ids = [...new Set(rated.map((p) => p.contract_id))];
+    const [commitments, outcomes] = await Promise.all([this.contracts.linesOf('commitments', ids, false), this.contracts.linesOf('outcomes', ids, false)]);
+    const byContract = (rows: Lines) => {
+      const out = new Map<number, Lines>();
+      for (const r of rows) {
+        const id = Number(r.contract_id);
+        if (!out.has(id)) out.set(id, []);
+        out.get(id)!.push(r);
+      }
+      return out;
     };
+    const [commitmentsOf, outcomesOf] = [byContract(commitments), byContract(outcomes)];
     const pairs: AgreementPair[] = [];
     let notComputable = 0;
     for (const p of rated) {
-      const { commitments, outcomes } = await linesOf(p.contract_id);
-      if (commitments.length === 0) {
+      const committed = commitmentsOf.get(p.contract_id) ?? [];
+      if (committed.length === 0) {
         notComputable += 1;
         continue;
       }
-      pairs.push(await this.pair(p, commitments, outcomes));
+      pairs.push(await this.pair(p, committed, outcomesOf.get(p.contract_id) ?? []));
     }
     return { filters: describeFilter(parsed), pairs, notComputable };
   }
