@@ -355,7 +355,8 @@ export class OcdsBatch {
       const corrections = findAwardCorrections(compiled);
       const before = new Set((row?.award_corrections ?? []).map(correctionKey));
       for (const c of corrections) if (!before.has(correctionKey(c))) this.reportCorrection(c, news);
-      const result = mapRelease(compiled, '');
+      // a new process of one release: its compiled release says what the release says (its mapping is reused)
+      const result = base.length === 0 && news.length === 1 ? { release: { ...newest.m, contract: { ...newest.m.contract } }, problems: [] } : mapRelease(compiled, '');
       if (!result.release) {
         const why = result.problems.find((p) => p.severity === 'error');
         this.compileProblem(newest, `the compiled release of ${ocid} could not be read (${why?.path}: ${why?.message}); the contract follows its releases one by one`);

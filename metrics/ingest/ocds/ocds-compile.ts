@@ -126,6 +126,9 @@ export function mergeRules(): ReadonlyMap<string, MergeRule> {
   return RULES;
 }
 
+/** A value to set: a literal as it is (nothing to share), an object or array copied (the release is not aliased). */
+const copy = (value: unknown): unknown => (typeof value === 'object' && value !== null ? structuredClone(value) : value);
+
 /** Ids compared as text, as ocdsmerge compares them: `1` and `"1"` are the same item. */
 const idKey = (id: unknown): string =>
   typeof id === 'string' ? id : typeof id === 'number' || typeof id === 'boolean' ? String(id) : JSON.stringify(id);
@@ -160,7 +163,7 @@ function mergeObject(target: Obj, input: Obj, path: string, rules: ReadonlyMap<s
     if (rule === 'omit') continue;
     if (isLiteral(value, rule)) {
       if (value === null) delete target[key];
-      else target[key] = structuredClone(value);
+      else target[key] = copy(value);
       touched = true;
     } else if (Array.isArray(value)) {
       const current = target[key];
@@ -208,7 +211,7 @@ function mergeList(target: Obj[], items: Obj[], path: string, rules: ReadonlyMap
       touched = true;
       continue;
     }
-    const fresh: Obj = hasId ? { id: structuredClone(item.id) } : {};
+    const fresh: Obj = hasId ? { id: copy(item.id) } : {};
     if (mergeObject(fresh, item, path, rules)) {
       target.push(fresh);
       if (hasId) byId.set(idKey(item.id), fresh);
