@@ -37,6 +37,8 @@ export interface DashboardEntry {
 
 const INDICATOR_FILTERS: readonly FilterControl[] = ['from', 'to', 'kind', 'region', 'nation', 'department', 'sector', 'basis'];
 const SUMMARY_FILTERS: readonly FilterControl[] = ['from', 'to', 'kind', 'region', 'nation', 'sector', 'theme', 'basis'];
+/** Payments compliance reports are an authority's, not a contract's: they have no sector (and no £ basis). */
+const PAYMENT_FILTERS: readonly FilterControl[] = ['from', 'to', 'kind', 'region', 'nation', 'department'];
 
 export const DASHBOARDS: readonly DashboardEntry[] = [
   {
@@ -52,6 +54,8 @@ export const DASHBOARDS: readonly DashboardEntry[] = [
       { name: 'by-department', label: 'Indicators by department', access: 'public', filters: INDICATOR_FILTERS },
       { name: 'hex-map', label: 'Map of councils', access: 'public', filters: INDICATOR_FILTERS, options: ['indicator'] },
       { name: 'league-table', label: 'League table of authorities', access: 'public', filters: INDICATOR_FILTERS, options: ['indicator'] },
+      { name: 'official-ratings', label: 'Official ratings (Procurement Act notices)', access: 'public', filters: INDICATOR_FILTERS },
+      { name: 'payment-times', label: 'Payment times', access: 'public', filters: PAYMENT_FILTERS },
     ],
   },
   {
@@ -65,6 +69,8 @@ export const DASHBOARDS: readonly DashboardEntry[] = [
       { name: 'peer-strip', label: 'Each indicator against the peer group', access: 'public', filters: ['from', 'to', 'basis'], options: ['peers', 'group'] },
       { name: 'trend', label: 'Trend against the peer median', access: 'public', filters: ['from', 'to', 'basis'], options: ['peers', 'group'] },
       { name: 'themes', label: 'Mix of themes', access: 'public', filters: ['from', 'to', 'basis'] },
+      { name: 'official-ratings', label: 'Official ratings (Procurement Act notices)', access: 'public', filters: ['from', 'to'] },
+      { name: 'payment-times', label: 'Payment times', access: 'public', filters: ['from', 'to'], options: ['peers', 'group'] },
       { name: 'contracts', label: 'Contracts and their delivery ratings', access: 'supplier-data', filters: ['from', 'to'] },
     ],
   },

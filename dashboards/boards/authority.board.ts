@@ -22,6 +22,7 @@ import {
   sideOfMedian,
   type IndicatorScale,
 } from '../peer-indicators';
+import { noPaymentReports, officialRatingsChart, PAYMENT_WORDS } from '../procurement-act';
 import { CATEGORY_LABELS, categoryScale, HIGHLIGHT, MUTED, PALETTE, ratingScale, SEQUENTIAL, type Category } from '../theme';
 
 const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
@@ -78,6 +79,8 @@ export class AuthorityBoard implements Board {
     trend: (ctx: ChartContext) => this.trend(ctx),
     themes: (ctx: ChartContext) => this.themes(ctx),
     contracts: (ctx: ChartContext) => this.contractRatings(ctx),
+    'official-ratings': (ctx: ChartContext) => this.officialRatings(ctx),
+    'payment-times': (ctx: ChartContext) => this.paymentTimes(ctx),
   };
 
   private code(query: DashboardQuery): string {
@@ -345,6 +348,123 @@ export class AuthorityBoard implements Board {
             },
           },
           { mark: { type: 'text', align: 'left', dx: 4 }, encoding: { text: { field: 'value_gbp', type: 'quantitative', format: fmt('gbpShort') } } },
+        ],
+      },
+    });
+  }
+
+  /** The authority's official ratings (UK9) beside its ratings from returns, its KPI publication and notices due. */
+  private async officialRatings(ctx: ChartContext): Promise<BuiltChart> {
+    const a = await this.authorities.get(this.code(ctx.query));
+    const name = a.short_name ?? a.name;
+    const period = periodOf(ctx.query);
+    const result = await this.indicators.implementation({ authority: a.code, ...period });
+    const r = result.rows[0] ?? {};
+    const due = num(r.kpi_contracts) ?? 0;
+    return officialRatingsChart(r, {
+      who: `${name}: `,
+      where: `${a.name}, awarded ${periodWords(period.from, period.to)}`,
+      asOf: result.as_of,
+      empty:
+        `${name} has published no contract details or performance notices (UK7, UK9) for contracts awarded ${periodWords(period.from, period.to)} yet.` +
+        (due > 0 ? ` ${await formatNumber(due, 'int')} of its contracts over £5m awarded since 24 February 2025 should publish KPIs.` : ''),
+    });
+  }
+
+  /**
+   * The authority's payment times report by report (by the quarter each period ends) against its peers' median: average
+   * days to pay drawn, the share paid within 30 days written on each of its points; both, and the share not paid when
+   * due, in the rows.
+   */
+  private async paymentTimes(ctx: ChartContext): Promise<BuiltChart> {
+    const code = this.code(ctx.query);
+    const period = periodOf(ctx.query);
+    const set = await this.peers.peers(code, await this.peerQuery(ctx.query));
+    const name = set.authority.short_name ?? set.authority.name;
+    const result = await this.indicators.implementation({ authority: [set.authority.code, ...set.peers.map((p) => p.code)], group_by: ['authority', 'period'], period_type: 'quarter', ...period });
+    const dated = result.rows.filter((r) => r.period !== null && (num(r.payment_reports) ?? 0) > 0);
+    const medianLabel = `Peer median (${set.count} peers)`;
+    const fields = ['average_days_to_pay', 'paid_within_30_days_share', 'not_paid_when_due_share'] as const;
+    const medians = Object.fromEntries(
+      fields.map((f) => [f, peerMedianByPeriod(dated.map((r) => ({ authority: String(r.authority), period: String(r.period), value: num(r[f]) })), set.authority.code)]),
+    ) as Record<(typeof fields)[number], ReturnType<typeof peerMedianByPeriod>>;
+    const own = new Map(dated.filter((r) => r.authority === set.authority.code).map((r) => [String(r.period), r]));
+    const periods = [...new Set(dated.map((r) => String(r.period)))].sort();
+    const rows: Row[] = [];
+    for (const p of periods) {
+      const r = own.get(p);
+      if (r) {
+        rows.push({ period: p, series: name, average_days_to_pay: num(r.average_days_to_pay), paid_within_30_days_share: num(r.paid_within_30_days_share), not_paid_when_due_share: num(r.not_paid_when_due_share), payment_reports: num(r.payment_reports), n_peers: null });
+      }
+      const m = medians.average_days_to_pay.get(p);
+      if (m && m.median !== null) {
+        rows.push({
+          period: p,
+          series: medianLabel,
+          average_days_to_pay: m.median,
+          paid_within_30_days_share: medians.paid_within_30_days_share.get(p)?.median ?? null,
+          not_paid_when_due_share: medians.not_paid_when_due_share.get(p)?.median ?? null,
+          payment_reports: null,
+          n_peers: m.n,
+        });
+      }
+    }
+    const mine = rows.filter((x) => x.series === name);
+    const last = mine[mine.length - 1];
+    const lastMedian = last ? rows.find((x) => x.series === medianLabel && x.period === last.period) : undefined;
+    const days = (v: unknown) => formatNumber(num(v), 'ratio');
+    const title = last
+      ? `${name} took ${await days(last.average_days_to_pay)} days on average to pay an invoice in its latest report (period ending in ${last.period})` +
+        (lastMedian ? `, against a peer median of ${await days(lastMedian.average_days_to_pay)}` : '')
+      : `${name} has no payments compliance report yet`;
+    const series = { domain: [name, medianLabel] };
+    return buildChart({
+      title,
+      subtitle: `Average days to pay an invoice (lower is better; the share paid within 30 days written on each of ${name}'s points) from its ${PAYMENT_WORDS}, against the median of ${set.count} peers (${PEER_METHOD_LABELS[set.method]}), ${periodWords(period.from, period.to)}`,
+      description:
+        `Line chart by the quarter each payments reporting period ends: ${name}'s average days to pay as a solid orange line with diamonds, each labelled with its share of invoices paid within 30 days; the peers' median as a dashed grey line with circles. ` +
+        (await Promise.all(mine.map(async (x) => `${x.period}: ${await days(x.average_days_to_pay)} days, ${await formatNumber(num(x.paid_within_30_days_share), 'pct')} within 30 days`))).join('; ') +
+        '.',
+      columns: [
+        { field: 'period', title: 'Quarter the period ends' },
+        { field: 'series', title: 'Series' },
+        { field: 'average_days_to_pay', title: 'Average days to pay (days)', format: 'ratio' },
+        { field: 'paid_within_30_days_share', title: 'Paid within 30 days (%)', format: 'pct' },
+        { field: 'not_paid_when_due_share', title: 'Not paid when due (%)', format: 'pct' },
+        { field: 'payment_reports', title: 'Reports (number)', format: 'int' },
+        { field: 'n_peers', title: 'Peers with a report (number)', format: 'int' },
+      ],
+      // nothing of its own: the peers' median alone is no comparison
+      rows: mine.length > 0 ? rows : [],
+      empty: noPaymentReports(`${set.authority.name} ${periodWords(period.from, period.to)}`),
+      spec: {
+        height: 240,
+        encoding: {
+          x: { field: 'period', type: 'ordinal', title: 'Quarter the reporting period ends', axis: { labelAngle: 0 } },
+          y: { field: 'average_days_to_pay', type: 'quantitative', title: 'Average days to pay (days; lower is better)', scale: { zero: true } },
+          color: { field: 'series', type: 'nominal', title: null, scale: { ...series, range: [HIGHLIGHT, PALETTE.darkGrey] }, legend: { labelLimit: 300, columns: 1 } },
+        },
+        layer: [
+          {
+            mark: { type: 'line', point: { filled: true, size: 60 }, tooltip: true },
+            encoding: {
+              strokeDash: { field: 'series', type: 'nominal', title: null, scale: { ...series, range: [[1, 0], [6, 4]] } },
+              shape: { field: 'series', type: 'nominal', title: null, scale: { ...series, range: ['diamond', 'circle'] } },
+              tooltip: [
+                { field: 'period', title: 'Quarter the period ends' },
+                { field: 'series', title: 'Series' },
+                { field: 'average_days_to_pay', type: 'quantitative', title: 'Average days to pay', format: fmt('ratio') },
+                { field: 'paid_within_30_days_share', type: 'quantitative', title: 'Paid within 30 days', format: fmt('pct') },
+                { field: 'not_paid_when_due_share', type: 'quantitative', title: 'Not paid when due', format: fmt('pct') },
+                { field: 'n_peers', type: 'quantitative', title: 'Peers with a report', format: fmt('int') },
+              ],
+            },
+          },
+          {
+            transform: [{ filter: { field: 'series', equal: name } }, { calculate: `format(datum.paid_within_30_days_share, '${fmt('pct')}') + ' in 30 days'`, as: 'label' }],
+            mark: { type: 'text', dy: -14, fontSize: 11, fontWeight: 'bold', color: '#0b0c0c' },
+            encoding: { text: { field: 'label', type: 'nominal' } },
+          },
         ],
       },
     });

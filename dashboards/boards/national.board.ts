@@ -3,12 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../metrics/platform/project-root';
 import { IndicatorsService, type IndicatorRow } from '../../metrics/read/indicators/indicators.service';
+import { NoticesService } from '../../metrics/read/notices/notices.service';
 import { invalidParameter } from '../../metrics/reference/read-filter/read-filter';
 import type { Board, Tile } from '../board';
 import { AUTHORITY_LINK, buildChart, filterOf, fmt, single, type BuiltChart, type ChartContext, type Column, type DashboardQuery, type Row } from '../chart';
 import { describePlace, KIND_GROUP_LABELS } from '../describe';
 import { formatNumber } from '../format';
 import { hexCells, hexFeatures, type HexCell, type HexFeature, type HexJson } from '../hex';
+import { noPaymentReports, officialRatingsChart, paymentsByAuthorityChart } from '../procurement-act';
 import { NO_DATA, PALETTE, RATING_LABELS, RATINGS, SEQUENTIAL, ratingScale, type FormatName } from '../theme';
 
 const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
@@ -131,7 +133,10 @@ export const LEAGUE_EACH_END = 25;
 export class NationalBoard implements Board {
   readonly name = 'national';
 
-  constructor(private readonly indicators: IndicatorsService) {}
+  constructor(
+    private readonly indicators: IndicatorsService,
+    private readonly notices: NoticesService,
+  ) {}
 
   /** The headline figures: one row of GET /api/v1/indicators/implementation for the same filters. */
   async tiles(query: DashboardQuery): Promise<Tile[]> {
@@ -159,6 +164,8 @@ export class NationalBoard implements Board {
     'by-department': (ctx: ChartContext) => this.byGroup(ctx, 'department'),
     'hex-map': (ctx: ChartContext) => this.hexMap(ctx),
     'league-table': (ctx: ChartContext) => this.leagueTable(ctx),
+    'official-ratings': (ctx: ChartContext) => this.officialRatings(ctx),
+    'payment-times': (ctx: ChartContext) => this.paymentTimes(ctx),
   };
 
   /** The indicators the map and the league table can show (the page's `indicator` select). */
@@ -263,6 +270,39 @@ export class NationalBoard implements Board {
         ],
       },
     });
+  }
+
+  /**
+   * The buyers' official ratings (UK9) beside the delivery ratings from returns, KPI publication (UK7) and the
+   * performance notices due and overdue: one row of the indicators for the filter; the agreement of the two ratings
+   * beside it (its filter has no department: not asked when one is set).
+   */
+  private async officialRatings(ctx: ChartContext): Promise<BuiltChart> {
+    const filter = filterOf(ctx);
+    const result = await this.indicators.implementation({ ...filter, basis: single(ctx.query.basis) });
+    const r: IndicatorRow = result.rows[0] ?? {};
+    const { kind, region, nation, sector, from, to } = filter;
+    const rated = (num(r.officially_rated_contracts) ?? 0) > 0;
+    const agreement = rated && filter.department === undefined ? await this.notices.agreement({ kind, region, nation, sector, from: single(from), to: single(to) }) : null;
+    const place = describePlace(ctx.query);
+    const due = num(r.kpi_contracts) ?? 0;
+    return officialRatingsChart(r, {
+      who: '',
+      where: `contracts awarded, ${place}`,
+      asOf: result.as_of,
+      agreement,
+      empty:
+        `No contract details or performance notices (UK7, UK9) published for contracts awarded, ${place}, yet.` +
+        (due > 0 ? ` ${await formatNumber(due, 'int')} contracts over £5m awarded since 24 February 2025 should publish KPIs.` : ''),
+    });
+  }
+
+  /** Payment times by authority: the payments compliance reports in the filter, over all and by authority. */
+  private async paymentTimes(ctx: ChartContext): Promise<BuiltChart> {
+    const filter = filterOf(ctx);
+    const [total, byAuthority] = await Promise.all([this.indicators.implementation(filter), this.indicators.implementation({ ...filter, group_by: 'authority' })]);
+    const place = describePlace(ctx.query);
+    return paymentsByAuthorityChart(total.rows[0] ?? {}, byAuthority.rows, { where: place, empty: noPaymentReports(place) });
   }
 
   /**

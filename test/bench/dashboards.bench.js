@@ -178,6 +178,8 @@ function underlyingApi(dashboard, chart, q, ctx) {
       'by-department': { path: I + pick(q, IND, { group_by: 'department' }) },
       'hex-map': { path: I + pick(q, IND, { group_by: 'authority' }) },
       'league-table': { path: I + pick(q, IND, { group_by: 'authority' }) },
+      'official-ratings': { path: I + pick(q, IND), note: '(+ GET /api/v1/indicators/ratings-agreement when contracts are officially rated)' },
+      'payment-times': { path: I + pick(q, ['from', 'to', 'kind', 'region', 'nation', 'department'], { group_by: 'authority' }), note: '(+ the same without group_by)' },
     },
     authority: {
       'peer-strip': { path: `/api/v1/benchmarks/${a}` + pick(q, ['from', 'to'], { peers: q.get('peers') || ctx.peerMethod }) },
@@ -187,6 +189,11 @@ function underlyingApi(dashboard, chart, q, ctx) {
       },
       themes: { path: S + pick(q, ['from', 'to', 'basis'], { authority: ctx.authority, group_by: 'theme,category' }) },
       contracts: { path: `/api/v1/contracts?authority=${a}`, near: 'ContractsService.deliveryOfAuthority has no route of its own' },
+      'official-ratings': { path: I + pick(q, ['from', 'to'], { authority: ctx.authority }) },
+      'payment-times': {
+        path: I + pick(q, ['from', 'to'], { authority: [ctx.authority, ...ctx.peerCodes].join(','), group_by: 'authority,period', period_type: 'quarter' }),
+        note: `(+ GET /api/v1/authorities/${ctx.authority}/peers?method=${ctx.peerMethod} first)`,
+      },
     },
     sectors: {
       'sector-theme': { path: S + pick(q, SUM, { group_by: 'sector,theme' }) },

@@ -10,6 +10,9 @@ import { IndicatorsService } from '../../metrics/read/indicators/indicators.serv
 import { MeasuresService } from '../../metrics/read/measures/measures.service';
 import { PeersService, PEER_METHODS } from '../../metrics/read/peers/peers.service';
 import { EVERYTHING } from '../../metrics/reference/read-filter/read-filter';
+import { COMPUTED_SERIES, NOTICE_FIGURES, OFFICIAL_SERIES } from '../../dashboards/procurement-act';
+import { RATING_LABELS, RATINGS } from '../../dashboards/theme';
+import { importNotices } from '../support/notices-fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { expectWellFormedChart, vegaLiteErrors } from '../support/vega-schema';
 
@@ -22,7 +25,7 @@ import { expectWellFormedChart, vegaLiteErrors } from '../support/vega-schema';
 
 const TRAFFORD = 'E08000009';
 const MANCHESTER = 'E08000003';
-const CHARTS = ['peer-strip', 'trend', 'themes', 'contracts'] as const;
+const CHARTS = ['peer-strip', 'trend', 'themes', 'contracts', 'official-ratings', 'payment-times'] as const;
 const QUERIES: Record<string, DashboardQuery> = {
   default: { authority: TRAFFORD },
   'peers=same_region': { authority: TRAFFORD, peers: 'same_region' },
@@ -52,6 +55,8 @@ describe('the authority dashboard: an authority against its peers, valid Vega-Li
 
   beforeAll(async () => {
     t = await startTestApp({ DEMO_DATA: 'true' });
+    // the demo has payments compliance reports but no Procurement Act notices: Trafford's, imported through OCDS
+    await importNotices(t.app);
     dashboards = t.app.get(DashboardsService);
     board = t.app.get(AuthorityBoard);
     benchmarks = t.app.get(BenchmarksService);
@@ -143,6 +148,55 @@ describe('the authority dashboard: an authority against its peers, valid Vega-Li
       expect([...vs].sort((x, y) => y - x)).toEqual(vs);
       expect(JSON.stringify(b.spec)).toContain('#12436D');
     });
+  });
+
+  it("official ratings: Trafford's ratings official and from returns, its KPI publication and notices due, as the indicators give them", async () => {
+    const b = await chart('official-ratings', { authority: TRAFFORD });
+    const r = (await indicators.implementation({ authority: TRAFFORD })).rows[0];
+    expect(num(r.officially_rated_contracts)).toBeGreaterThan(0);
+    const official = b.rows.filter((x) => x.series === OFFICIAL_SERIES);
+    const computed = b.rows.filter((x) => x.series === COMPUTED_SERIES);
+    RATINGS.forEach((rating, i) => {
+      expect(official[i].item).toBe(`${RATING_LABELS[rating]} (official)`);
+      expect([official[i].count, official[i].of]).toEqual([num(r[`official_rating_${rating}`]), num(r.officially_rated_contracts)]);
+      expect([computed[i].count, computed[i].of]).toEqual([num(r[`rating_${rating}`]), num(r.contracts_with_commitments)]);
+    });
+    const notices = b.rows.slice(2 * RATINGS.length);
+    NOTICE_FIGURES.forEach((f, i) => expect([notices[i].item, notices[i].count, notices[i].of]).toEqual([f.item, num(r[f.count]), num(r[f.of])]));
+    expect(notices[0].share).toBe(num(r.kpi_published_share));
+    expect((b.spec.title as { text: string }).text).toMatch(/^Trafford: /);
+    // Manchester published no notice: said in words
+    const manchester = await chart('official-ratings', { authority: MANCHESTER });
+    expect(manchester.rows).toEqual([]);
+    expect(JSON.stringify(manchester.spec.data)).toContain('Manchester has published no contract details or performance notices (UK7, UK9) for contracts awarded in any period yet.');
+  });
+
+  it("payment times: Trafford's reports period by period, as the indicators give them, beside its peers' median", async () => {
+    const b = await chart('payment-times', { authority: TRAFFORD });
+    const set = await peers.peers(TRAFFORD, { method: 'nearest' });
+    const rows = (await indicators.implementation({ authority: [TRAFFORD, ...set.peers.map((p) => p.code)], group_by: ['authority', 'period'] })).rows.filter(
+      (r) => r.period !== null && (num(r.payment_reports) ?? 0) > 0,
+    );
+    const own = b.rows.filter((x) => x.series === 'Trafford');
+    const expectedOwn = rows.filter((r) => r.authority === TRAFFORD);
+    expect(expectedOwn.length).toBeGreaterThan(1);
+    expect(own.map((x) => [x.period, x.average_days_to_pay, x.paid_within_30_days_share, x.not_paid_when_due_share, x.payment_reports])).toEqual(
+      expectedOwn.map((r) => [r.period, num(r.average_days_to_pay), num(r.paid_within_30_days_share), num(r.not_paid_when_due_share), num(r.payment_reports)]),
+    );
+    const medians = b.rows.filter((x) => x.series !== 'Trafford');
+    expect(medians.length).toBeGreaterThan(0);
+    for (const m of medians) {
+      const values = rows.filter((r) => r.authority !== TRAFFORD && r.period === m.period);
+      expect(m.average_days_to_pay).toBeCloseTo(median(values.map((r) => num(r.average_days_to_pay)!))!, 10);
+      expect(m.paid_within_30_days_share).toBeCloseTo(median(values.map((r) => num(r.paid_within_30_days_share)!))!, 10);
+      expect(m.n_peers).toBe(values.length);
+    }
+    const last = own[own.length - 1];
+    expect((b.spec.title as { text: string }).text).toContain(`in its latest report (period ending in ${last.period})`);
+    // a quarter in which no reporting period ends: said in words
+    const none = await chart('payment-times', { authority: TRAFFORD, from: '2025-Q4', to: '2025-Q4' });
+    expect(none.rows).toEqual([]);
+    expect(JSON.stringify(none.spec.data)).toContain('No payments compliance reports published for Trafford Metropolitan Borough Council in 2025-Q4 to 2025-Q4 yet');
   });
 
   it("contracts: each contract's rating is its delivery's rating; supplier-level, so only within the caller's scope", async () => {

@@ -3,11 +3,14 @@ import { join } from 'node:path';
 import { NationalBoard, MAP_INDICATORS, LEAGUE_EACH_END } from '../../dashboards/boards/national.board';
 import type { BuiltChart, DashboardQuery } from '../../dashboards/chart';
 import { DashboardsService, type DashboardView } from '../../dashboards/dashboards.service';
+import { formatNumber } from '../../dashboards/format';
 import { renderSvg } from '../../dashboards/render/svg';
 import { NO_DATA, RATING_LABELS, RATINGS } from '../../dashboards/theme';
 import { projectRoot } from '../../metrics/platform/project-root';
 import { IndicatorsService, type IndicatorRow } from '../../metrics/read/indicators/indicators.service';
 import { EVERYTHING } from '../../metrics/reference/read-filter/read-filter';
+import { COMPUTED_SERIES, NOTICE_FIGURES, OFFICIAL_SERIES } from '../../dashboards/procurement-act';
+import { importNotices } from '../support/notices-fixtures';
 import { startTestApp } from '../support/test-app';
 import { expectWellFormedChart, vegaLiteErrors } from '../support/vega-schema';
 
@@ -17,7 +20,7 @@ import { expectWellFormedChart, vegaLiteErrors } from '../support/vega-schema';
  * HexJSON (grey without data, each a link), the league table ranked; each drawn as SVG by the one renderer.
  */
 
-const CHARTS = ['committed-vs-delivered', 'ratings', 'by-kind', 'by-department', 'hex-map', 'league-table'] as const;
+const CHARTS = ['committed-vs-delivered', 'ratings', 'by-kind', 'by-department', 'hex-map', 'league-table', 'official-ratings', 'payment-times'] as const;
 const REGION = 'North West'; // Trafford and Manchester: the demo always gives them contracts
 const QUERIES: Record<string, DashboardQuery> = {
   'no filter': {},
@@ -42,6 +45,8 @@ interface Source {
 
 async function start(): Promise<Source> {
   const t = await startTestApp({ DEMO_DATA: 'true' });
+  // the demo has payments compliance reports but no Procurement Act notices: Trafford's, imported through OCDS
+  await importNotices(t.app);
   const dashboards = t.app.get(DashboardsService);
   return {
     chart: (name, query) => dashboards.chart('national', name, query, EVERYTHING),
@@ -77,6 +82,8 @@ describe('the national dashboard: its charts, from the indicators, valid Vega-Li
       expect(title.subtitle).toMatch(/authorities|region/);
       // nothing in the period; and central departments have no region, so a region leaves none
       expectWellFormedChart(b, query.from === '1995' || (query.region !== undefined && name === 'by-department'));
+      if (query.from === '1995' && name === 'official-ratings') expect(b.spec.data).toEqual({ values: [{ message: 'No contract details or performance notices (UK7, UK9) published for contracts awarded, all authorities, 1995 to 1995, yet.' }] });
+      if (query.from === '1995' && name === 'payment-times') expect(JSON.stringify(b.spec.data)).toContain('No payments compliance reports published for all authorities, 1995 to 1995 yet');
     });
 
     if (query.from === '1995') return;
@@ -94,6 +101,53 @@ describe('the national dashboard: its charts, from the indicators, valid Vega-Li
       const layers = b.spec.layer as Array<{ mark: { type: string }; encoding?: Record<string, unknown> }>;
       expect(layers.map((l) => l.mark.type)).toEqual(['bar', 'text']);
       expect(JSON.stringify(layers[0].encoding)).toContain('#12436D');
+    });
+
+    it("official ratings: each rating official and from returns, KPI publication, notices due and overdue, as the indicators give them", async () => {
+      const b = await chart('official-ratings', query);
+      const r = (await implementation(query)).rows[0];
+      expect(num(r.officially_rated_contracts)).toBeGreaterThan(0);
+      const official = b.rows.filter((x) => x.series === OFFICIAL_SERIES);
+      const computed = b.rows.filter((x) => x.series === COMPUTED_SERIES);
+      expect(official.map((x) => x.item)).toEqual(RATINGS.map((x) => `${RATING_LABELS[x]} (official)`));
+      RATINGS.forEach((rating, i) => {
+        expect([official[i].count, official[i].of]).toEqual([num(r[`official_rating_${rating}`]), num(r.officially_rated_contracts)]);
+        expect([computed[i].count, computed[i].of]).toEqual([num(r[`rating_${rating}`]), num(r.contracts_with_commitments)]);
+      });
+      // the ratings in the same order as the delivery ratings chart, and in its colours
+      const ratings = await chart('ratings', query);
+      expect(computed.map((x) => x.count)).toEqual(ratings.rows.map((x) => x.contracts));
+      const notices = b.rows.filter((x) => x.series !== OFFICIAL_SERIES && x.series !== COMPUTED_SERIES);
+      expect(notices.map((x) => x.item)).toEqual(NOTICE_FIGURES.map((f) => f.item));
+      NOTICE_FIGURES.forEach((f, i) => expect([notices[i].count, notices[i].of]).toEqual([num(r[f.count]), num(r[f.of])]));
+      expect(notices[0].share).toBe(num(r.kpi_published_share));
+      expect(notices[1].share).toBe(num(r.sv_kpi_share));
+      expect(JSON.stringify(b.spec.layer)).toContain(JSON.stringify(RATINGS.map((x) => RATING_LABELS[x])).slice(1, -1));
+    });
+
+    it('payment times: every authority with reports, its figures the indicators by authority, slowest first; the title the figures over all', async () => {
+      const b = await chart('payment-times', query);
+      const [total, byAuthority] = await Promise.all([implementation(query), implementation(query, 'authority')]);
+      const withReports = byAuthority.rows.filter((r) => (num(r.payment_reports) ?? 0) > 0);
+      expect(withReports.length).toBeGreaterThan(1);
+      expect(b.rows).toHaveLength(withReports.length);
+      for (const x of b.rows) {
+        const r = withReports.find((y) => y.authority === x.code)!;
+        expect([x.average_days_to_pay, x.paid_within_30_days_share, x.not_paid_when_due_share, x.payment_reports]).toEqual([
+          num(r.average_days_to_pay),
+          num(r.paid_within_30_days_share),
+          num(r.not_paid_when_due_share),
+          num(r.payment_reports),
+        ]);
+      }
+      const days = b.rows.map((x) => x.average_days_to_pay as number);
+      expect([...days].sort((x, y) => y - x)).toEqual(days);
+      expect(b.rows[0].end).toBe('slowest');
+      expect(b.rows[b.rows.length - 1].end).toBe('fastest');
+      const t = total.rows[0];
+      const text = (b.spec.title as { text: string }).text;
+      expect(text).toContain(`${await formatNumber(num(t.average_days_to_pay), 'ratio')} days on average`);
+      expect(text).toContain(`${await formatNumber(num(t.paid_within_30_days_share), 'pct')} were paid within 30 days`);
     });
 
     it.each([
@@ -167,6 +221,23 @@ describe('the national dashboard: its charts, from the indicators, valid Vega-Li
       if (all.length > 2 * LEAGUE_EACH_END) expect(b.rows[b.rows.length - 1].rank).toBeGreaterThan(2 * LEAGUE_EACH_END);
       expect((b.spec.title as { subtitle: string }).subtitle).toContain('higher is better');
     });
+  });
+
+  it('official ratings and payment times say so in words where there are no notices or reports', async () => {
+    // Trafford, the buyer of every notice, is in the North West: none in London; payments reports are by authority, not sector
+    const london = await chart('official-ratings', { region: 'London' });
+    expect(london.rows).toEqual([]);
+    expect(JSON.stringify(london.spec.data)).toContain('No contract details or performance notices (UK7, UK9) published for contracts awarded, region London, all periods, yet.');
+    const r = (await implementation({ region: 'London' })).rows[0];
+    expect([num(r.officially_rated_contracts), num(r.kpi_published_share_numerator)]).toEqual([0, 0]);
+    // a quarter with no reporting period ending in it (they end 31 March and 30 September)
+    const none = await chart('payment-times', { from: '2025-Q4', to: '2025-Q4' });
+    expect(num((await implementation({ from: '2025-Q4', to: '2025-Q4' })).rows[0]?.payment_reports ?? 0)).toBe(0);
+    expect(none.rows).toEqual([]);
+    expect(JSON.stringify(none.spec.data)).toContain('No payments compliance reports published for all authorities, 2025-Q4 to 2025-Q4 yet');
+    // the sector filter does not reach the payments (they have none): the page says so under the chart
+    const bySector = await source.chart('payment-times', { sector: '85' });
+    expect(bySector.rows).toEqual((await chart('payment-times', {})).rows);
   });
 
   it('the map and the league table follow the indicator chosen, and refuse one they do not know', async () => {
