@@ -32,7 +32,7 @@ export const NOTICE_FIGURES = [
 export const OFFICIAL_RATINGS_COLUMNS: Column[] = [
   { field: 'item', title: 'Figure' },
   { field: 'series', title: 'Source' },
-  { field: 'count', title: 'Number', format: 'int' },
+  { field: 'count', title: 'Count (number)', format: 'int' },
   { field: 'of', title: 'Out of (number)', format: 'int' },
   { field: 'share', title: 'Share (%)', format: 'pct' },
 ];
@@ -219,7 +219,7 @@ export async function paymentsByAuthorityChart(total: IndicatorRow, byAuthority:
     columns: [
       { field: 'code', title: 'Code' },
       { field: 'name', title: 'Authority', link: { prefix: '/dashboards/authority/', field: 'code' } },
-      { field: 'average_days_to_pay', title: 'Average days to pay (days)', format: 'ratio' },
+      { field: 'average_days_to_pay', title: 'Average days to pay (number of days)', format: 'ratio' },
       { field: 'paid_within_30_days_share', title: 'Paid within 30 days (%)', format: 'pct' },
       { field: 'not_paid_when_due_share', title: 'Not paid when due (%)', format: 'pct' },
       { field: 'payment_reports', title: 'Reports (number)', format: 'int' },

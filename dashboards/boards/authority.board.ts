@@ -428,7 +428,7 @@ export class AuthorityBoard implements Board {
       columns: [
         { field: 'period', title: 'Quarter the period ends' },
         { field: 'series', title: 'Series' },
-        { field: 'average_days_to_pay', title: 'Average days to pay (days)', format: 'ratio' },
+        { field: 'average_days_to_pay', title: 'Average days to pay (number of days)', format: 'ratio' },
         { field: 'paid_within_30_days_share', title: 'Paid within 30 days (%)', format: 'pct' },
         { field: 'not_paid_when_due_share', title: 'Not paid when due (%)', format: 'pct' },
         { field: 'payment_reports', title: 'Reports (number)', format: 'int' },

@@ -12,6 +12,7 @@ import { ReportsService } from '../../reports/reports.service';
 import { AuthorityReport } from '../../reports/types/authority/authority.report';
 import { http } from '../support/http';
 import { expectFiguresFromApi } from '../support/report-figures';
+import { importNotices } from '../support/notices-fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -39,6 +40,8 @@ describe("the authority report: its figures are the API's, its charts the author
 
   beforeAll(async () => {
     t = await startTestApp({ DEMO_DATA: 'true' });
+    // Trafford's Procurement Act notices, contracts awarded in 2025 (the demo has payments reports, no notices)
+    await importNotices(t.app);
     reports = t.app.get(ReportsService);
     dashboards = t.app.get(DashboardsService);
     benchmarks = t.app.get(BenchmarksService);
@@ -79,6 +82,8 @@ describe("the authority report: its figures are the API's, its charts the author
       ['peer-strip', q],
       ['trend', { ...q, from: '2024-Q1' }],
       ['themes', q],
+      ['official-ratings', { authority: TRAFFORD, from: PERIOD, to: PERIOD }],
+      ['payment-times', { authority: TRAFFORD, peers: 'nearest', from: '2024-Q1', to: PERIOD }],
     ] as const) {
       const built = await dashboards.chart('authority', key, query, EVERYTHING);
       expect(publicCopy.charts[key].source).toBe(`authority/${key}`);
@@ -138,6 +143,35 @@ describe("the authority report: its figures are the API's, its charts the author
     const other = await reports.model('authority', { period: PERIOD, authority: TRAFFORD }, { authorities: [MANCHESTER] });
     expect(other.charts.contracts).toBeUndefined();
     expect(String(other.content.withheld)).toContain(MANCHESTER);
+  });
+
+  it("official ratings and payment times: Trafford's figures the indicators', in sentences and tables, printed", async () => {
+    const indicators = t.app.get(IndicatorsService);
+    const r = (await indicators.implementation({ authority: TRAFFORD, from: PERIOD, to: PERIOD })).rows[0];
+    expect(r.officially_rated_contracts).toBeGreaterThan(0);
+    const official = publicCopy.tables['official-ratings'];
+    const find = (item: string) => official.rows.find((x) => x.item === item)!;
+    for (const k of ['good', 'approaching_target', 'requires_improvement', 'inadequate', 'other']) {
+      const label = { good: 'Good', approaching_target: 'Approaching target', requires_improvement: 'Requires improvement', inadequate: 'Inadequate', other: 'Other' }[k];
+      expect(find(`${label} (official)`).count).toBe(r[`official_rating_${k}`]);
+      expect(find(`${label} (from returns)`).count).toBe(r[`rating_${k}`]);
+    }
+    expect(find('Performance notice overdue').count).toBe(r.performance_notice_overdue);
+    const byPeriod = (await indicators.implementation({ authority: TRAFFORD, from: '2024-Q1', to: PERIOD, group_by: 'period' })).rows.filter((x) => (x.payment_reports as number) > 0);
+    const own = publicCopy.tables['payment-times'].rows.filter((x) => x.series === 'Trafford');
+    expect(byPeriod.length).toBeGreaterThan(0);
+    expect(own.map((x) => [x.period, x.average_days_to_pay, x.paid_within_30_days_share])).toEqual(byPeriod.map((x) => [x.period, x.average_days_to_pay, x.paid_within_30_days_share]));
+    expect(String(publicCopy.content.notices)).toMatch(/^Trafford: /);
+    const html = await reports.preview('authority', { period: PERIOD, authority: TRAFFORD }, null);
+    expect(html).toContain('>Procurement Act notices and payment times</h2>');
+    expect(html).toContain('>Payment times</h3>');
+    // Manchester published no notice: a sentence, no chart
+    const manchester = await reports.model('authority', { period: PERIOD, authority: MANCHESTER }, null);
+    expect(manchester.tables['official-ratings'].rows).toEqual([]);
+    expect(String(manchester.content.notices)).toBe('Manchester has published no contract details or performance notices (UK7, UK9) for contracts awarded in 2025 to 2025 yet.');
+    const mhtml = await reports.preview('authority', { period: PERIOD, authority: MANCHESTER }, null);
+    expect(mhtml).toContain(String(manchester.content.notices));
+    expect(mhtml).not.toContain('id="chart-official-ratings"');
   });
 
   it('the same data gives byte-identical data.json', async () => {

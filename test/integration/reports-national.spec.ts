@@ -8,6 +8,7 @@ import type { ReportModel } from '../../reports/report';
 import { ReportsService } from '../../reports/reports.service';
 import { addQuarters, previousPeriod, trendWindow } from '../../reports/types/national/national.report';
 import { expectFiguresFromApi } from '../support/report-figures';
+import { importNotices } from '../support/notices-fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -29,6 +30,8 @@ describe('the national report: its figures are the API\'s, its charts the dashbo
 
   beforeAll(async () => {
     t = await startTestApp({ DEMO_DATA: 'true' });
+    // Trafford's Procurement Act notices (the demo has payments reports, no notices): F and G were awarded in 2025-Q3
+    await importNotices(t.app);
     reports = t.app.get(ReportsService);
     dashboards = t.app.get(DashboardsService);
     indicators = t.app.get(IndicatorsService);
@@ -82,6 +85,8 @@ describe('the national report: its figures are the API\'s, its charts the dashbo
       ratings: ['national', 'ratings', q],
       'committed-vs-delivered': ['national', 'committed-vs-delivered', window],
       compliance: ['quality', 'compliance', { from: '2023-Q4', to: PERIOD }],
+      'official-ratings': ['national', 'official-ratings', q],
+      'payment-times': ['national', 'payment-times', q],
     };
     expect(Object.keys(model.charts).sort()).toEqual(Object.keys(expected).sort());
     for (const [key, [dashboard, chart, query]] of Object.entries(expected)) {
@@ -130,6 +135,37 @@ describe('the national report: its figures are the API\'s, its charts the dashbo
     }
   });
 
+  it("official ratings and payment times: the dashboards' panels, their figures the indicators' for the period, printed", async () => {
+    const [cur, byAuthority] = await Promise.all([
+      indicators.implementation({ from: PERIOD, to: PERIOD, basis: 'net' }),
+      indicators.implementation({ from: PERIOD, to: PERIOD, group_by: 'authority' }),
+    ]);
+    const r = cur.rows[0];
+    const official = model.tables['official-ratings'];
+    expect(official.rows).toEqual(model.charts['official-ratings'].rows);
+    const find = (item: string) => official.rows.find((x) => x.item === item)!;
+    expect([find('Good (official)').count, find('Good (official)').of]).toEqual([r.official_rating_good, r.officially_rated_contracts]);
+    expect([find('Good (from returns)').count, find('Good (from returns)').of]).toEqual([r.rating_good, r.contracts_with_commitments]);
+    expect([find('KPIs published (contracts over £5m)').count, find('KPIs published (contracts over £5m)').of, find('KPIs published (contracts over £5m)').share]).toEqual([
+      r.kpi_published_share_numerator,
+      r.kpi_published_share_denominator,
+      r.kpi_published_share,
+    ]);
+    expect(r.kpi_published_share_numerator).toBeGreaterThan(0);
+    const payments = model.tables['payment-times'];
+    const withReports = byAuthority.rows.filter((x) => (x.payment_reports as number) > 0);
+    expect(withReports.length).toBeGreaterThan(0);
+    for (const x of payments.rows) {
+      const api = withReports.find((y) => y.authority === x.code)!;
+      expect([x.average_days_to_pay, x.paid_within_30_days_share, x.payment_reports]).toEqual([api.average_days_to_pay, api.paid_within_30_days_share, api.payment_reports]);
+    }
+    expect(String(model.content.payments)).toContain(`${await formatNumber(r.average_days_to_pay as number, 'ratio')} days on average`);
+    const html = await reports.preview('national', { period: PERIOD }, null);
+    expect(html).toContain('>Procurement Act notices and payment times</h2>');
+    expect(html).toContain('>Official ratings (Procurement Act notices)</h3>');
+    expect(html).toContain(String(model.content.notices).replace(/'/g, '&#x27;'));
+  });
+
   it('the same data gives byte-identical data.json', async () => {
     const again = await reports.model('national', { period: PERIOD }, null);
     expect(JSON.stringify(again)).toBe(JSON.stringify(model));
@@ -156,5 +192,12 @@ describe('the national report: its figures are the API\'s, its charts the dashbo
     const html = await reports.preview('national', { period: EMPTY }, null);
     expect(html).toContain(empty.tables.trend.empty);
     expect(html).toContain(String(empty.content.league));
+    // no notices and no payments reports: a sentence each, no empty chart
+    expect(empty.charts['official-ratings'].rows).toEqual([]);
+    expect(String(empty.content.notices)).toMatch(/^No contract details or performance notices \(UK7, UK9\) published for contracts awarded, all authorities, 1995 to 1995, yet\./);
+    expect(String(empty.content.payments)).toMatch(/^No payments compliance reports published for all authorities, 1995 to 1995 yet/);
+    expect(html).toContain(String(empty.content.payments));
+    expect(html).not.toContain('id="chart-official-ratings"');
+    expect(html).not.toContain('id="chart-payment-times"');
   });
 });

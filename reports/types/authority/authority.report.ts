@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MAX_CONTRACTS, PEER_METHOD_LABELS } from '../../../dashboards/boards/authority.board';
-import type { DashboardQuery, Row } from '../../../dashboards/chart';
+import type { BuiltChart, DashboardQuery, Row } from '../../../dashboards/chart';
 import { DashboardsService } from '../../../dashboards/dashboards.service';
 import { KIND_LABELS } from '../../../dashboards/describe';
 import { BETTER_WORDS, indicatorOrder, peerIndicator, SCALE_AXES, sideOfMedian } from '../../../dashboards/peer-indicators';
@@ -15,7 +15,7 @@ import { AuthoritiesService } from '../../../metrics/reference/authorities/autho
 import { inScope, type ReadScope } from '../../../metrics/reference/read-filter/read-filter';
 import type { ReportParams } from '../../catalogue';
 import type { BuildContext, BuiltReport, ChartModel, FigureModel, ReportBuilder, TableModel } from '../../report';
-import { chartModel, dayWords, listWords, loadFormats, num, pointsChange, pointsWords, previousPeriod, queryString, trendWindow, type Formats } from '../national/national.report';
+import { chartModel, chartTable, dayWords, listWords, loadFormats, num, pointsChange, pointsWords, previousPeriod, queryString, trendWindow, type Formats } from '../national/national.report';
 
 /** Public charts read every authority's aggregates (the scope only narrows supplier-level rows). */
 const PUBLIC: ReadScope = { authorities: null };
@@ -92,7 +92,7 @@ export class AuthorityReport implements ReportBuilder {
     const keyed = ctx.supplierScope !== null;
     const readable = keyed && inScope(ctx.supplierScope!, a.code);
 
-    const [before, own, ownBefore, everything, peerStrip, trend, themes, contracts] = await Promise.all([
+    const [before, own, ownBefore, everything, peerStrip, trend, themes, contracts, official, payments] = await Promise.all([
       prev ? this.benchmarks.benchmark(a.code, { peers: { method }, from: prev, to: prev }) : Promise.resolve(null),
       this.indicators.implementation({ authority: a.code, from: P, to: P, basis }),
       prev ? this.indicators.implementation({ authority: a.code, from: prev, to: prev, basis }) : Promise.resolve(null),
@@ -101,6 +101,9 @@ export class AuthorityReport implements ReportBuilder {
       chart('trend', { ...q, from: window.from, to: P }),
       chart('themes', q),
       readable ? chart('contracts', { authority: a.code, from: P, to: P }, ctx.supplierScope!) : Promise.resolve(null),
+      chart('official-ratings', { authority: a.code, from: P, to: P }),
+      // its payments reports over the trend window: a period holds one or none (they are six-monthly)
+      chart('payment-times', { authority: a.code, peers: method, from: window.from, to: P }),
     ]);
     const f = await loadFormats();
     const r: IndicatorRow = own.rows[0] ?? {};
@@ -130,17 +133,23 @@ export class AuthorityReport implements ReportBuilder {
       peers: this.peersTable(bench, method),
       ratings: this.ratingsTable(r, P, name, own.as_of),
       themes: this.themesTable(themes.rows, P, name, basis),
+      'official-ratings': chartTable(official, `${name}'s official ratings beside its ratings from returns, KPI publication and performance notices, contracts awarded in ${P}`),
+      'payment-times': chartTable(payments, `${name}'s payment times against its peers' median, reporting periods ending ${window.from} to ${P}`),
     };
     const charts: Record<string, ChartModel> = {
       'peer-strip': chartModel('authority/peer-strip', peerStrip),
       trend: chartModel('authority/trend', trend),
       themes: chartModel('authority/themes', themes),
+      'official-ratings': chartModel('authority/official-ratings', official),
+      'payment-times': chartModel('authority/payment-times', payments),
     };
     if (contracts) {
       charts.contracts = chartModel('authority/contracts', contracts);
       tables.contracts = this.contractsTable(contracts.rows, P, name, own.as_of);
     }
 
+    const said = (b: BuiltChart) => (b.rows.length > 0 ? `${(b.spec.title as { text: string }).text}.` : String((b.spec.usermeta as { empty?: string }).empty ?? ''));
+    const notices = { notices: said(official), payments: said(payments), has_notices: official.rows.length > 0, has_payments: payments.rows.length > 0 };
     const content = this.content({ a, name, P, prev, basis, method, bench, before, r, rb, f, benchUrl, indicatorsUrl, asOf: own.as_of, window, themeRows: themes.rows, contractRows: contracts?.rows ?? null, keyed, readable, scope: ctx.supplierScope });
     return {
       subtitle: `${name}, ${P}`,
@@ -148,7 +157,7 @@ export class AuthorityReport implements ReportBuilder {
       figures,
       charts,
       tables,
-      content,
+      content: { ...content, ...notices },
     };
   }
 

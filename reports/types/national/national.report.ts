@@ -110,6 +110,15 @@ export function dayWords(iso: string): string {
   return `${Number(iso.slice(8, 10))} ${MONTHS[Number(iso.slice(5, 7)) - 1]} ${iso.slice(0, 4)}`;
 }
 
+/** A dashboard's chart's rows as a report's table: its columns, and its sentence for no rows. */
+export function chartTable(built: BuiltChart, caption: string, rows: Row[] = built.rows, note?: string): TableModel {
+  const meta = built.spec.usermeta as { empty?: string } | undefined;
+  return { caption, columns: built.columns.map(({ field, title, format }) => ({ field, title, ...(format ? { format } : {}) })), rows, empty: meta?.empty ?? 'No rows.', ...(note ? { note } : {}) };
+}
+
+/** How many authorities the national report lists at each end of the payment times (the slowest, the fastest). */
+export const PAYMENT_TABLE_EACH_END = 10;
+
 /* ----- the national report ----- */
 
 /** The rows of an implementation result grouped by kind, in the dashboards' order of kinds, with their words. */
@@ -175,7 +184,7 @@ export class NationalReport implements ReportBuilder {
     const trendQ: DashboardQuery = { from: window.from, to: P, basis };
     const chart = (dashboard: string, name: string, query: DashboardQuery) => this.dashboards.chart(dashboard, name, query, PUBLIC);
 
-    const [cur, before, trend, regions, kinds, everything, byKind, byDepartment, hexMap, league, ratings, committed, compliance] = await Promise.all([
+    const [cur, before, trend, regions, kinds, everything, byKind, byDepartment, hexMap, league, ratings, committed, compliance, official, payments] = await Promise.all([
       this.indicators.implementation({ from: P, to: P, basis }),
       prev ? this.indicators.implementation({ from: prev, to: prev, basis }) : Promise.resolve(null),
       this.indicators.implementation({ from: window.from, to: P, group_by: 'period', period_type: 'quarter', basis }),
@@ -189,6 +198,8 @@ export class NationalReport implements ReportBuilder {
       chart('national', 'ratings', q),
       chart('national', 'committed-vs-delivered', trendQ),
       chart('quality', 'compliance', { from: window.from, to: P }),
+      chart('national', 'official-ratings', q),
+      chart('national', 'payment-times', q),
     ]);
     const f = await loadFormats();
     const r: IndicatorRow = cur.rows[0] ?? {};
@@ -214,6 +225,8 @@ export class NationalReport implements ReportBuilder {
       regions: this.regionTable(regions, P),
       'delivery-by-kind': this.deliveryByKind(kinds, P),
       'compliance-by-kind': this.complianceByKind(kinds, P),
+      'official-ratings': chartTable(official, `Official ratings beside the ratings from returns, KPI publication and performance notices, contracts awarded in ${P}`),
+      'payment-times': this.paymentTable(payments, P),
     };
     const charts: Record<string, ChartModel> = {
       'by-kind': chartModel('national/by-kind', byKind),
@@ -223,8 +236,10 @@ export class NationalReport implements ReportBuilder {
       ratings: chartModel('national/ratings', ratings),
       'committed-vs-delivered': chartModel('national/committed-vs-delivered', committed),
       compliance: chartModel('quality/compliance', compliance),
+      'official-ratings': chartModel('national/official-ratings', official),
+      'payment-times': chartModel('national/payment-times', payments),
     };
-    const content = this.content({ P, prev, basis, window, cur, r, pr, f, url, trend: tables.trend, regions: tables.regions, league, ratings: ratings.rows, byKind, byDepartment });
+    const content = this.content({ P, prev, basis, window, cur, r, pr, f, url, trend: tables.trend, regions: tables.regions, league, ratings: ratings.rows, byKind, byDepartment, official, payments });
     return {
       subtitle: `${UK_WORDS}, ${P}`,
       demo: everything.rows.some((x) => (num(x.demo_contracts) ?? 0) > 0),
@@ -233,6 +248,19 @@ export class NationalReport implements ReportBuilder {
       tables,
       content,
     };
+  }
+
+  /** Payment times by authority: the slowest and the fastest (every authority when few), slowest first. */
+  private paymentTable(payments: BuiltChart, P: string): TableModel {
+    const all = payments.rows;
+    const cut = all.length > 2 * PAYMENT_TABLE_EACH_END;
+    const rows = cut ? [...all.slice(0, PAYMENT_TABLE_EACH_END), ...all.slice(-PAYMENT_TABLE_EACH_END)] : all;
+    return chartTable(
+      payments,
+      cut ? `The ${PAYMENT_TABLE_EACH_END} slowest and ${PAYMENT_TABLE_EACH_END} fastest payers of ${all.length} authorities with payments reports, periods ending in ${P}` : `Payment times by authority, periods ending in ${P}, slowest first`,
+      rows,
+      cut ? 'The chart draws every authority; GET /api/v1/indicators/implementation?group_by=authority lists them all.' : undefined,
+    );
   }
 
   /** Every share of the period against the period before, with the change in percentage points. */
@@ -351,6 +379,8 @@ export class NationalReport implements ReportBuilder {
     ratings: Row[];
     byKind: BuiltChart;
     byDepartment: BuiltChart;
+    official: BuiltChart;
+    payments: BuiltChart;
   }): Record<string, unknown> {
     const { P, prev, f, r, pr } = a;
     const v = (name: string) => num(r[name]);
@@ -445,8 +475,17 @@ export class NationalReport implements ReportBuilder {
         ? `No contract awarded in ${P} was active with commitments in the quarter to ${asOf}, so reporting compliance has no figure for it.`
         : `${f.int(v('reporting_compliance_numerator'))} of the ${f.int(v('reporting_compliance_denominator'))} contracts awarded in ${P} that were active with commitments sent a return for the quarter to ${asOf} (${f.pct(v('reporting_compliance'))}). The chart shows the same for contracts awarded in each of the ${a.window.quarters.length} quarters to ${P}.`;
 
+    // the Procurement Act's own figures: the panels' messages, or their sentences when there is nothing
+    const said = (b: BuiltChart) => (b.rows.length > 0 ? `${(b.spec.title as { text: string }).text}.` : String((b.spec.usermeta as { empty?: string }).empty ?? ''));
+    const notices = said(a.official);
+    const paymentsText = said(a.payments);
+
     return {
       lede: lede.join(' '),
+      notices,
+      payments: paymentsText,
+      has_notices: a.official.rows.length > 0,
+      has_payments: a.payments.rows.length > 0,
       period: P,
       previous: prev,
       basis: a.basis,
