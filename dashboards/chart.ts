@@ -68,6 +68,9 @@ export interface ChartParts {
   spec: VlSpec;
 }
 
+/** The longest line of the sentence an empty chart draws (about 300 px at its size: it fits a phone). */
+const EMPTY_LINE_CHARS = 44;
+
 /**
  * The one way a chart spec is assembled: title and subtitle, description, the theme, the rows inlined as its data
  * (never a URL), the columns (for the CSV and the table view) in `usermeta`. No rows: a chart that says so in words.
@@ -81,16 +84,19 @@ export function buildChart(parts: ChartParts): BuiltChart {
     usermeta: { columns: parts.columns, empty: parts.empty, formats: FORMATS },
   };
   if (parts.rows.length === 0) {
+    // the sentence in short lines: one long line would run off a phone's screen
+    const lines = subtitleLines(parts.empty, EMPTY_LINE_CHARS);
     return {
       rows: [],
       columns: parts.columns,
       spec: {
         ...head,
         width: 'container',
-        height: 60,
+        height: Math.max(60, 20 * lines.length + 20),
         data: { values: [{ message: parts.empty }] },
-        mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: 14 },
-        encoding: { text: { field: 'message', type: 'nominal' }, x: { value: 0 }, y: { value: 30 } },
+        transform: [{ calculate: JSON.stringify(lines), as: 'lines' }],
+        mark: { type: 'text', align: 'left', baseline: 'top', fontSize: 14, lineHeight: 20 },
+        encoding: { text: { field: 'lines', type: 'nominal' }, x: { value: 0 }, y: { value: 10 } },
       },
     };
   }

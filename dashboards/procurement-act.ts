@@ -24,7 +24,7 @@ const NOTICES_KEY = 'KPIs and notices';
 /** The figures of the official ratings panel beyond the ratings, in the panel's order: the row's words and fields. */
 export const NOTICE_FIGURES = [
   { item: 'KPIs published (contracts over £5m)', count: 'kpi_published_share_numerator', of: 'kpi_published_share_denominator' },
-  { item: 'Social value KPIs (of the KPIs published)', count: 'sv_kpi_share_numerator', of: 'sv_kpi_share_denominator' },
+  { item: 'Social value KPIs (of KPIs published)', count: 'sv_kpi_share_numerator', of: 'sv_kpi_share_denominator' },
   { item: 'Performance notice due this quarter', count: 'performance_notice_due', of: 'kpi_published_share_numerator' },
   { item: 'Performance notice overdue', count: 'performance_notice_overdue', of: 'kpi_published_share_numerator' },
 ] as const;
@@ -101,7 +101,9 @@ export async function officialRatingsChart(r: IndicatorRow, w: OfficialRatingsWo
   const goodComputed = share(num(r.rating_good) ?? 0, computed);
   const kpis = `${await int(num(r.kpi_published_share_numerator) ?? 0)} of ${await int(num(r.kpi_contracts) ?? 0)} contracts over £5m published KPIs`;
   const title =
-    rated > 0
+    rows.length === 0
+      ? `${w.who}no contract details or performance notices published yet`
+      : rated > 0
       ? `${w.who}${await pct(goodOfficial)} of the ${await int(rated)} officially rated contracts are Good by their buyer's rating` +
         (computed > 0 ? `, ${await pct(goodComputed)} of ${await int(computed)} from returns` : '')
       : `${w.who}no contract has an official rating yet; ${kpis}`;
@@ -113,6 +115,9 @@ export async function officialRatingsChart(r: IndicatorRow, w: OfficialRatingsWo
   const described = await Promise.all(rows.map(async (x) => `${x.item}: ${await int(x.count as number)} of ${await int(x.of as number)}${x.share === null ? '' : ` (${await pct(x.share as number)})`}`));
   const label = `datum.of > 0 ? format(datum.count, '${fmt('int')}') + ' of ' + format(datum.of, '${fmt('int')}') + (isValid(datum.share) ? ' (' + format(datum.share, '${fmt('pct')}') + ')' : '') : (datum.part === 'rating' ? 'none rated yet' : 'none')`;
   const keys = [...RATINGS.map((x) => RATING_LABELS[x]), NOTICES_KEY];
+  // room after the longest bar for its label ("12 of 20 (60.0%)"); the axis ticks stop at 100%
+  const longest = Math.max(0, ...rows.map((x) => (x.share as number | null) ?? 0));
+  const domainMax = Math.round((Math.max(0.5, longest) + 0.4) * 100) / 100;
   const colours = { domain: keys, range: [...RATINGS.map((x) => RATING_COLOURS[x]), PALETTE.lightPurple] };
   return buildChart({
     title: title.charAt(0).toUpperCase() + title.slice(1),
@@ -132,8 +137,9 @@ export async function officialRatingsChart(r: IndicatorRow, w: OfficialRatingsWo
         { calculate: 'isValid(datum.share) ? datum.share : 0', as: 'bar' },
       ],
       encoding: {
-        y: { field: 'item', type: 'nominal', title: null, sort: null, axis: { labelLimit: 280 } },
-        x: { field: 'bar', type: 'quantitative', title: 'Share (%)', scale: { domain: [0, 1.5] }, axis: { format: fmt('pctAxis'), values: [0, 0.25, 0.5, 0.75, 1] } },
+        // Vega's estimate of text widths without a canvas (the SVGs of the reports) is generous: room for the longest label
+        y: { field: 'item', type: 'nominal', title: null, sort: null, axis: { labelLimit: 360 } },
+        x: { field: 'bar', type: 'quantitative', title: 'Share (%)', scale: { domain: [0, domainMax] }, axis: { format: fmt('pctAxis'), values: [0, 0.25, 0.5, 0.75, 1].filter((v) => v <= domainMax) } },
         tooltip: [
           { field: 'item', title: 'Figure' },
           { field: 'series', title: 'Source' },
@@ -148,13 +154,8 @@ export async function officialRatingsChart(r: IndicatorRow, w: OfficialRatingsWo
           encoding: {
             color: { field: 'key', type: 'nominal', scale: colours, legend: null },
             stroke: { field: 'key', type: 'nominal', scale: colours, legend: null },
-            fillOpacity: {
-              field: 'series',
-              type: 'nominal',
-              title: null,
-              scale: { domain: [OFFICIAL_SERIES, COMPUTED_SERIES, NOTICES_SERIES], range: [1, 0.15, 1] },
-              legend: { labelLimit: 360, columns: 1 },
-            },
+            // the ratings from returns an outline (the row's label says so too: colour is not the only cue)
+            fillOpacity: { condition: { test: `datum.series === ${JSON.stringify(COMPUTED_SERIES)}`, value: 0.12 }, value: 1 },
           },
         },
         { mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4 }, encoding: { text: { field: 'label', type: 'nominal' } } },
@@ -186,7 +187,7 @@ export function paymentRow(r: IndicatorRow): Row {
 }
 
 /** How many authorities the national payment times name at each end (the slowest and the fastest). */
-export const PAYMENT_NAMED = 3;
+export const PAYMENT_NAMED = 1;
 
 /**
  * Payment times by authority (the national panel): one point per authority with reports, average days to pay
@@ -215,7 +216,7 @@ export async function paymentsByAuthorityChart(total: IndicatorRow, byAuthority:
     description:
       `Scatter plot, one point per authority with payments compliance reports: average days to pay across, share of invoices paid within 30 days up; faster payers to the left and higher. ` +
       `Over all ${reports} reports: ${await days(total.average_days_to_pay)} days on average, ${await pct(total.paid_within_30_days_share)} paid within 30 days, ${await pct(total.not_paid_when_due_share)} not paid when due.${ends} ` +
-      `The ${named} slowest and ${named} fastest are named; each point links to the authority's dashboard, and the table view lists every authority.`,
+      `The slowest and the fastest are named; each point links to the authority's dashboard, and the table view lists every authority.`,
     columns: [
       { field: 'code', title: 'Code' },
       { field: 'name', title: 'Authority', link: { prefix: '/dashboards/authority/', field: 'code' } },
@@ -230,8 +231,8 @@ export async function paymentsByAuthorityChart(total: IndicatorRow, byAuthority:
       height: 300,
       transform: [{ calculate: "'/dashboards/authority/' + datum.code", as: 'href' }],
       encoding: {
-        x: { field: 'average_days_to_pay', type: 'quantitative', title: 'Average days to pay an invoice (days; lower is better)', scale: { zero: true, nice: true } },
-        y: { field: 'paid_within_30_days_share', type: 'quantitative', title: 'Paid within 30 days (%; higher is better)', scale: { domain: [0, 1] }, axis: { format: fmt('pctAxis') } },
+        x: { field: 'average_days_to_pay', type: 'quantitative', title: 'Average days to pay (lower is better)', scale: { zero: false, nice: true } },
+        y: { field: 'paid_within_30_days_share', type: 'quantitative', title: 'Paid within 30 days (higher is better)', scale: { zero: false, domainMax: 1 }, axis: { format: fmt('pctAxis') } },
       },
       layer: [
         {

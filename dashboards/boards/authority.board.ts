@@ -442,12 +442,12 @@ export class AuthorityBoard implements Board {
         encoding: {
           x: { field: 'period', type: 'ordinal', title: 'Quarter the reporting period ends', axis: { labelAngle: 0 } },
           y: { field: 'average_days_to_pay', type: 'quantitative', title: 'Average days to pay (days; lower is better)', scale: { zero: true } },
-          color: { field: 'series', type: 'nominal', title: null, scale: { ...series, range: [HIGHLIGHT, PALETTE.darkGrey] }, legend: { labelLimit: 300, columns: 1 } },
         },
         layer: [
           {
             mark: { type: 'line', point: { filled: true, size: 60 }, tooltip: true },
             encoding: {
+              color: { field: 'series', type: 'nominal', title: null, scale: { ...series, range: [HIGHLIGHT, PALETTE.darkGrey] }, legend: { labelLimit: 300 } },
               strokeDash: { field: 'series', type: 'nominal', title: null, scale: { ...series, range: [[1, 0], [6, 4]] } },
               shape: { field: 'series', type: 'nominal', title: null, scale: { ...series, range: ['diamond', 'circle'] } },
               tooltip: [

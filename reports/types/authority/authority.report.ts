@@ -148,8 +148,22 @@ export class AuthorityReport implements ReportBuilder {
       tables.contracts = this.contractsTable(contracts.rows, P, name, own.as_of);
     }
 
-    const said = (b: BuiltChart) => (b.rows.length > 0 ? `${(b.spec.title as { text: string }).text}.` : String((b.spec.usermeta as { empty?: string }).empty ?? ''));
-    const notices = { notices: said(official), payments: said(payments), has_notices: official.rows.length > 0, has_payments: payments.rows.length > 0 };
+    // beside the panels' messages, the figures they leave out (or the panels' sentences when there is nothing)
+    const empty = (b: BuiltChart) => String((b.spec.usermeta as { empty?: string }).empty ?? '');
+    const ownReports = payments.rows.filter((x) => x.series === name);
+    const n = (field: string) => num(r[field]);
+    const notices = {
+      notices:
+        official.rows.length === 0
+          ? empty(official)
+          : `${f.int(n('kpi_published_share_numerator'))} of ${name}'s ${f.int(n('kpi_contracts'))} contracts over £5m awarded in ${P} published KPIs (UK7); as of ${dayWords(own.as_of)}, ${f.int(n('performance_notice_due'))} ${n('performance_notice_due') === 1 ? 'has' : 'have'} a performance notice (UK9) due this quarter and ${f.int(n('performance_notice_overdue'))} one overdue; ${f.int(n('officially_rated_contracts'))} ${n('officially_rated_contracts') === 1 ? 'is' : 'are'} rated by ${name}, and ${f.int(n('performance_failures'))} performance failures were published.`,
+      payments:
+        payments.rows.length === 0
+          ? empty(payments)
+          : `${name} sent ${f.int(ownReports.reduce((s, x) => s + ((x.payment_reports as number | null) ?? 0), 0))} payments compliance reports for periods ending from ${window.from} to ${P}; in the latest, ${f.pct(ownReports[ownReports.length - 1].not_paid_when_due_share as number | null)} of its invoices were not paid when due.`,
+      has_notices: official.rows.length > 0,
+      has_payments: payments.rows.length > 0,
+    };
     const content = this.content({ a, name, P, prev, basis, method, bench, before, r, rb, f, benchUrl, indicatorsUrl, asOf: own.as_of, window, themeRows: themes.rows, contractRows: contracts?.rows ?? null, keyed, readable, scope: ctx.supplierScope });
     return {
       subtitle: `${name}, ${P}`,

@@ -475,10 +475,16 @@ export class NationalReport implements ReportBuilder {
         ? `No contract awarded in ${P} was active with commitments in the quarter to ${asOf}, so reporting compliance has no figure for it.`
         : `${f.int(v('reporting_compliance_numerator'))} of the ${f.int(v('reporting_compliance_denominator'))} contracts awarded in ${P} that were active with commitments sent a return for the quarter to ${asOf} (${f.pct(v('reporting_compliance'))}). The chart shows the same for contracts awarded in each of the ${a.window.quarters.length} quarters to ${P}.`;
 
-    // the Procurement Act's own figures: the panels' messages, or their sentences when there is nothing
-    const said = (b: BuiltChart) => (b.rows.length > 0 ? `${(b.spec.title as { text: string }).text}.` : String((b.spec.usermeta as { empty?: string }).empty ?? ''));
-    const notices = said(a.official);
-    const paymentsText = said(a.payments);
+    // the Procurement Act's own figures beside the panels' messages (or the panels' sentences when there is nothing)
+    const empty = (b: BuiltChart) => String((b.spec.usermeta as { empty?: string }).empty ?? '');
+    const notices =
+      a.official.rows.length === 0
+        ? empty(a.official)
+        : `${f.int(v('kpi_published_share_numerator'))} of the ${f.int(v('kpi_contracts'))} contracts over £5m awarded in ${P} published KPIs in their contract details notices (UK7), ${f.pct(v('sv_kpi_share'))} of those KPIs social value KPIs. As of ${asOf}, ${f.int(v('performance_notice_due'))} of them ${v('performance_notice_due') === 1 ? 'has' : 'have'} a performance notice (UK9) due this quarter and ${f.int(v('performance_notice_overdue'))} one overdue; ${f.int(v('officially_rated_contracts'))} ${v('officially_rated_contracts') === 1 ? 'is' : 'are'} rated by their buyer, and ${f.int(v('performance_failures'))} performance failures were published.`;
+    const paymentsText =
+      a.payments.rows.length === 0
+        ? empty(a.payments)
+        : `${f.int(v('payment_reports'))} payments compliance reports of ${f.int(a.payments.rows.length)} authorities cover periods ending in ${P}: invoices took ${f.ratio(v('average_days_to_pay'))} days on average to pay, ${f.pct(v('paid_within_30_days_share'))} were paid within 30 days and ${f.pct(v('not_paid_when_due_share'))} were not paid when due (each report counts once).`;
 
     return {
       lede: lede.join(' '),
