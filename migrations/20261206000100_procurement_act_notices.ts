@@ -95,6 +95,11 @@ export async function up(knex: Knex): Promise<void> {
       updated_at timestamptz not null default now(),
       unique (authority_id, period_start, period_end)
     )`,
+    // public reads (the contract's page, the indicators, the agreement) use each: a write moves the data version
+    ...['contract_kpis', 'contract_performance', 'performance_failures', 'contract_events', 'payment_compliance'].map(
+      (t) => `create trigger ${t}_data_version after insert or update or delete or truncate on ${t}
+        for each statement execute function data_version_mark()`,
+    ),
   ]);
 }
 

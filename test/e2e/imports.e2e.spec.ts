@@ -261,7 +261,7 @@ describe('imports of contracts, commitments and outcomes', () => {
     const failed = await http(`${t.url}/api/v1/imports?status=failed&limit=100`, { key: admin });
     expect(failed.body.data.length).toBeGreaterThanOrEqual(7);
     expect(failed.body.data[0].error).toMatch(/larger than the import limit/);
-    expect((await post('payments', 'x', trafford)).status).toBe(404);
+    expect((await post('invoices', 'x', trafford)).status).toBe(404);
     expect((await post('outcomes', fixture('outcomes.csv'), trafford, CSV, '?mode=loose')).status).toBe(400);
   });
 

@@ -176,11 +176,8 @@ describe('payments compliance returns through the import API', () => {
     expect((await http(`${manchesterUrl()}&period_type=year`)).body.rows[0].average_days_to_pay).toBe(32.1);
   });
 
-  // KNOWN GAP, not in this change's reach: payment_compliance has no data_version trigger (migration
-  // 20261206000100 did not add one), so an import of payments alone does not move the data version and a public
-  // answer cached before it is served after it. The fix is a migration creating payment_compliance_data_version
-  // (see migrations/20261205000200_data_version.ts); then this test passes, `it.failing` fails, and it becomes `it`.
-  it.failing('a cached indicators answer sees a payments correction (needs the data_version trigger on payment_compliance)', async () => {
+  // payment_compliance has the data_version trigger: an import of payments alone moves the data version
+  it('a cached indicators answer sees a payments correction (needs the data_version trigger on payment_compliance)', async () => {
     expect((await http(manchesterUrl())).body.rows[0].average_days_to_pay).toBe(32.1);
   });
 });
