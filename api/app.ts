@@ -61,6 +61,11 @@ export async function createApp(config: AppConfig, database?: AppModuleOptions):
     app.enableCors({ origin: config.http.corsOrigins === '*' ? '*' : config.http.corsOrigins, exposedHeaders: ['ETag', 'Retry-After'], maxAge: 600 });
   }
   jsonClientErrors(app.getHttpServer());
+  // an idle keep-alive connection is closed by the client, never under it: clients (Node's fetch 4 s, browsers,
+  // load balancers 60 s) keep idle connections for less than this, so none reuses one the server is closing (ECONNRESET)
+  const server = app.getHttpServer();
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   // bodies are read after the key is checked, each route up to its own limit (BodyInterceptor)
   app.useGlobalPipes(validationPipe);
   // an error on a page (/dashboards/...) is a page; everywhere else the JSON error shape
