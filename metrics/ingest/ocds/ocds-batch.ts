@@ -64,7 +64,11 @@ type Existing = Map<string, ContractState & { id: number; authority_code: string
 type AuthorityRef = { id?: number; code?: string; create?: string };
 type Accepted = { m: MappedRelease; src: SourceRelease; authorityId: number };
 /** A process's releases compiled: what is kept (`row`, without the contract's id yet) and the contract it gives. */
-type Compiled = { row: Omit<CompiledRow, 'contract_id'> & { release_date: string }; mapped: MappedRelease | null };
+/**
+ * `kept` false for a new process of one release with no pair of awards flagged: its compiled release is that release
+ * compiled, so no row is written, and the process is compiled from the bodies held when its next release comes.
+ */
+type Compiled = { row: Omit<CompiledRow, 'contract_id'> & { release_date: string }; mapped: MappedRelease | null; kept: boolean };
 
 const correctionKey = (c: AwardCorrection) => `${c.first}\u0000${c.second}`;
 
@@ -356,7 +360,8 @@ export class OcdsBatch {
       const before = new Set((row?.award_corrections ?? []).map(correctionKey));
       for (const c of corrections) if (!before.has(correctionKey(c))) this.reportCorrection(c, news);
       // a new process of one release: its compiled release says what the release says (its mapping is reused)
-      const result = base.length === 0 && news.length === 1 ? { release: { ...newest.m, contract: { ...newest.m.contract } }, problems: [] } : mapRelease(compiled, '');
+      const single = base.length === 0 && news.length === 1;
+      const result = single ? { release: { ...newest.m, contract: { ...newest.m.contract } }, problems: [] } : mapRelease(compiled, '');
       if (!result.release) {
         const why = result.problems.find((p) => p.severity === 'error');
         this.compileProblem(newest, `the compiled release of ${ocid} could not be read (${why?.path}: ${why?.message}); the contract follows its releases one by one`);
@@ -367,6 +372,7 @@ export class OcdsBatch {
       out.set(ocid, {
         row: { ocid, compiled, release_count: count + news.length, release_date: String(compiled.date), complete, award_corrections: corrections },
         mapped: result.release,
+        kept: !(single && complete && corrections.length === 0),
       });
     }
     return out;
@@ -459,7 +465,11 @@ export class OcdsBatch {
       body: src.release,
     }));
     await this.ocds.insertReleases(this.s, releases, this.batchId);
-    await this.ocds.upsertCompiled(this.s, [...compiled].map(([ocid, c]) => ({ ...c.row, contract_id: contractId(ocid) })), this.batchId);
+    await this.ocds.upsertCompiled(
+      this.s,
+      [...compiled].filter(([, c]) => c.kept).map(([ocid, c]) => ({ ...c.row, contract_id: contractId(ocid) })),
+      this.batchId,
+    );
     const observations: ObservationRow[] = accepted.flatMap(({ m }) =>
       m.observations.map((o) => ({ ...o, contract_id: contractId(m.ocid), ocid: m.ocid, release_id: m.release_id, release_date: m.date })),
     );
