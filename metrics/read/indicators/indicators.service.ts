@@ -18,6 +18,7 @@ import {
   type RatingThresholds,
 } from '../../derive/valuation/delivery';
 import { Dec } from '../../derive/valuation/valuation';
+import type { DeliveryState } from '../../derive/delivery/delivery.refresher';
 import { DerivedDataService } from '../../derive/derived-data.service';
 import {
   DIMENSION_COLUMNS,
@@ -242,10 +243,16 @@ export class IndicatorsService implements IndicatorsSource {
    * Commitment vs delivery of one contract as of the stored as-of date: each latest commitment with its expected to
    * date, what was delivered within its period to date, ratio and rating; each measure (the figures the indicators
    * count); and the contract's overall rating (the worst of its measures with something expected). `at`: as of that
-   * date instead (the end of a period a performance notice assessed).
+   * date instead (the end of a period a performance notice assessed); `known`: the stored state, when the caller
+   * rates many contracts in one read.
    */
-  async contractDelivery(commitments: ReadonlyArray<CommitmentLine & { id: number; is_latest: boolean }>, outcomes: ReadonlyArray<OutcomeLine & { is_latest: boolean }>, at?: string) {
-    const state = await this.derived.deliveryState();
+  async contractDelivery(
+    commitments: ReadonlyArray<CommitmentLine & { id: number; is_latest: boolean }>,
+    outcomes: ReadonlyArray<OutcomeLine & { is_latest: boolean }>,
+    at?: string,
+    known?: DeliveryState,
+  ) {
+    const state = known ?? (await this.derived.deliveryState());
     const asOf = at ?? state.as_of ?? state.target;
     const thresholds = state.thresholds;
     const latest = outcomes.filter((o) => o.is_latest);

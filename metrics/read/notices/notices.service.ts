@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { overallRating, ratingAgreement, ratingSteps, RATING_LABELS, RATINGS, type Rating } from '../../derive/valuation/delivery';
 import { describeFilter, EVERYTHING, parseReadFilter, withinScope, type ReadFilterQuery, type ReadScope } from '../../reference/read-filter/read-filter';
 import { ReadFilterRepository } from '../../reference/read-filter/read-filter.repository';
+import type { DeliveryState } from '../../derive/delivery/delivery.refresher';
+import { DerivedDataService } from '../../derive/derived-data.service';
 import { ContractsRepository } from '../contracts/contracts.repository';
 import { IndicatorsService } from '../indicators/indicators.service';
 import { NoticesRepository, type RatedPeriod } from './notices.repository';
@@ -14,14 +16,7 @@ export const AGREEMENT_FILTERS = ['authority', 'kind', 'region', 'nation', 'sect
 export type AgreementQuery = Pick<ReadFilterQuery, (typeof AGREEMENT_FILTERS)[number]>;
 
 /** One contract and period rated both ways. */
-export interface AgreementPair {
-  contract_id: number;
-  reference: string;
-  title: string;
-  authority: string;
-  authority_name: string;
-  period_start: string;
-  period_end: string;
+export interface AgreementPair extends Omit<RatedPeriod, 'ratings'> {
   /** The buyer's rating (UK9): the worst of its KPIs' latest ratings for the period. */
   official: Rating;
   /** The rating computed from the returns: commitment vs delivery as of the period's last day. */
@@ -44,6 +39,7 @@ export class NoticesService {
     private readonly contracts: ContractsRepository,
     private readonly indicators: IndicatorsService,
     private readonly filters: ReadFilterRepository,
+    private readonly derived: DerivedDataService,
   ) {}
 
   /** A contract's notices (public: the buyer published them). */
@@ -95,6 +91,7 @@ export class NoticesService {
       return out;
     };
     const [commitmentsOf, outcomesOf] = [byContract(commitments), byContract(outcomes)];
+    const state = await this.derived.deliveryState();
     const pairs: AgreementPair[] = [];
     let notComputable = 0;
     for (const p of rated) {
@@ -103,13 +100,13 @@ export class NoticesService {
         notComputable += 1;
         continue;
       }
-      pairs.push(await this.pair(p, committed, outcomesOf.get(p.contract_id) ?? []));
+      pairs.push(await this.pair(p, committed, outcomesOf.get(p.contract_id) ?? [], state));
     }
     return { filters: describeFilter(parsed), pairs, notComputable };
   }
 
-  private async pair(p: RatedPeriod, commitments: Lines, outcomes: Lines): Promise<AgreementPair> {
-    const { delivery } = await this.indicators.contractDelivery(commitments, outcomes, p.period_end);
+  private async pair(p: RatedPeriod, commitments: Lines, outcomes: Lines, state: DeliveryState): Promise<AgreementPair> {
+    const { delivery } = await this.indicators.contractDelivery(commitments, outcomes, p.period_end, state);
     const official = overallRating(p.ratings);
     const computed = delivery.rating;
     return {
