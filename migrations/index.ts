@@ -16,6 +16,7 @@ import * as reportRuns from './20261205000300_report_runs';
 import * as procurementActNotices from './20261206000100_procurement_act_notices';
 import * as ocdsCompiled from './20261206000200_ocds_compiled';
 import * as svm2025 from './20261206000900_svm_2025';
+import * as ocdsLz4 from './20261206001000_ocds_lz4';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -44,6 +45,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261206000100_procurement_act_notices', procurementActNotices],
   ['20261206000200_ocds_compiled', ocdsCompiled],
   ['20261206000900_svm_2025', svm2025],
+  ['20261206001000_ocds_lz4', ocdsLz4],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -15,7 +15,9 @@ const ROOT = join(__dirname, '..', '..');
  */
 function startService(env, options = {}) {
   const fd = options.logFile ? openSync(options.logFile, 'w') : undefined;
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(ROOT, 'dist/api/main.js')], {
+  // BENCH_NODE_ARGS: node options for the service under measure (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it)
+  const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(/\s+/).filter(Boolean) : [];
+  const child = spawn(process.execPath, [...extra, ...(options.nodeArgs ?? []), join(ROOT, 'dist/api/main.js')], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'false', LOG_LEVEL: 'info', HARVEST_CRON: 'off', ...env },
     stdio: ['ignore', fd ?? 'pipe', 'inherit'],

@@ -93,6 +93,38 @@ describe('OCDS compiled releases', () => {
     ]);
   });
 
+  // the import writes a chunk of 1,000 releases while it reads the next: a process whose releases fall in different
+  // chunks compiles as one, and a package that breaks after chunks were written keeps none of them
+  it('compiles processes whose releases fall in different chunks, and keeps nothing of a package broken after two chunks', async () => {
+    const two = load('wirral-two-awards.json');
+    const spread = (prefix: string, n: number) => {
+      const processes = Array.from({ length: n }, (_, k) => renamed(two, WIRRAL, `${prefix}-${String(k).padStart(4, '0')}`).releases);
+      return { ...two, releases: [...processes.map((r) => r[0]), ...processes.map((r) => r[1])] }; // every second release 1,200 later
+    };
+    const count = (prefix: string) => t.database.db.knex('contracts').where('reference', 'like', `${prefix}-%`).count({ n: '*' }).first();
+    const valued = (prefix: string) =>
+      t.database.db.knex('contracts').where('reference', 'like', `${prefix}-%`).where('value_gbp', '25000000.00').count({ n: '*' }).first();
+
+    const broken = JSON.stringify(spread('ocds-svmtest-broken', 1200));
+    const cut = await fetch(`${t.url}/api/v1/imports/ocds`, {
+      method: 'POST',
+      headers: { ...JSON_TYPE, authorization: `Bearer ${admin}` },
+      body: broken.slice(0, broken.length - 40), // the last release cut short, after two chunks were written
+    });
+    expect(cut.status).toBe(400);
+    expect(((await cut.json()) as any).error.code).toBe('malformed_json');
+    expect(Number((await count('ocds-svmtest-broken'))!.n)).toBe(0);
+    expect(await t.database.db.knex('ocds_releases').where('ocid', 'like', 'ocds-svmtest-broken-%').first()).toBeUndefined();
+
+    const r = await post(spread('ocds-svmtest-chunked', 1200));
+    expect(r.status).toBe(201);
+    expect(r.body.batch).toMatchObject({ status: 'committed', rows_total: 2400, rows_inserted: 2400, rows_rejected: 0 });
+    expect(Number((await count('ocds-svmtest-chunked'))!.n)).toBe(1200);
+    expect(Number((await valued('ocds-svmtest-chunked'))!.n)).toBe(1200); // both awards of every process
+    const last = await compiled('ocds-svmtest-chunked-1199');
+    expect(last).toMatchObject({ release_count: 2, complete: true });
+  });
+
   it('gives the same contract whatever order the releases arrive in, one batch each', async () => {
     const other = 'ocds-svmtest-wirral-0003';
     const pkg = renamed(load('wirral-two-awards.json'), WIRRAL, other);

@@ -63,12 +63,18 @@ const releaseKey = (ocid: string, id: string) => ownString(`${ocid}\u0000${id}`)
 type Existing = Map<string, ContractState & { id: number; authority_code: string }>;
 type AuthorityRef = { id?: number; code?: string; create?: string };
 type Accepted = { m: MappedRelease; src: SourceRelease; authorityId: number };
-/** A process's releases compiled: what is kept (`row`, without the contract's id yet) and the contract it gives. */
 /**
- * `kept` false for a new process of one release with no pair of awards flagged: its compiled release is that release
+ * A process's releases compiled: what is kept (`row`, without the contract's id yet) and the contract it gives. `row`
+ * null for a new process of one release with no pair of awards flagged: its compiled release is that release
  * compiled, so no row is written, and the process is compiled from the bodies held when its next release comes.
  */
-type Compiled = { row: Omit<CompiledRow, 'contract_id'> & { release_date: string }; mapped: MappedRelease | null; kept: boolean };
+type Compiled = { row: (Omit<CompiledRow, 'contract_id'> & { release_date: string }) | null; mapped: MappedRelease | null };
+
+/** How many awards a release as published lists. */
+const awardCount = (release: unknown): number => {
+  const awards = (release as { awards?: unknown }).awards;
+  return Array.isArray(awards) ? awards.length : 0;
+};
 
 const correctionKey = (c: AwardCorrection) => `${c.first}\u0000${c.second}`;
 
@@ -348,6 +354,14 @@ export class OcdsBatch {
         complete = row.complete;
       }
       const newest = news[news.length - 1]; // accepted in date order
+      // a new process of one release: its compiled release says what the release says (its mapping is reused), and
+      // with fewer than two awards there is no pair to flag, so nothing is kept and there is nothing to compile
+      const single = base.length === 0 && news.length === 1;
+      if (single && complete && awardCount(newest.src.release) < 2) {
+        this.summary.compiled.processes += 1;
+        out.set(ocid, { row: null, mapped: { ...newest.m, contract: { ...newest.m.contract } } });
+        continue;
+      }
       let compiled: Record<string, unknown>;
       try {
         compiled = compileReleases([...base, ...news.map(({ src }) => src.release)]);
@@ -359,8 +373,6 @@ export class OcdsBatch {
       const corrections = findAwardCorrections(compiled);
       const before = new Set((row?.award_corrections ?? []).map(correctionKey));
       for (const c of corrections) if (!before.has(correctionKey(c))) this.reportCorrection(c, news);
-      // a new process of one release: its compiled release says what the release says (its mapping is reused)
-      const single = base.length === 0 && news.length === 1;
       const result = single ? { release: { ...newest.m, contract: { ...newest.m.contract } }, problems: [] } : mapRelease(compiled, '');
       if (!result.release) {
         const why = result.problems.find((p) => p.severity === 'error');
@@ -369,11 +381,8 @@ export class OcdsBatch {
         result.release.contract.cpv = null; // reported with the release that gave it
       }
       this.summary.compiled.processes += 1;
-      out.set(ocid, {
-        row: { ocid, compiled, release_count: count + news.length, release_date: String(compiled.date), complete, award_corrections: corrections },
-        mapped: result.release,
-        kept: !(single && complete && corrections.length === 0),
-      });
+      const keep = { ocid, compiled, release_count: count + news.length, release_date: String(compiled.date), complete, award_corrections: corrections };
+      out.set(ocid, { row: single && complete && corrections.length === 0 ? null : keep, mapped: result.release });
     }
     return out;
   }
@@ -467,7 +476,7 @@ export class OcdsBatch {
     await this.ocds.insertReleases(this.s, releases, this.batchId);
     await this.ocds.upsertCompiled(
       this.s,
-      [...compiled].filter(([, c]) => c.kept).map(([ocid, c]) => ({ ...c.row, contract_id: contractId(ocid) })),
+      [...compiled].flatMap(([ocid, c]) => (c.row ? [{ ...c.row, contract_id: contractId(ocid) }] : [])),
       this.batchId,
     );
     const observations: ObservationRow[] = accepted.flatMap(({ m }) =>

@@ -136,14 +136,30 @@ export class OcdsImportService {
     let chunk: SourceRelease[] = [];
     if (meter.errored) throw meter.errored;
     const input = req.stream.pipe(meter); // only now: the body waits while the batch's reference data loads
-    for await (const item of readOcds(input, (k) => (batch.summary.document = k), req.onPackage)) {
-      chunk.push(item);
-      batch.summary.releases.read += 1;
-      if (chunk.length >= CHUNK) {
-        await batch.write(chunk);
-        chunk = [];
-        seen();
+    // One chunk is written while the next is read: the database works on one while this process parses the other
+    // (one write at a time on the session, so at most two chunks in memory).
+    let writing: Promise<void> | null = null;
+    const written = async () => {
+      const w = writing;
+      writing = null;
+      if (w) await w;
+    };
+    try {
+      for await (const item of readOcds(input, (k) => (batch.summary.document = k), req.onPackage)) {
+        chunk.push(item);
+        batch.summary.releases.read += 1;
+        if (chunk.length >= CHUNK) {
+          await written();
+          writing = batch.write(chunk);
+          writing.catch(() => undefined); // awaited at the next chunk or below; not an unhandled rejection meanwhile
+          chunk = [];
+          seen();
+        }
       }
+      await written();
+    } catch (err) {
+      await written().catch(() => undefined); // the session is free again before the transaction is rolled back
+      throw err;
     }
     await batch.write(chunk);
     seen();
