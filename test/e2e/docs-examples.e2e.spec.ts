@@ -65,6 +65,8 @@ function rowsOf(body: Record<string, unknown>): unknown[] {
     const v = body[field];
     if (Array.isArray(v) && v.length > 0) return v;
   }
+  // a cross-table (the ratings agreement): its rows are the table's rows
+  if (body.table && typeof body.table === 'object' && !Array.isArray(body.table)) return Object.values(body.table);
   // a chart's Vega-Lite spec: its rows are inline
   const values = (body.data as { values?: unknown } | undefined)?.values;
   return Array.isArray(values) ? values : [];

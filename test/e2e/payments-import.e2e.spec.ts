@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoFiles } from '../../metrics/ingest/demo/demo-data';
-import { DemoService } from '../../metrics/ingest/demo/demo.service';
+import { DemoService, type DemoLoadResult } from '../../metrics/ingest/demo/demo.service';
+import { demoNoticePackage } from '../../metrics/ingest/demo/demo-notices';
 import { checkRow } from '../../metrics/ingest/imports/import-rows';
 import { http } from '../support/http';
 import { createKey } from '../support/keys';
@@ -182,17 +183,18 @@ describe('payments compliance returns through the import API', () => {
   });
 });
 
-describe('the demo payments returns', () => {
+describe("the demo's Procurement Act data: payments returns and notices", () => {
   let t: TestApp;
+  let result: DemoLoadResult;
   const UNTIL = '2026-10-01';
 
   beforeAll(async () => {
     t = await startTestApp();
+    result = await t.app.get(DemoService).load({ contractsPerRegion: 10, seed: 3, reportUntil: UNTIL });
   }, 180_000);
   afterAll(() => t?.close());
 
   it('sends a payments return for every demo authority and half-year since April 2025, through the import path', async () => {
-    const result = await t.app.get(DemoService).load({ contractsPerRegion: 1, seed: 3, reportUntil: UNTIL });
     expect(result.payments).toMatchObject({ kind: 'payments', status: 'committed', is_demo: true, rows_rejected: 0 });
     const authorities = await t.database.db.knex('authorities').whereIn('kind', ['local_authority', 'central_department'])
       .whereNot('subtype', 'Combined authority').count<Array<{ n: number }>>({ n: '*' });
@@ -215,6 +217,60 @@ describe('the demo payments returns', () => {
     const r = await http(`${t.url}/api/v1/indicators/implementation?authority=${TRAFFORD}&group_by=authority`);
     expect(r.body.rows[0]).toMatchObject({ payment_reports: 3, average_days_to_pay: expect.any(Number), paid_within_30_days_share: expect.any(Number) });
   }, 180_000);
+
+  it('sends Procurement Act contracts with their notices through the OCDS import: KPIs, ratings, failures', async () => {
+    expect(result.notices).toMatchObject({ kind: 'ocds', status: 'committed', is_demo: true, rows_rejected: 0 });
+    const s = result.notices.summary as any;
+    expect(s.warnings).toBe(0);
+    expect(s.contracts.inserted).toBeGreaterThanOrEqual(11); // one per region but Scotland, and a department
+    expect(s.buyers).toMatchObject({ created: 0, match_rate: 1 });
+    expect(s.notices.kpis).toBeGreaterThan(s.contracts.inserted * 2);
+    expect(s.notices.ratings).toBeGreaterThan(0);
+    expect(s.observations.commitments).toBeGreaterThan(0); // the social value KPIs' targets
+    expect(s.observations.outcomes).toBeGreaterThan(0); // the quarters' figures
+    const contracts = await t.database.db.knex('contracts as c').join('authorities as a', 'a.id', 'c.authority_id')
+      .where('c.reference', 'like', 'DEMO-PA-%').select('c.reference', 'c.value_gbp', 'c.award_date', 'c.is_demo', 'a.code');
+    expect(contracts.length).toBe(s.contracts.inserted);
+    for (const c of contracts) {
+      expect([Number(c.value_gbp) > 5_000_000, c.award_date >= '2025-02-24', c.is_demo, /^S\d/.test(c.code)]).toEqual([true, true, true, false]);
+    }
+    expect(contracts.map((c: any) => c.code)).toContain(TRAFFORD); // a documented authority has one
+
+    // the indicators and the agreement of the official ratings with the computed ones are not empty on the demo
+    const r = await http(`${t.url}/api/v1/indicators/implementation`);
+    expect(r.body.rows[0]).toMatchObject({ kpi_contracts: expect.any(Number), officially_rated_contracts: expect.any(Number) });
+    expect(r.body.rows[0].kpi_contracts).toBeGreaterThanOrEqual(contracts.length);
+    expect(r.body.rows[0].officially_rated_contracts).toBeGreaterThan(0);
+    const agreement = await http(`${t.url}/api/v1/indicators/ratings-agreement`);
+    expect(agreement.status).toBe(200);
+    expect(agreement.body.rated).toBeGreaterThan(0);
+    expect(agreement.body.agreement_share).toBeGreaterThan(0);
+    expect(agreement.body.agreement_share).toBeLessThan(1); // buyers now and then rate kindly
+  }, 60_000);
+
+  it('generates the same notices for the same seed; contracts over £5m awarded under the Act, none in Scotland', () => {
+    const authorities = [
+      { code: TRAFFORD, name: 'Trafford', region: 'North West', kind: 'local_authority' },
+      { code: 'S12000036', name: 'City of Edinburgh', region: 'Scotland', kind: 'local_authority' },
+    ];
+    const options = (seed: number) => ({ seed, contractsPerRegion: 30, reportUntil: UNTIL, measureNames: new Map([['SVM-EMP-LOCAL-FTE', 'Local people employed']]) });
+    const text = (seed: number) => [...demoNoticePackage(authorities, options(seed)).text()].join('');
+    expect(text(5)).toBe(text(5));
+    expect(text(5)).not.toBe(text(6));
+    const pkg = JSON.parse(text(5));
+    const uk7 = pkg.releases.filter((r: any) => r.id.endsWith('-uk7'));
+    expect(uk7).toHaveLength(3); // a tenth of 30, all in the North West
+    for (const r of uk7) {
+      expect(r.buyer).toEqual({ id: `GB-GSS-${TRAFFORD}`, name: 'Trafford' });
+      expect(r.awards[0].value.amount).toBeGreaterThan(5_000_000);
+      expect(r.awards[0].date >= '2025-03-01' && r.awards[0].date < '2026-07-01').toBe(true);
+    }
+    // every period assessed ended before the date reported to
+    const periods = pkg.releases.flatMap((r: any) => (r.contracts ?? []).flatMap((c: any) => (c.implementation?.metrics ?? []).flatMap((m: any) => m.observations.map((o: any) => o.period.endDate))));
+    expect(periods.length).toBeGreaterThan(0);
+    expect(periods.every((d: string) => d < UNTIL)).toBe(true);
+    expect(demoNoticePackage(authorities, { ...options(5), reportUntil: '2025-04-01' }).counts.contracts).toBe(0);
+  });
 
   it('generates the same returns for the same seed, other ones for another, every row valid', () => {
     const authorities = [{ code: TRAFFORD, region: 'North West', kind: 'local_authority' }, { code: CARDIFF, region: null, kind: 'local_authority' }];

@@ -30,7 +30,7 @@ export interface DemoOptions {
 export const DOCUMENTED_AUTHORITIES = ['E08000009', 'E08000003', 'W06000015', 'E09000033', 'GB-GOR-D10'] as const;
 
 /** mulberry32: a small, fast, seedable PRNG. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -41,7 +41,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const SECTORS: Array<{ cpv: string; title: string; services: boolean; measures: string[] }> = [
+export const SECTORS: Array<{ cpv: string; title: string; services: boolean; measures: string[] }> = [
   { cpv: '85312000', title: 'Domiciliary care', services: true, measures: ['SVM-EMP-LOCAL-FTE', 'SVM-HIRE-LTU', 'SVM-VOLUNTEER-HOURS', 'SVM-STAFF-FAIR-PAY'] },
   { cpv: '85311000', title: 'Residential care services', services: true, measures: ['SVM-EMP-LOCAL-FTE', 'SVM-APPRENTICESHIP-WEEKS', 'SVM-WELLBY'] },
   { cpv: '90910000', title: 'Cleaning of council buildings', services: true, measures: ['SVM-EMP-LOCAL-FTE', 'SVM-HIRE-DISABLED', 'SVM-WASTE-DIVERTED'] },
@@ -56,7 +56,7 @@ const SECTORS: Array<{ cpv: string; title: string; services: boolean; measures: 
 ];
 
 /** What a supplier promises per £1m of contract value per year, in each measure's unit (a rough, plausible scale). */
-const RATE_PER_MILLION_YEAR: Record<string, { unit: string; rate: number }> = {
+export const RATE_PER_MILLION_YEAR: Record<string, { unit: string; rate: number }> = {
   'SVM-EMP-LOCAL-FTE': { unit: 'FTE-year', rate: 4 },
   'SVM-HIRE-LTU': { unit: 'person', rate: 1.5 },
   'SVM-HIRE-NEET': { unit: 'person', rate: 2 },
@@ -79,8 +79,8 @@ const RATE_PER_MILLION_YEAR: Record<string, { unit: string; rate: number }> = {
   'SVM-STAFF-FAIR-PAY': { unit: 'person', rate: 12 },
 };
 
-const SUPPLIER_WORDS = ['Northfield', 'Riverside', 'Oakwood', 'Beacon', 'Harbour', 'Meadow', 'Castle', 'Summit', 'Ashgrove', 'Kingsway', 'Lakeside', 'Pennine', 'Valley', 'Bridge', 'Heritage', 'Evergreen'];
-const SUPPLIER_TRADES = ['Care', 'Services', 'Facilities', 'Construction', 'Transport', 'Learning', 'Technology', 'Catering', 'Environmental', 'Community'];
+export const SUPPLIER_WORDS = ['Northfield', 'Riverside', 'Oakwood', 'Beacon', 'Harbour', 'Meadow', 'Castle', 'Summit', 'Ashgrove', 'Kingsway', 'Lakeside', 'Pennine', 'Valley', 'Bridge', 'Heritage', 'Evergreen'];
+export const SUPPLIER_TRADES = ['Care', 'Services', 'Facilities', 'Construction', 'Transport', 'Learning', 'Technology', 'Catering', 'Environmental', 'Community'];
 
 interface DemoContract {
   reference: string;
@@ -92,9 +92,9 @@ interface DemoContract {
   awarded: boolean;
 }
 
-const iso = (d: Date) => d.toISOString().slice(0, 10);
-const addMonths = (d: Date, n: number) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, d.getUTCDate()));
-const round = (n: number, dp: number) => Number(n.toFixed(dp));
+export const iso = (d: Date) => d.toISOString().slice(0, 10);
+export const addMonths = (d: Date, n: number) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, d.getUTCDate()));
+export const round = (n: number, dp: number) => Number(n.toFixed(dp));
 
 /**
  * The first payments reporting period of the demo: the first six-month period (1 April to 30 September, 1 October to

@@ -4,7 +4,9 @@ import { METRICS_OPTIONS, type MetricsOptions } from '../../platform/options';
 import { currentQuarterStart } from '../../platform/periods';
 import type { BatchRecord } from '../imports/imports.repository';
 import { ImportsService } from '../imports/imports.service';
+import { OcdsImportService } from '../ocds/ocds-import.service';
 import { contractsPerRegionFor, demoFiles, DOCUMENTED_AUTHORITIES } from './demo-data';
+import { demoNoticePackage } from './demo-notices';
 import { DemoRepository } from './demo.repository';
 
 export interface DemoLoadOptions {
@@ -22,6 +24,8 @@ export interface DemoLoadResult {
   commitments: BatchRecord;
   outcomes: BatchRecord;
   payments: BatchRecord;
+  /** The Procurement Act contracts' notices (UK7, quarterly updates, UK9), an OCDS package. */
+  notices: BatchRecord;
 }
 
 /** Contracts per region of the demo loaded into an empty database at first start (about 5,000 outcome rows). */
@@ -29,7 +33,8 @@ export const STARTUP_DEMO_CONTRACTS_PER_REGION = 30;
 
 /**
  * The demo dataset: generated over the real authorities in the database and sent through the import path (the same
- * runner the HTTP imports use), as four demo batches (contracts, commitments, outcomes, payments returns). Loaded once into an empty database at start when configured
+ * runners the HTTP imports use), as five demo batches (contracts, commitments, outcomes, payments returns, and an OCDS
+ * package of Procurement Act contracts with their notices: demo-notices.ts). Loaded once into an empty database at start when configured
  * (DEMO_DATA), and on demand (`npm run demo`).
  */
 @Injectable()
@@ -40,6 +45,7 @@ export class DemoService implements OnApplicationBootstrap {
     @Inject(METRICS_OPTIONS) private readonly options: MetricsOptions,
     private readonly demo: DemoRepository,
     private readonly imports: ImportsService,
+    private readonly ocds: OcdsImportService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -53,15 +59,23 @@ export class DemoService implements OnApplicationBootstrap {
     const authorities = await this.demo.authorities();
     const regions = new Set(authorities.map((a) => a.region ?? 'Central government')).size;
     const contractsPerRegion = options.contractsPerRegion ?? contractsPerRegionFor(options.outcomes ?? 5000, regions);
+    const reportUntil = options.reportUntil ?? currentQuarterStart();
     const files = demoFiles(authorities, {
       seed: options.seed ?? 2026,
       contractsPerRegion,
-      reportUntil: options.reportUntil ?? currentQuarterStart(),
+      reportUntil,
       featured: DOCUMENTED_AUTHORITIES,
+    });
+    const notices = demoNoticePackage(authorities, {
+      seed: options.seed ?? 2026,
+      contractsPerRegion,
+      reportUntil,
+      featured: DOCUMENTED_AUTHORITIES,
+      measureNames: await this.demo.measureNames(),
     });
     const say = options.onProgress ?? (() => undefined);
     say(
-      `demo data: ${files.counts.contracts} contracts, ${files.counts.commitments} commitments, about ${files.counts.outcomes} outcome rows, ${files.counts.payments} payments returns`,
+      `demo data: ${files.counts.contracts} contracts, ${files.counts.commitments} commitments, about ${files.counts.outcomes} outcome rows, ${files.counts.payments} payments returns, ${notices.counts.contracts} Procurement Act contracts in ${notices.counts.releases} OCDS releases`,
     );
     const send = async (kind: 'contracts' | 'commitments' | 'outcomes' | 'payments', lines: () => Generator<string>) => {
       const { batch } = await this.imports.run({
@@ -81,6 +95,21 @@ export class DemoService implements OnApplicationBootstrap {
       commitments: await send('commitments', files.commitments),
       outcomes: await send('outcomes', files.outcomes),
       payments: await send('payments', files.payments),
+      notices: await this.sendNotices(notices.text, say),
     };
+  }
+
+  /** The Procurement Act contracts' OCDS package, through the OCDS import (strict: the demo's own data has no excuse). */
+  private async sendNotices(text: () => Generator<string>, say: (message: string) => void): Promise<BatchRecord> {
+    const { batch } = await this.ocds.run({
+      stream: Readable.from(text()),
+      mode: 'strict',
+      fileName: 'demo-notices.json',
+      contentType: 'application/json',
+      sender: { keyId: null, allowed: null },
+      isDemo: true,
+    });
+    say(`demo notices: batch ${batch.id} ${batch.status}, ${batch.rows_inserted} OCDS releases`);
+    return batch;
   }
 }
