@@ -17,6 +17,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // the longest suites first, so none starts late and runs alone at the end (test/support/sequencer.js)
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   testTimeout: 60000,
   maxWorkers: 2,
 };
