@@ -173,7 +173,8 @@ describeWithBrowser('reports on a real Chromium', () => {
 
   it('shows a submitter only the runs it asked for', async () => {
     const mine = await requestRun(submitter, 'authority', { period: PERIOD, authority: 'E08000009' });
-    const theirs = await requestRun(analyst, 'national', { period: PERIOD });
+    // another key's run, for the submitter's own authority: still not the submitter's to see
+    const theirs = await requestRun(analyst, 'authority', { period: PERIOD, authority: 'E08000009' });
     await finished(mine, submitter);
     await finished(theirs, analyst);
     expect((await http(`${t.url}/api/v1/reports/runs/${mine}`, { key: submitter })).status).toBe(200);
@@ -182,17 +183,21 @@ describeWithBrowser('reports on a real Chromium', () => {
     expect(list.body.data.map((r: { id: number }) => r.id)).toEqual([mine]);
   });
 
+  // the queue's retries and failures do not depend on the report: these print the authority report, about half the
+  // national report's work (the national one is printed and checked above)
+  const AUTHORITY = { period: PERIOD, authority: 'E08000009' };
+
   it('retries a failed attempt with back-off and records why', async () => {
     const printer = t.app.get(Printer);
     const spy = jest.spyOn(printer, 'print').mockRejectedValueOnce(new PrintError('a deliberate failure'));
     try {
-      const id = await requestRun(admin, 'national', { period: PERIOD });
+      const id = await requestRun(admin, 'authority', AUTHORITY);
       const run = await finished(id);
       expect(run).toMatchObject({ status: 'succeeded', attempts: 2 });
     } finally {
       spy.mockRestore();
     }
-    const id = await requestRun(admin, 'national', { period: PERIOD });
+    const id = await requestRun(admin, 'authority', AUTHORITY);
     const spy2 = jest.spyOn(printer, 'print').mockRejectedValue(new PrintError('always failing'));
     try {
       const run = await finished(id);
@@ -214,64 +219,71 @@ describeWithBrowser('reports on a real Chromium', () => {
     });
     let id: number;
     try {
-      id = await requestRun(admin, 'national', { period: PERIOD });
+      id = await requestRun(admin, 'authority', AUTHORITY);
       const run = await finished(id);
       expect(run.status).toBe('failed');
       expect(run.error).toMatch(/Chromium stopped during the print/);
     } finally {
       spy.mockRestore();
     }
-    const next = await finished(await requestRun(admin, 'national', { period: PERIOD }));
+    const next = await finished(await requestRun(admin, 'authority', AUTHORITY));
     expect(next.status).toBe('succeeded');
   });
 
-  it.each(['national', 'authority', 'evidence'])('previews the %s report as an accessible page that asks for nothing', async (report) => {
-    const chromium: LaunchedBrowser = await launchBrowser();
-    try {
+  describe('previews', () => {
+    // one Chromium for the three previews, each in a fresh browser context of its own (as the dashboards' suite does)
+    let chromium: LaunchedBrowser;
+    beforeAll(async () => {
+      chromium = await launchBrowser();
+    });
+    afterAll(() => chromium?.close());
+
+    it.each(['national', 'authority', 'evidence'])('previews the %s report as an accessible page that asks for nothing', async (report) => {
       const context = await chromium.browser.createBrowserContext();
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warn') problems.push(`console: ${m.text()}`);
-      });
-      page.on('requestfailed', (r) => problems.push(`failed: ${r.url()}`));
-      const requested: string[] = [];
-      page.on('request', (r) => requested.push(r.url()));
-      const query = report === 'authority' ? `?period=${PERIOD}&authority=E08000009` : `?period=${PERIOD}`;
-      const res = await page.goto(`${t.url}/reports/${report}/preview${query}`, { waitUntil: 'load' });
-      expect(res?.status()).toBe(200);
-      expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
-      expect(problems).toEqual([]);
-      expect(requested).toEqual([`${t.url}/reports/${report}/preview${query}`]); // self-contained: nothing else fetched
-      const facts = await page.evaluate(() => {
-        const headings = [...document.querySelectorAll('h1, h2, h3, h4')].map((h: { tagName: string }) => Number(h.tagName[1]));
-        const skips = headings.filter((level: number, i: number) => i > 0 && level > headings[i - 1] + 1).length;
-        return {
-          lang: document.documentElement.lang,
-          h1: document.querySelectorAll('h1').length,
-          skips,
-          figuresWithoutText: [...document.querySelectorAll('[role="img"]')].filter((f: { getAttribute(n: string): string | null }) => !(f.getAttribute('aria-label') ?? '').trim()).length,
-          headerCellsWithoutScope: [...document.querySelectorAll('thead th')].filter((th: { getAttribute(n: string): string | null }) => !th.getAttribute('scope')).length,
-          tables: document.querySelectorAll('table').length,
-          charts: document.querySelectorAll('figure.chart svg').length,
-        };
-      });
-      expect(facts).toMatchObject({ lang: 'en-GB', h1: 1, skips: 0, figuresWithoutText: 0, headerCellsWithoutScope: 0 });
-      expect(facts.charts).toBeGreaterThan(0);
-      // on a phone nothing makes the page scroll sideways (wide tables scroll in their own box)
-      await page.setViewport({ width: 390, height: 844 });
-      const wide = await page.evaluate(() =>
-        [...document.querySelectorAll('body *')]
-          .filter((e: { getBoundingClientRect(): { right: number } }) => e.getBoundingClientRect().right > 391)
-          .slice(0, 5)
-          .map((e: { tagName: string; className: unknown }) => `${e.tagName}.${String(e.className)}`),
-      );
-      expect({ scrollWidth: await page.evaluate(() => document.documentElement.scrollWidth), wide }).toEqual({ scrollWidth: 390, wide: expect.any(Array) });
-      await page.screenshot({ path: join(OUTPUT, `${report}-preview-phone.png`), fullPage: false });
-      await context.close();
-    } finally {
-      await chromium.close();
-    }
+      try {
+        const page = await context.newPage();
+        const problems: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'error' || m.type() === 'warn') problems.push(`console: ${m.text()}`);
+        });
+        page.on('requestfailed', (r) => problems.push(`failed: ${r.url()}`));
+        const requested: string[] = [];
+        page.on('request', (r) => requested.push(r.url()));
+        const query = report === 'authority' ? `?period=${PERIOD}&authority=E08000009` : `?period=${PERIOD}`;
+        const res = await page.goto(`${t.url}/reports/${report}/preview${query}`, { waitUntil: 'load' });
+        expect(res?.status()).toBe(200);
+        expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
+        expect(problems).toEqual([]);
+        expect(requested).toEqual([`${t.url}/reports/${report}/preview${query}`]); // self-contained: nothing else fetched
+        const facts = await page.evaluate(() => {
+          const headings = [...document.querySelectorAll('h1, h2, h3, h4')].map((h: { tagName: string }) => Number(h.tagName[1]));
+          const skips = headings.filter((level: number, i: number) => i > 0 && level > headings[i - 1] + 1).length;
+          return {
+            lang: document.documentElement.lang,
+            h1: document.querySelectorAll('h1').length,
+            skips,
+            figuresWithoutText: [...document.querySelectorAll('[role="img"]')].filter((f: { getAttribute(n: string): string | null }) => !(f.getAttribute('aria-label') ?? '').trim()).length,
+            headerCellsWithoutScope: [...document.querySelectorAll('thead th')].filter((th: { getAttribute(n: string): string | null }) => !th.getAttribute('scope')).length,
+            tables: document.querySelectorAll('table').length,
+            charts: document.querySelectorAll('figure.chart svg').length,
+          };
+        });
+        expect(facts).toMatchObject({ lang: 'en-GB', h1: 1, skips: 0, figuresWithoutText: 0, headerCellsWithoutScope: 0 });
+        expect(facts.charts).toBeGreaterThan(0);
+        // on a phone nothing makes the page scroll sideways (wide tables scroll in their own box)
+        await page.setViewport({ width: 390, height: 844 });
+        const wide = await page.evaluate(() =>
+          [...document.querySelectorAll('body *')]
+            .filter((e: { getBoundingClientRect(): { right: number } }) => e.getBoundingClientRect().right > 391)
+            .slice(0, 5)
+            .map((e: { tagName: string; className: unknown }) => `${e.tagName}.${String(e.className)}`),
+        );
+        expect({ scrollWidth: await page.evaluate(() => document.documentElement.scrollWidth), wide }).toEqual({ scrollWidth: 390, wide: expect.any(Array) });
+        await page.screenshot({ path: join(OUTPUT, `${report}-preview-phone.png`), fullPage: false });
+      } finally {
+        await context.close();
+      }
+    });
   });
 
   it('fails at start a run left running by a process that stopped', async () => {
