@@ -26,6 +26,7 @@ import { startTestApp, type TestApp } from '../support/test-app';
 
 const TRAFFORD = 'E08000009';
 const MANCHESTER = 'E08000003';
+const EDINBURGH = 'S12000036';
 const DWP = 'GB-GOR-D10';
 const PERIOD = '2025';
 const PREVIOUS = '2024';
@@ -40,7 +41,7 @@ describe("the authority report: its figures are the API's, its charts the author
 
   beforeAll(async () => {
     t = await startTestApp({ DEMO_DATA: 'true' });
-    // Trafford's Procurement Act notices, contracts awarded in 2025 (the demo has payments reports, no notices)
+    // Trafford's Procurement Act notices of the fixtures, contracts awarded in 2025, beside the demo's own
     await importNotices(t.app);
     reports = t.app.get(ReportsService);
     dashboards = t.app.get(DashboardsService);
@@ -165,12 +166,12 @@ describe("the authority report: its figures are the API's, its charts the author
     const html = await reports.preview('authority', { period: PERIOD, authority: TRAFFORD }, null);
     expect(html).toContain('>Procurement Act notices and payment times</h2>');
     expect(html).toContain('>Payment times</h3>');
-    // Manchester published no notice: a sentence, no chart
-    const manchester = await reports.model('authority', { period: PERIOD, authority: MANCHESTER }, null);
-    expect(manchester.tables['official-ratings'].rows).toEqual([]);
-    expect(String(manchester.content.notices)).toBe('Manchester has published no contract details or performance notices (UK7, UK9) for contracts awarded in 2025 to 2025 yet.');
-    const mhtml = await reports.preview('authority', { period: PERIOD, authority: MANCHESTER }, null);
-    expect(mhtml).toContain(String(manchester.content.notices));
+    // Edinburgh published no notice (the Act does not cover Scotland's devolved procurement): a sentence, no chart
+    const edinburgh = await reports.model('authority', { period: PERIOD, authority: EDINBURGH }, null);
+    expect(edinburgh.tables['official-ratings'].rows).toEqual([]);
+    expect(String(edinburgh.content.notices)).toBe('City of Edinburgh has published no contract details or performance notices (UK7, UK9) for contracts awarded in 2025 to 2025 yet.');
+    const mhtml = await reports.preview('authority', { period: PERIOD, authority: EDINBURGH }, null);
+    expect(mhtml).toContain(String(edinburgh.content.notices));
     expect(mhtml).not.toContain('id="chart-official-ratings"');
   });
 

@@ -30,7 +30,7 @@ describe('the national report: its figures are the API\'s, its charts the dashbo
 
   beforeAll(async () => {
     t = await startTestApp({ DEMO_DATA: 'true' });
-    // Trafford's Procurement Act notices (the demo has payments reports, no notices): F and G were awarded in 2025-Q3
+    // Trafford's Procurement Act notices of the fixtures, beside the demo's own: F and G were awarded in 2025-Q3
     await importNotices(t.app);
     reports = t.app.get(ReportsService);
     dashboards = t.app.get(DashboardsService);
