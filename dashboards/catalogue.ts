@@ -39,6 +39,8 @@ const INDICATOR_FILTERS: readonly FilterControl[] = ['from', 'to', 'kind', 'regi
 const SUMMARY_FILTERS: readonly FilterControl[] = ['from', 'to', 'kind', 'region', 'nation', 'sector', 'theme', 'basis'];
 /** Payments compliance reports are an authority's, not a contract's: they have no sector (and no £ basis). */
 const PAYMENT_FILTERS: readonly FilterControl[] = ['from', 'to', 'kind', 'region', 'nation', 'department'];
+/** The ratings agreement counts contract-periods by the buyer (no department) and the period assessed (no £ basis). */
+const AGREEMENT_FILTERS: readonly FilterControl[] = ['from', 'to', 'kind', 'region', 'nation', 'sector'];
 
 export const DASHBOARDS: readonly DashboardEntry[] = [
   {
@@ -55,6 +57,7 @@ export const DASHBOARDS: readonly DashboardEntry[] = [
       { name: 'hex-map', label: 'Map of councils', access: 'public', filters: INDICATOR_FILTERS, options: ['indicator'] },
       { name: 'league-table', label: 'League table of authorities', access: 'public', filters: INDICATOR_FILTERS, options: ['indicator'] },
       { name: 'official-ratings', label: 'Official ratings (Procurement Act notices)', access: 'public', filters: INDICATOR_FILTERS },
+      { name: 'ratings-agreement', label: 'Official ratings against the ratings from returns', access: 'public', filters: AGREEMENT_FILTERS },
       { name: 'payment-times', label: 'Payment times', access: 'public', filters: PAYMENT_FILTERS },
     ],
   },

@@ -1,7 +1,7 @@
 import type { IndicatorRow } from '../metrics/read/indicators/indicators.service';
 import { buildChart, fmt, type BuiltChart, type Column, type Row } from './chart';
 import { formatNumber } from './format';
-import { PALETTE, RATING_COLOURS, RATING_LABELS, RATINGS } from './theme';
+import { PALETTE, RATING_COLOURS, RATING_LABELS, RATINGS, SEQUENTIAL } from './theme';
 
 /**
  * The Procurement Act 2023's own figures as panels, the same on the national and the authority dashboards and in
@@ -159,6 +159,113 @@ export async function officialRatingsChart(r: IndicatorRow, w: OfficialRatingsWo
           },
         },
         { mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4 }, encoding: { text: { field: 'label', type: 'nominal' } } },
+      ],
+    },
+  });
+}
+
+/* ----- the agreement of the two ratings ----- */
+
+/** GET /api/v1/indicators/ratings-agreement as the cross-table chart reads it. */
+export interface AgreementTable extends AgreementWords {
+  pairs: number;
+  table: Record<string, Record<string, number>>;
+}
+
+/** The short form of each rating, for the cross-table's columns on a narrow screen. */
+const SHORT_RATING: Record<string, string> = { Good: 'Good', 'Approaching target': 'Appr.', 'Requires improvement': 'Req. impr.', Inadequate: 'Inad.', Other: 'Other' };
+/** A column's label: the rating on two lines, or its short form where the chart is under 420 px wide. */
+const AGREEMENT_COLUMN_LABEL = `width < 420 ? (${Object.entries(SHORT_RATING)
+  .map(([whole, short]) => `datum.label === ${JSON.stringify(whole)} ? ${JSON.stringify(short)}`)
+  .join(' : ')} : datum.label) : split(datum.label, ' ')`;
+
+export const AGREEMENT_COLUMNS: Column[] = [
+  { field: 'official', title: 'Official rating (UK9)' },
+  { field: 'computed', title: 'Rating from returns' },
+  { field: 'pairs', title: 'Contract-periods (number)', format: 'int' },
+  { field: 'steps', title: 'Steps apart (number)', format: 'int' },
+];
+
+/**
+ * The cells of the cross-table, official rating by rating from returns, every one of the 25 (none when nothing is
+ * rated both ways): the contract-periods in it, and how many steps apart the two ratings are (none where one is Other,
+ * which is off the scale).
+ */
+export function agreementRows(a: AgreementTable): Row[] {
+  if (a.pairs === 0) return [];
+  const rows: Row[] = [];
+  RATINGS.forEach((official, i) =>
+    RATINGS.forEach((computed, j) => {
+      const off = official === 'other' || computed === 'other';
+      rows.push({ official: RATING_LABELS[official], computed: RATING_LABELS[computed], pairs: a.table[official]?.[computed] ?? 0, steps: off ? null : Math.abs(i - j) });
+    }),
+  );
+  return rows;
+}
+
+/**
+ * The agreement of the buyers' official ratings (UK9) with the ratings computed from returns for the same contract and
+ * period, as a cross-table: each cell the contract-periods rated that way by each, darker for more, the diagonal (the
+ * two agree) outlined; the cells two steps or more apart are the list of GET /api/v1/indicators/ratings-agreement/contracts.
+ */
+export async function agreementChart(a: AgreementTable, w: { where: string; empty: string }): Promise<BuiltChart> {
+  const rows = agreementRows(a);
+  const pct = (v: number | null) => formatNumber(v, 'pct');
+  const int = (v: number | null) => formatNumber(v, 'int');
+  const labels = RATINGS.map((r) => RATING_LABELS[r]);
+  const title =
+    a.rated > 0
+      ? `The buyers' ratings agree with the returns' for ${await pct(a.agreement_share)} of ${await int(a.rated)} contract-periods rated both ways`
+      : 'No contract-period is rated both ways on the scale yet';
+  const apart = `${await int(a.two_or_more_apart)} two steps or more apart`;
+  const computable = a.not_computable > 0 ? `; ${await int(a.not_computable)} rated by a notice have no commitments, so no rating from returns` : '';
+  const cells = rows.filter((x) => (x.pairs as number) > 0);
+  const described = await Promise.all(cells.map(async (x) => `official ${x.official}, from returns ${x.computed}: ${await int(x.pairs as number)}`));
+  const most = Math.max(1, ...rows.map((x) => x.pairs as number));
+  return buildChart({
+    title,
+    subtitle:
+      `Contract-periods by the buyer's rating in its contract performance notice (UK9, rows) and the contract's delivery rating from returns as of the ` +
+      `period's last day (columns), the diagonal outlined where they agree; ${apart}${computable}; ${w.where}.`,
+    description: `A five by five grid of cells, official rating down, rating from returns across, each cell labelled with its count and shaded darker for more. ${described.join('; ')}.`,
+    columns: AGREEMENT_COLUMNS,
+    rows,
+    empty: w.empty,
+    spec: {
+      // the page's width (a phone's too): the columns share it, each label on two lines ("Approaching" / "target")
+      height: { step: 40 },
+      encoding: {
+        // on a phone the columns are narrow: the ratings' short forms across (the rows, the tooltip and the table say them whole)
+        x: { field: 'computed', type: 'nominal', sort: labels, title: 'Rating from returns', axis: { orient: 'top', labelAngle: 0, labelExpr: AGREEMENT_COLUMN_LABEL, labelLimit: 120, labelOverlap: false, labelPadding: 16 } },
+        y: { field: 'official', type: 'nominal', sort: labels, title: 'Official rating (UK9)', axis: { labelExpr: "split(datum.label, ' ')", labelLimit: 160 } },
+        tooltip: [
+          { field: 'official', title: 'Official rating' },
+          { field: 'computed', title: 'From returns' },
+          { field: 'pairs', type: 'quantitative', title: 'Contract-periods', format: fmt('int') },
+          { field: 'steps', type: 'quantitative', title: 'Steps apart' },
+        ],
+      },
+      layer: [
+        {
+          mark: { type: 'rect', stroke: '#ffffff', strokeWidth: 1 },
+          encoding: {
+            color: {
+              field: 'pairs',
+              type: 'quantitative',
+              scale: { range: ['#ffffff', ...SEQUENTIAL], domainMin: 0 },
+              legend: { title: 'Contract-periods', format: fmt('int'), orient: 'bottom', direction: 'horizontal', gradientLength: 160 },
+            },
+          },
+        },
+        // the diagonal, where the two ratings agree, outlined over the cells (drawn after them, so no cell covers it)
+        { transform: [{ filter: 'datum.steps === 0' }], mark: { type: 'rect', fillOpacity: 0, stroke: PALETTE.orange, strokeWidth: 3 } },
+        {
+          mark: { type: 'text', baseline: 'middle' },
+          encoding: {
+            text: { field: 'pairs', type: 'quantitative', format: fmt('int') },
+            color: { condition: { test: `datum.pairs > ${most / 2}`, value: '#ffffff' }, value: '#0b0c0c' },
+          },
+        },
       ],
     },
   });

@@ -10,7 +10,7 @@ import { AUTHORITY_LINK, buildChart, filterOf, fmt, single, type BuiltChart, typ
 import { describePlace, KIND_GROUP_LABELS } from '../describe';
 import { formatNumber } from '../format';
 import { hexCells, hexFeatures, type HexCell, type HexFeature, type HexJson } from '../hex';
-import { noPaymentReports, officialRatingsChart, paymentsByAuthorityChart } from '../procurement-act';
+import { agreementChart, noPaymentReports, officialRatingsChart, paymentsByAuthorityChart } from '../procurement-act';
 import { NO_DATA, PALETTE, RATING_LABELS, RATINGS, SEQUENTIAL, ratingScale, type FormatName } from '../theme';
 
 const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
@@ -165,6 +165,7 @@ export class NationalBoard implements Board {
     'hex-map': (ctx: ChartContext) => this.hexMap(ctx),
     'league-table': (ctx: ChartContext) => this.leagueTable(ctx),
     'official-ratings': (ctx: ChartContext) => this.officialRatings(ctx),
+    'ratings-agreement': (ctx: ChartContext) => this.ratingsAgreement(ctx),
     'payment-times': (ctx: ChartContext) => this.paymentTimes(ctx),
   };
 
@@ -294,6 +295,20 @@ export class NationalBoard implements Board {
       empty:
         `No contract details or performance notices (UK7, UK9) published for contracts awarded, ${place}, yet.` +
         (due > 0 ? ` ${await formatNumber(due, 'int')} contracts over £5m awarded since 24 February 2025 should publish KPIs.` : ''),
+    });
+  }
+
+  /**
+   * The agreement of the buyers' official ratings with the ratings from returns, as a cross-table (the same answer as
+   * GET /api/v1/indicators/ratings-agreement for the filter: the period is the one the period assessed ends in).
+   */
+  private async ratingsAgreement(ctx: ChartContext): Promise<BuiltChart> {
+    const { kind, region, nation, sector, from, to } = filterOf(ctx);
+    const a = await this.notices.agreement({ kind, region, nation, sector, from: single(from), to: single(to) });
+    const place = describePlace(ctx.query);
+    return agreementChart(a, {
+      where: `contract-periods rated, ${place}`,
+      empty: `No contract and period is rated both by its buyer (UK9) and from returns, ${place}, yet.`,
     });
   }
 

@@ -8,6 +8,7 @@ import { renderSvg } from '../../dashboards/render/svg';
 import { NO_DATA, RATING_LABELS, RATINGS } from '../../dashboards/theme';
 import { projectRoot } from '../../metrics/platform/project-root';
 import { IndicatorsService, type IndicatorRow } from '../../metrics/read/indicators/indicators.service';
+import { NoticesService } from '../../metrics/read/notices/notices.service';
 import { EVERYTHING } from '../../metrics/reference/read-filter/read-filter';
 import { COMPUTED_SERIES, NOTICE_FIGURES, OFFICIAL_SERIES } from '../../dashboards/procurement-act';
 import { importNotices } from '../support/notices-fixtures';
@@ -39,6 +40,7 @@ interface Source {
   chart(name: string, query: DashboardQuery): Promise<BuiltChart>;
   indicators: IndicatorsService;
   board: NationalBoard;
+  notices: NoticesService;
   view(query: DashboardQuery): Promise<DashboardView>;
   close(): Promise<void>;
 }
@@ -52,6 +54,7 @@ async function start(): Promise<Source> {
     chart: (name, query) => dashboards.chart('national', name, query, EVERYTHING),
     indicators: t.app.get(IndicatorsService),
     board: t.app.get(NationalBoard),
+    notices: t.app.get(NoticesService),
     view: (query) => dashboards.view('national', query),
     close: () => t.close(),
   };
@@ -123,6 +126,30 @@ describe('the national dashboard: its charts, from the indicators, valid Vega-Li
       expect(notices[0].share).toBe(num(r.kpi_published_share));
       expect(notices[1].share).toBe(num(r.sv_kpi_share));
       expect(JSON.stringify(b.spec.layer)).toContain(JSON.stringify(RATINGS.map((x) => RATING_LABELS[x])).slice(1, -1));
+    });
+
+    it('official ratings against the ratings from returns: the cross-table of the ratings agreement, every cell', async () => {
+      const b = await chart('ratings-agreement', query);
+      const { kind, region, nation, sector, from, to } = query as Record<string, string | undefined>;
+      const a = await source.notices.agreement({ kind, region, nation, sector, from, to });
+      expect(a.pairs).toBeGreaterThan(0);
+      expect(b.rows).toHaveLength(25);
+      RATINGS.forEach((o, i) =>
+        RATINGS.forEach((c, j) => {
+          const cell = b.rows[i * RATINGS.length + j];
+          expect([cell.official, cell.computed, cell.pairs]).toEqual([RATING_LABELS[o], RATING_LABELS[c], a.table[o][c]]);
+          expect(cell.steps).toBe(o === 'other' || c === 'other' ? null : Math.abs(i - j));
+        }),
+      );
+      const sum = (rows: typeof b.rows) => rows.reduce((n, x) => n + (x.pairs as number), 0);
+      expect(sum(b.rows)).toBe(a.pairs);
+      expect(sum(b.rows.filter((x) => x.steps === 0))).toBe(a.agree);
+      expect(sum(b.rows.filter((x) => (x.steps as number) >= 2))).toBe(a.two_or_more_apart);
+      expect((b.spec.title as { text: string }).text).toContain(`of ${a.rated} contract-periods rated both ways`);
+      // the diagonal (the two agree) outlined, every cell labelled with its count (colour is not the only cue)
+      const layers = b.spec.layer as Array<{ mark: { type: string } }>;
+      expect(layers.map((l) => l.mark.type)).toEqual(['rect', 'rect', 'text']);
+      expect(JSON.stringify(layers[1])).toContain('datum.steps === 0');
     });
 
     it('payment times: every authority with reports, its figures the indicators by authority, slowest first; the title the figures over all', async () => {

@@ -1,7 +1,9 @@
 import type { DashboardQuery } from '../../dashboards/chart';
 import { DashboardsService } from '../../dashboards/dashboards.service';
 import { formatNumber } from '../../dashboards/format';
+import { RATINGS } from '../../dashboards/theme';
 import { IndicatorsService } from '../../metrics/read/indicators/indicators.service';
+import { NoticesService } from '../../metrics/read/notices/notices.service';
 import { EVERYTHING } from '../../metrics/reference/read-filter/read-filter';
 import { reportPeriod } from '../../reports/catalogue';
 import type { ReportModel } from '../../reports/report';
@@ -86,6 +88,7 @@ describe('the national report: its figures are the API\'s, its charts the dashbo
       'committed-vs-delivered': ['national', 'committed-vs-delivered', window],
       compliance: ['quality', 'compliance', { from: '2023-Q4', to: PERIOD }],
       'official-ratings': ['national', 'official-ratings', q],
+      'ratings-agreement': ['national', 'ratings-agreement', q],
       'payment-times': ['national', 'payment-times', q],
     };
     expect(Object.keys(model.charts).sort()).toEqual(Object.keys(expected).sort());
@@ -164,6 +167,15 @@ describe('the national report: its figures are the API\'s, its charts the dashbo
     expect(html).toContain('>Procurement Act notices and payment times</h2>');
     expect(html).toContain('>Official ratings (Procurement Act notices)</h3>');
     expect(html).toContain(String(model.content.notices).replace(/'/g, '&#x27;'));
+    // the cross-table of the two ratings: the agreement API's for the period, cell by cell
+    const agreement = await t.app.get(NoticesService).agreement({ from: PERIOD, to: PERIOD });
+    const cells = model.tables['ratings-agreement'];
+    expect(cells.rows).toEqual(model.charts['ratings-agreement'].rows);
+    expect(agreement.pairs).toBeGreaterThan(0);
+    expect(cells.rows.map((x) => x.pairs)).toEqual(RATINGS.flatMap((o) => RATINGS.map((c) => agreement.table[o][c])));
+    expect(String(model.content.agreement)).toContain(`of ${agreement.rated} contract-periods rated both ways`);
+    expect(html).toContain('>Official ratings against the ratings from returns</h3>');
+    expect(html).toContain('id="chart-ratings-agreement"');
   });
 
   it('the same data gives byte-identical data.json', async () => {
@@ -199,5 +211,7 @@ describe('the national report: its figures are the API\'s, its charts the dashbo
     expect(html).toContain(String(empty.content.payments));
     expect(html).not.toContain('id="chart-official-ratings"');
     expect(html).not.toContain('id="chart-payment-times"');
+    expect(String(empty.content.agreement)).toBe('No contract and period is rated both by its buyer (UK9) and from returns, all authorities, 1995 to 1995, yet.');
+    expect(html).not.toContain('id="chart-ratings-agreement"');
   });
 });

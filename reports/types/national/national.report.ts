@@ -184,7 +184,7 @@ export class NationalReport implements ReportBuilder {
     const trendQ: DashboardQuery = { from: window.from, to: P, basis };
     const chart = (dashboard: string, name: string, query: DashboardQuery) => this.dashboards.chart(dashboard, name, query, PUBLIC);
 
-    const [cur, before, trend, regions, kinds, everything, byKind, byDepartment, hexMap, league, ratings, committed, compliance, official, payments] = await Promise.all([
+    const [cur, before, trend, regions, kinds, everything, byKind, byDepartment, hexMap, league, ratings, committed, compliance, official, agreement, payments] = await Promise.all([
       this.indicators.implementation({ from: P, to: P, basis }),
       prev ? this.indicators.implementation({ from: prev, to: prev, basis }) : Promise.resolve(null),
       this.indicators.implementation({ from: window.from, to: P, group_by: 'period', period_type: 'quarter', basis }),
@@ -199,6 +199,7 @@ export class NationalReport implements ReportBuilder {
       chart('national', 'committed-vs-delivered', trendQ),
       chart('quality', 'compliance', { from: window.from, to: P }),
       chart('national', 'official-ratings', q),
+      chart('national', 'ratings-agreement', q),
       chart('national', 'payment-times', q),
     ]);
     const f = await loadFormats();
@@ -226,6 +227,7 @@ export class NationalReport implements ReportBuilder {
       'delivery-by-kind': this.deliveryByKind(kinds, P),
       'compliance-by-kind': this.complianceByKind(kinds, P),
       'official-ratings': chartTable(official, `Official ratings beside the ratings from returns, KPI publication and performance notices, contracts awarded in ${P}`),
+      'ratings-agreement': chartTable(agreement, `Contract-periods by official rating and rating from returns, periods assessed ending in ${P}`),
       'payment-times': this.paymentTable(payments, P),
     };
     const charts: Record<string, ChartModel> = {
@@ -237,9 +239,10 @@ export class NationalReport implements ReportBuilder {
       'committed-vs-delivered': chartModel('national/committed-vs-delivered', committed),
       compliance: chartModel('quality/compliance', compliance),
       'official-ratings': chartModel('national/official-ratings', official),
+      'ratings-agreement': chartModel('national/ratings-agreement', agreement),
       'payment-times': chartModel('national/payment-times', payments),
     };
-    const content = this.content({ P, prev, basis, window, cur, r, pr, f, url, trend: tables.trend, regions: tables.regions, league, ratings: ratings.rows, byKind, byDepartment, official, payments });
+    const content = this.content({ P, prev, basis, window, cur, r, pr, f, url, trend: tables.trend, regions: tables.regions, league, ratings: ratings.rows, byKind, byDepartment, official, agreement, payments });
     return {
       subtitle: `${UK_WORDS}, ${P}`,
       demo: everything.rows.some((x) => (num(x.demo_contracts) ?? 0) > 0),
@@ -380,6 +383,7 @@ export class NationalReport implements ReportBuilder {
     byKind: BuiltChart;
     byDepartment: BuiltChart;
     official: BuiltChart;
+    agreement: BuiltChart;
     payments: BuiltChart;
   }): Record<string, unknown> {
     const { P, prev, f, r, pr } = a;
@@ -491,6 +495,9 @@ export class NationalReport implements ReportBuilder {
       notices,
       payments: paymentsText,
       has_notices: a.official.rows.length > 0,
+      // the cross-table's message (its title) or its sentence saying nothing is rated both ways
+      agreement: a.agreement.rows.length === 0 ? empty(a.agreement) : `${String((a.agreement.spec.title as { text: string }).text)}.`,
+      has_agreement: a.agreement.rows.length > 0,
       has_payments: a.payments.rows.length > 0,
       period: P,
       previous: prev,
