@@ -114,6 +114,7 @@ export const DASHBOARDS: readonly DashboardEntry[] = [
       { name: 'commitments', label: 'Each commitment: expected to date and delivered', access: 'supplier-data', filters: [] },
       { name: 'returns', label: 'Returns over time', access: 'supplier-data', filters: [] },
       { name: 'evidence', label: 'Evidence references', access: 'supplier-data', filters: [] },
+      { name: 'official-ratings', label: "The buyer's ratings (contract performance notices)", access: 'supplier-data', filters: [] },
     ],
   },
 ];

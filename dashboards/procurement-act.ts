@@ -172,12 +172,15 @@ export interface AgreementTable extends AgreementWords {
   table: Record<string, Record<string, number>>;
 }
 
-/** The short form of each rating, for the cross-table's columns on a narrow screen. */
+/** The short form of each rating, for a chart's narrow cells on a phone (its tooltip and table view say it whole). */
 const SHORT_RATING: Record<string, string> = { Good: 'Good', 'Approaching target': 'Appr.', 'Requires improvement': 'Req. impr.', Inadequate: 'Inad.', Other: 'Other' };
-/** A column's label: the rating on two lines, or its short form where the chart is under 420 px wide. */
-const AGREEMENT_COLUMN_LABEL = `width < 420 ? (${Object.entries(SHORT_RATING)
-  .map(([whole, short]) => `datum.label === ${JSON.stringify(whole)} ? ${JSON.stringify(short)}`)
-  .join(' : ')} : datum.label) : split(datum.label, ' ')`;
+/** A Vega expression: the rating label `value` (an expression) in its short form where the chart is under 420 px wide, else `whole`. */
+export function narrowRating(value: string, whole: string): string {
+  const short = Object.entries(SHORT_RATING).map(([w, s]) => `${value} === ${JSON.stringify(w)} ? ${JSON.stringify(s)}`);
+  return `width < 420 ? (${short.join(' : ')} : ${value}) : ${whole}`;
+}
+/** A column's label in the cross-table: the rating on two lines, or its short form on a phone. */
+const AGREEMENT_COLUMN_LABEL = narrowRating('datum.label', "split(datum.label, ' ')");
 
 export const AGREEMENT_COLUMNS: Column[] = [
   { field: 'official', title: 'Official rating (UK9)' },

@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { overallRating } from '../../metrics/derive/valuation/delivery';
 import { DomainError } from '../../metrics/platform/errors';
 import { ContractsService } from '../../metrics/read/contracts/contracts.service';
+import { NoticesService } from '../../metrics/read/notices/notices.service';
 import { SectorsService } from '../../metrics/reference/sectors/sectors.service';
 import type { Board, Subject, Tile } from '../board';
 import { buildChart, fmt, single, type BuiltChart, type ChartContext, type DashboardQuery } from '../chart';
 import { dayLabel, periodLabel } from '../contract-periods';
+import { narrowRating } from '../procurement-act';
 import { formatNumber } from '../format';
 import { PALETTE, RATING_LABELS, RATINGS, ratingScale, type Rating } from '../theme';
 
@@ -58,6 +61,13 @@ interface OutcomeReturn {
   evidence_ref: string | null;
 }
 
+/** The notices of a contract as ContractsService.get gives them (GET /api/v1/contracts/{id}: notices). */
+interface ContractNotices {
+  kpis: Array<{ metric_id: string; title: string | null }>;
+  kpi_rationale: string | null;
+  ratings: Array<{ metric_id: string; period_start: string | Date; period_end: string | Date; rating: Rating; superseded: boolean }>;
+}
+
 /** The columns of the evidence table as drawn: heading and where it starts (a share of the width). */
 const EVIDENCE_COLUMNS = [
   { title: 'Measure', at: 0 },
@@ -87,6 +97,7 @@ export class ContractBoard implements Board {
   constructor(
     private readonly contracts: ContractsService,
     private readonly sectors: SectorsService,
+    private readonly notices: NoticesService,
   ) {}
 
   private async notice(query: DashboardQuery): Promise<ContractNotice> {
@@ -156,7 +167,85 @@ export class ContractBoard implements Board {
     commitments: (ctx) => this.commitments(ctx),
     returns: (ctx) => this.returns(ctx),
     evidence: (ctx) => this.evidence(ctx),
+    'official-ratings': (ctx) => this.officialRatings(ctx),
   };
+
+  /**
+   * The buyer's ratings of the contract in its contract performance notices (UK9), period by period: each KPI's latest
+   * rating, the contract's (the worst of them), and beside it the contract's delivery rating from its returns as of the
+   * period's last day (the ratings agreement's pair). Supplier-level, as that rating is: within the caller's scope.
+   */
+  private async officialRatings(ctx: ChartContext): Promise<BuiltChart> {
+    const d = await this.delivery(ctx); // the scope's check (a 403 outside it)
+    const [c, pairs] = await Promise.all([this.contracts.get(String(d.contract.id)), this.notices.contractPairs(d.contract.id)]);
+    const notices = (c as unknown as { notices: ContractNotices }).notices;
+    const titleOf = new Map(notices.kpis.map((k) => [k.metric_id, k.title ?? k.metric_id]));
+    const day = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v)).slice(0, 10);
+    const latest = notices.ratings.filter((r) => !r.superseded);
+    const periods = [...new Map(latest.map((r) => [`${day(r.period_start)} ${day(r.period_end)}`, { start: day(r.period_start), end: day(r.period_end) }])).values()].sort((a, b) =>
+      a.end.localeCompare(b.end),
+    );
+    const pairOf = new Map(pairs.map((p) => [`${p.period_start} ${p.period_end}`, p]));
+    const label = (r: Rating | null) => (r ? RATING_LABELS[r] : null);
+    const OFFICIAL = 'The contract, by its buyer (the worst KPI)';
+    const COMPUTED = 'The contract, from its returns';
+    const rows: Array<Record<string, string | null>> = [];
+    for (const p of periods) {
+      const period = `${dayLabel(p.start)} to ${dayLabel(p.end)}`;
+      const here = latest.filter((r) => day(r.period_start) === p.start && day(r.period_end) === p.end);
+      for (const r of here) rows.push({ period, period_end: p.end, item: titleOf.get(r.metric_id) ?? r.metric_id, source: 'Contract performance notice (UK9)', rating: label(r.rating) });
+      const pair = pairOf.get(`${p.start} ${p.end}`);
+      rows.push({ period, period_end: p.end, item: OFFICIAL, source: 'Contract performance notice (UK9)', rating: label(pair?.official ?? overallRating(here.map((r) => r.rating))) });
+      rows.push({ period, period_end: p.end, item: COMPUTED, source: 'Returns (commitments and outcomes)', rating: pair ? label(pair.computed) : null });
+    }
+    const items = [...new Set(rows.filter((r) => r.item !== OFFICIAL && r.item !== COMPUTED).map((r) => r.item as string)), OFFICIAL, COMPUTED];
+    const last = periods.length > 0 ? pairOf.get(`${periods[periods.length - 1].start} ${periods[periods.length - 1].end}`) : undefined;
+    const lastRows = rows.filter((r) => periods.length > 0 && r.period_end === periods[periods.length - 1].end);
+    const lastOfficial = lastRows.find((r) => r.item === OFFICIAL)?.rating;
+    const title =
+      periods.length === 0
+        ? 'No contract performance notice (UK9) rates this contract yet'
+        : `Rated ${lastOfficial} by its buyer for ${lastRows[0].period}` + (last ? `; ${label(last.computed)} from its returns` : '; no rating from returns (no commitments)');
+    const empty = notices.kpis.length > 0
+      ? `No contract performance notice (UK9) rates this contract yet; its contract details notice (UK7) set ${notices.kpis.length} KPIs.`
+      : notices.kpi_rationale
+        ? `No contract performance notice (UK9) rates this contract yet; its contract details notice (UK7) set no KPIs: "${notices.kpi_rationale}"`
+        : 'No contract performance notice (UK9) rates this contract yet.';
+    return buildChart({
+      title,
+      subtitle: `Each period a contract performance notice (UK9) rated: each KPI's latest rating, the contract's (the worst of them), and its delivery rating from returns as of the period's last day; contract ${d.contract.reference}`,
+      description: `A grid, one column per period rated and one row per KPI, then the contract's rating by its buyer and from its returns, each cell coloured and labelled with its rating. ${rows
+        .map((r) => `${r.period}, ${r.item}: ${r.rating ?? 'none'}`)
+        .join('; ')}.`,
+      columns: [
+        { field: 'period', title: 'Period assessed' },
+        { field: 'item', title: 'KPI or contract' },
+        { field: 'source', title: 'Source' },
+        { field: 'rating', title: 'Rating' },
+      ],
+      rows,
+      empty,
+      spec: {
+        height: { step: 34 },
+        // the rating in words in each cell (its short form on a phone)
+        transform: [{ calculate: `datum.rating === null ? 'none (no commitments)' : ${narrowRating('datum.rating', 'datum.rating')}`, as: 'label' }],
+        encoding: {
+          x: { field: 'period', type: 'ordinal', title: 'Period assessed', sort: { field: 'period_end' }, axis: { orient: 'top', labelAngle: 0, labelLimit: 200 } },
+          y: { field: 'item', type: 'nominal', title: null, sort: items, axis: { labelLimit: 380 } },
+          tooltip: [
+            { field: 'period', title: 'Period assessed' },
+            { field: 'item', title: 'KPI or contract' },
+            { field: 'source', title: 'Source' },
+            { field: 'rating', title: 'Rating' },
+          ],
+        },
+        layer: [
+          { mark: { type: 'rect', stroke: '#ffffff', strokeWidth: 2 }, encoding: { color: { field: 'rating', type: 'nominal', title: 'Rating', scale: ratingScale() } } },
+          { mark: { type: 'text', baseline: 'middle', color: '#ffffff' }, encoding: { text: { field: 'label', type: 'nominal' } } },
+        ],
+      },
+    });
+  }
 
   /** Supplier-level: the contract's latest commitments and returns, within the caller's scope (403 outside it). */
   private async delivery(ctx: ChartContext) {

@@ -1,9 +1,11 @@
 import { ContractBoard } from '../../dashboards/boards/contract.board';
+import { RATING_LABELS, type Rating } from '../../dashboards/theme';
 import { findChart, findDashboard } from '../../dashboards/catalogue';
 import type { ChartContext, DashboardQuery } from '../../dashboards/chart';
 import { renderSvg } from '../../dashboards/render/svg';
 import { DomainError } from '../../metrics/platform/errors';
 import { ContractsService } from '../../metrics/read/contracts/contracts.service';
+import { NoticesService } from '../../metrics/read/notices/notices.service';
 import { SectorsService } from '../../metrics/reference/sectors/sectors.service';
 import { EVERYTHING, type ReadScope } from '../../metrics/reference/read-filter/read-filter';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -47,7 +49,7 @@ describe('the contract dashboard (demo data)', () => {
       board = t.app.get(ContractBoard);
     } catch {
       // the dashboards module not wired into the application yet: the board over the application's services
-      board = new ContractBoard(contracts, t.app.get(SectorsService));
+      board = new ContractBoard(contracts, t.app.get(SectorsService), t.app.get(NoticesService));
     }
     const { rows } = await t.database.db.knex.raw(`
       select c.id, c.reference, a.code as authority
@@ -87,7 +89,7 @@ describe('the contract dashboard (demo data)', () => {
   it("passes a title as it is (the page escapes it): a <script> stays text", async () => {
     const title = '<script>alert("x")</script> & Co';
     const fake = { get: async () => ({ ...(await contracts.get(reference)), title }) } as unknown as ContractsService;
-    const subject = await new ContractBoard(fake, t.app.get(SectorsService)).subject({ contract: reference });
+    const subject = await new ContractBoard(fake, t.app.get(SectorsService), t.app.get(NoticesService)).subject({ contract: reference });
     expect(subject.name).toBe(title);
   });
 
@@ -144,11 +146,41 @@ describe('the contract dashboard (demo data)', () => {
     expect(evidence.columns.map((c) => c.title)).toEqual(['Measure', 'Period', 'Quantity', 'Unit', 'Evidence reference']);
   });
 
+  it("official ratings: each period its buyer rated, each KPI's latest rating, the contract's beside its rating from returns", async () => {
+    // a demo Procurement Act contract with commitments (its KPIs' targets) and performance notices
+    const { rows } = await t.database.db.knex.raw(`select c.reference from contracts c where c.reference like 'DEMO-PA-%'
+      and exists (select 1 from contract_performance p where p.contract_id = c.id)
+      and exists (select 1 from commitments k where k.contract_id = c.id and k.is_latest) order by c.id limit 1`);
+    const ref: string = rows[0].reference;
+    const built = await board.charts['official-ratings'](ctx('official-ratings', { contract: ref }));
+    expect(vegaLiteErrors(built.spec)).toEqual([]);
+    const c = (await contracts.get(ref)) as any;
+    const latest = c.notices.ratings.filter((r: any) => !r.superseded);
+    const byBuyer = 'The contract, by its buyer (the worst KPI)';
+    const fromReturns = 'The contract, from its returns';
+    const kpiRows = built.rows.filter((r) => r.item !== byBuyer && r.item !== fromReturns);
+    expect(kpiRows.length).toBe(latest.length);
+    for (const r of latest) {
+      const title = c.notices.kpis.find((k: any) => k.metric_id === r.metric_id)?.title ?? r.metric_id;
+      expect(kpiRows.filter((x) => x.item === title && x.period_end === String(r.period_end).slice(0, 10)).map((x) => x.rating)).toEqual([RATING_LABELS[r.rating as Rating]]);
+    }
+    // the contract's two ratings are the agreement's pairs for it, period by period
+    const pairs = (await t.app.get(NoticesService).agreementContracts({ all: 'true' })).data.filter((p) => p.reference === ref).sort((a, b) => a.period_end.localeCompare(b.period_end));
+    expect(pairs.length).toBeGreaterThan(0);
+    expect(built.rows.filter((r) => r.item === byBuyer).map((r) => [r.period_end, r.rating])).toEqual(pairs.map((p) => [p.period_end, RATING_LABELS[p.official]]));
+    expect(built.rows.filter((r) => r.item === fromReturns).map((r) => [r.period_end, r.rating])).toEqual(pairs.map((p) => [p.period_end, RATING_LABELS[p.computed]]));
+    expect((built.spec as any).title.text).toMatch(/^Rated (Good|Approaching target|Requires improvement|Inadequate|Other) by its buyer for /);
+    const svg = await renderSvg(built.spec);
+    expect(svg).toMatch(/<text[^>]*>[^<]*(Good|Approaching target|Requires improvement|Inadequate)/); // the rating in words, not colour alone
+  });
+
   it("reads supplier-level charts within the caller's scope: another authority's key is refused", async () => {
     const mine: ReadScope = { authorities: [authority] };
     for (const chart of Object.keys(board.charts)) {
       const built = await board.charts[chart](ctx(chart, { contract: reference }, mine));
-      expect(built.rows.length).toBeGreaterThan(0);
+      // the contract was let before the Procurement Act's notices: no rating, said in words
+      if (chart === 'official-ratings') expect(JSON.stringify(built.spec.data)).toContain('No contract performance notice (UK9) rates this contract yet');
+      else expect(built.rows.length).toBeGreaterThan(0);
       expect(await code(board.charts[chart](ctx(chart, { contract: otherReference }, mine)))).toBe('authority_not_allowed');
     }
     // the notice is public: the heading of another authority's contract is there for anyone

@@ -98,6 +98,9 @@ const TABLE: Record<string, { access: Row; path: string } | { access: Row; path:
     { access: PUBLIC, path: '/api/v1/dashboards/national/charts/ratings.vl.json?region=North%20West' },
     { access: PUBLIC, path: '/api/v1/dashboards/authority/charts/themes.csv?authority=E08000009' },
     { access: SUPPLIER, path: '/api/v1/dashboards/contract/charts/commitments.vl.json?contract=EXAMPLE-TRF-0001' },
+    // the buyer's ratings beside the rating from returns: supplier-level, as the agreement's list of contracts is
+    { access: SUPPLIER, path: '/api/v1/dashboards/contract/charts/official-ratings.csv?contract=EXAMPLE-TRF-0001' },
+    { access: PUBLIC, path: '/api/v1/dashboards/national/charts/ratings-agreement.svg' },
     { access: SUPPLIER, path: '/api/v1/dashboards/authority/charts/contracts.csv?authority=E08000009' },
     // not a chart: refused or not, never served
     { access: { ...PUBLIC, none: 404, other: 404, own: 404, analyst: 404, admin: 404 }, path: '/api/v1/dashboards/contract/charts/none-such.svg?contract=EXAMPLE-TRF-0001' },

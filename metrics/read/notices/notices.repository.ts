@@ -45,8 +45,10 @@ export class NoticesRepository {
     return { kpis, kpi_rationale: contract?.kpi_rationale ?? null, ratings, performance_failures: failures, events };
   }
 
-  /** Each contract and period rated by a notice, with its KPIs' latest ratings; in the filter (the period's end in from..to). */
-  async ratedPeriods(f: Pick<ResolvedFilter, 'authorityIds' | 'kinds' | 'regions' | 'nations' | 'sectors' | 'fromDate' | 'toDate'>): Promise<RatedPeriod[]> {
+  /** Each contract and period rated by a notice, with its KPIs' latest ratings; in the filter (the period's end in from..to), or of these contracts. */
+  async ratedPeriods(
+    f: Partial<Pick<ResolvedFilter, 'authorityIds' | 'kinds' | 'regions' | 'nations' | 'sectors' | 'fromDate' | 'toDate'>> & { contractIds?: readonly number[] },
+  ): Promise<RatedPeriod[]> {
     const where: string[] = [];
     const bind: unknown[] = [];
     const any = (column: string, values: readonly unknown[] | undefined, type = 'text') => {
@@ -55,6 +57,7 @@ export class NoticesRepository {
       bind.push(values);
     };
     any('a.id', f.authorityIds, 'int');
+    any('c.id', f.contractIds, 'bigint');
     any('a.kind', f.kinds);
     any('a.region', f.regions);
     any('a.nation', f.nations);

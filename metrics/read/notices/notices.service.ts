@@ -75,10 +75,24 @@ export class NoticesService {
     return { filters, data, method: AGREEMENT_METHOD };
   }
 
+  /**
+   * Each period of one contract rated by a notice, its official rating beside its rating from returns as of the
+   * period's last day (none for a contract without commitments). Supplier-level data: the caller has checked that the
+   * contract is within its reader's scope.
+   */
+  async contractPairs(contractId: number): Promise<AgreementPair[]> {
+    return (await this.pairsOf(await this.notices.ratedPeriods({ contractIds: [contractId] }))).pairs;
+  }
+
   private async pairs(query: AgreementQuery, scope: ReadScope) {
     const parsed = withinScope(parseReadFilter(query, AGREEMENT_FILTERS), scope);
     const resolved = await this.filters.resolve(parsed);
-    const rated = await this.notices.ratedPeriods(resolved);
+    const { pairs, notComputable } = await this.pairsOf(await this.notices.ratedPeriods(resolved));
+    return { filters: describeFilter(parsed), pairs, notComputable };
+  }
+
+  /** The pairs of these rated periods, and how many could not be computed (their contract has no commitments). */
+  private async pairsOf(rated: RatedPeriod[]) {
     const ids = [...new Set(rated.map((p) => p.contract_id))];
     const [commitments, outcomes] = await Promise.all([this.contracts.linesOf('commitments', ids, false), this.contracts.linesOf('outcomes', ids, false)]);
     const byContract = (rows: Lines) => {
@@ -102,7 +116,7 @@ export class NoticesService {
       }
       pairs.push(await this.pair(p, committed, outcomesOf.get(p.contract_id) ?? [], state));
     }
-    return { filters: describeFilter(parsed), pairs, notComputable };
+    return { pairs, notComputable };
   }
 
   private async pair(p: RatedPeriod, commitments: Lines, outcomes: Lines, state: DeliveryState): Promise<AgreementPair> {

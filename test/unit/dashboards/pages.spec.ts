@@ -22,7 +22,7 @@ describe('the pages: what they are made of', () => {
     expect(chartRule({ name: 'nowhere', file: 'x.svg' })).toEqual({ audience: 'public' });
     // every supplier-level chart is one: the catalogue names each audience
     const supplier = DASHBOARDS.flatMap((d) => d.charts.filter((c) => c.access === 'supplier-data').map((c) => `${d.name}/${c.name}`));
-    expect(supplier).toEqual(['authority/contracts', 'sectors/top-suppliers', 'quality/missing-returns', 'quality/flags', 'quality/batches', 'contract/commitments', 'contract/returns', 'contract/evidence']);
+    expect(supplier).toEqual(['authority/contracts', 'sectors/top-suppliers', 'quality/missing-returns', 'quality/flags', 'quality/batches', 'contract/commitments', 'contract/returns', 'contract/evidence', 'contract/official-ratings']);
   });
 
   it('formats figures in en-GB, as the charts do', async () => {
