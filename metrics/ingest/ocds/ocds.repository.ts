@@ -298,7 +298,7 @@ export class OcdsRepository {
       `insert into ocds_releases (ocid, release_id, release_date, tags, sha256, contract_id, body, batch_id)
        select ocid, release_id, release_date, tags, sha256, contract_id, body, $2
        from json_to_recordset($1::json) as x(ocid text, release_id text, release_date timestamptz, tags text[], sha256 text,
-         contract_id bigint, body jsonb)
+         contract_id bigint, body json)
        on conflict (ocid, release_id) do nothing`,
       [JSON.stringify(rows), batchId],
     );
@@ -340,7 +340,7 @@ export class OcdsRepository {
     await s.query(
       `insert into ocds_compiled (ocid, contract_id, compiled, release_count, release_date, complete, award_corrections, batch_id)
        select ocid, contract_id, compiled, release_count, release_date, complete, award_corrections, $2
-       from json_to_recordset($1::json) as x(ocid text, contract_id bigint, compiled jsonb, release_count integer,
+       from json_to_recordset($1::json) as x(ocid text, contract_id bigint, compiled json, release_count integer,
          release_date timestamptz, complete boolean, award_corrections jsonb)
        on conflict (ocid) do update set contract_id = excluded.contract_id, compiled = excluded.compiled,
          release_count = excluded.release_count, release_date = excluded.release_date, complete = excluded.complete,
