@@ -49,7 +49,7 @@ export class AdminCommands {
         frameworks.load(readFramework(args.format === 'csv' ? 'csv' : 'json', args.content, (args.header ?? {}) as Record<string, unknown>)),
       'demo.load': async (args) => {
         const result = await demo.load({ outcomes: positive(args.outcomes), contractsPerRegion: positive(args.contractsPerRegion), seed: positive(args.seed) });
-        return { contracts: result.contracts, commitments: result.commitments, outcomes: result.outcomes, payments: result.payments };
+        return { contracts: result.contracts, commitments: result.commitments, outcomes: result.outcomes, payments: result.payments, notices: result.notices };
       },
       'ocds.import': (args) => ocds.importFiles(strings(args.paths) ?? [], { mode: str(args.mode), sender: { keyId: null, allowed: null } }),
       'ocds.harvest': (args) => (str(args.name) ? harvest.run(str(args.name)!).then((r) => [r]) : harvest.runAll()),
