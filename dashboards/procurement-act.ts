@@ -1,3 +1,4 @@
+import { ratingSteps } from '../metrics/derive/valuation/delivery';
 import type { IndicatorRow } from '../metrics/read/indicators/indicators.service';
 import { buildChart, fmt, type BuiltChart, type Column, type Row } from './chart';
 import { formatNumber } from './format';
@@ -197,12 +198,11 @@ export const AGREEMENT_COLUMNS: Column[] = [
 export function agreementRows(a: AgreementTable): Row[] {
   if (a.pairs === 0) return [];
   const rows: Row[] = [];
-  RATINGS.forEach((official, i) =>
-    RATINGS.forEach((computed, j) => {
-      const off = official === 'other' || computed === 'other';
-      rows.push({ official: RATING_LABELS[official], computed: RATING_LABELS[computed], pairs: a.table[official]?.[computed] ?? 0, steps: off ? null : Math.abs(i - j) });
-    }),
-  );
+  for (const official of RATINGS) {
+    for (const computed of RATINGS) {
+      rows.push({ official: RATING_LABELS[official], computed: RATING_LABELS[computed], pairs: a.table[official]?.[computed] ?? 0, steps: ratingSteps(official, computed) });
+    }
+  }
   return rows;
 }
 
