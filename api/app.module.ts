@@ -16,6 +16,7 @@ import { metricsOptions, reportsOptions, type AppConfig } from './config/config'
 import { ConfigModule } from './config/config.module';
 import { ContractsController } from './contracts/contracts.controller';
 import { ExportsApiService } from './exports/exports.service';
+import { ExchangeController } from './exchange/exchange.controller';
 import { ExportsController } from './exports/exports.controller';
 import { FrameworksController } from './frameworks/frameworks.controller';
 import { HealthController } from './health/health.controller';
@@ -89,6 +90,7 @@ export class AppModule {
         KeysController,
         MeasuresController,
         PeersController,
+        ExchangeController,
         ExportsController,
         QualityController,
         IndicatorsController,

@@ -18,6 +18,7 @@ import * as ocdsCompiled from './20261206000200_ocds_compiled';
 import * as svm2025 from './20261206000900_svm_2025';
 import * as ocdsLz4 from './20261206001000_ocds_lz4';
 import * as ocdsBodiesJson from './20261206001100_ocds_bodies_json';
+import * as exchange from './20261207000100_exchange';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -48,6 +49,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261206000900_svm_2025', svm2025],
   ['20261206001000_ocds_lz4', ocdsLz4],
   ['20261206001100_ocds_bodies_json', ocdsBodiesJson],
+  ['20261207000100_exchange', exchange],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

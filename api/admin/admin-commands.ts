@@ -40,7 +40,7 @@ export class AdminCommands {
     reports: ReportRunsService,
   ) {
     this.commands = {
-      'keys.create': (args) => keys.create({ role: str(args.role) ?? '', authorities: strings(args.authorities), label: str(args.label) }),
+      'keys.create': (args) => keys.create({ role: str(args.role) ?? '', authorities: strings(args.authorities), label: str(args.label), organisation: str(args.organisation), supplier: str(args.supplier) }),
       'keys.list': () => keys.list(),
       'keys.revoke': (args) => keys.revoke(str(args.ref) ?? ''),
       'migrate.status': () => migrator.status(db.knex),
@@ -49,7 +49,7 @@ export class AdminCommands {
         frameworks.load(readFramework(args.format === 'csv' ? 'csv' : 'json', args.content, (args.header ?? {}) as Record<string, unknown>)),
       'demo.load': async (args) => {
         const result = await demo.load({ outcomes: positive(args.outcomes), contractsPerRegion: positive(args.contractsPerRegion), seed: positive(args.seed) });
-        return { contracts: result.contracts, commitments: result.commitments, outcomes: result.outcomes, payments: result.payments, notices: result.notices };
+        return { contracts: result.contracts, commitments: result.commitments, outcomes: result.outcomes, payments: result.payments, notices: result.notices, exchange: result.exchange };
       },
       'ocds.import': (args) => ocds.importFiles(strings(args.paths) ?? [], { mode: str(args.mode), sender: { keyId: null, allowed: null } }),
       'ocds.harvest': (args) => (str(args.name) ? harvest.run(str(args.name)!).then((r) => [r]) : harvest.runAll()),

@@ -7,7 +7,7 @@ import type { AppConfig, SupplierDataMode } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { ACCESS_KEY, ruleFor, type AccessRule, type DeclaredAccess } from './access.decorator';
 import { ApiKeysService } from './api-keys.service';
-import type { Principal } from './principal';
+import type { Principal, Role } from './principal';
 import { SessionsService } from './sessions';
 
 export type AuthenticatedRequest = Request & { principal?: Principal; scope?: ReadScope };
@@ -24,7 +24,7 @@ export function accessRuleOf(reflector: Reflector, context: ExecutionContext): D
 export function decideAccess(rule: AccessRule, principal: Principal | undefined, supplierData: SupplierDataMode): ReadScope {
   if (rule.audience === 'public') return { authorities: null };
   if (rule.audience === 'supplier-data' && supplierData === 'open') return { authorities: null };
-  const roles = rule.audience === 'roles' ? rule.roles : (['analyst', 'admin', 'submitter'] as const);
+  const roles: readonly Role[] = rule.audience === 'roles' ? rule.roles : ['analyst', 'admin', 'submitter'];
   if (!principal) {
     throw new DomainError(
       'missing_api_key',

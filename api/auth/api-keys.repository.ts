@@ -9,6 +9,11 @@ export interface ApiKeyRecord {
   role: Role;
   label: string | null;
   authorities: string[];
+  /** A community key's organisation (org-id identifier) and a supplier key's supplier (scheme-identifier). */
+  organisation: string | null;
+  supplier: string | null;
+  organisation_id: number | null;
+  supplier_id: number | null;
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
@@ -16,8 +21,11 @@ export interface ApiKeyRecord {
 
 const SELECT_KEYS = `
   select k.id, k.prefix, k.role, k.label, k.created_at, k.last_used_at, k.revoked_at,
-    coalesce(array_agg(a.code order by a.code) filter (where a.code is not null), '{}') as authorities
+    coalesce(array_agg(a.code order by a.code) filter (where a.code is not null), '{}') as authorities,
+    k.organisation_id, k.supplier_id, min(o.identifier) as organisation, min(s.scheme || '-' || s.identifier) as supplier
   from api_keys k
+  left join exchange_organisations o on o.id = k.organisation_id
+  left join suppliers s on s.id = k.supplier_id
   left join api_key_authorities ka on ka.api_key_id = k.id
   left join authorities a on a.id = ka.authority_id`;
 
@@ -26,10 +34,25 @@ export class ApiKeysRepository {
   constructor(@Inject(KNEX) private readonly knex: Knex) {}
 
   /** A key and the authorities it may write for, in one transaction. */
-  insert(key: { prefix: string; keyHash: string; role: Role; label: string | null; authorityIds: number[] }): Promise<number> {
+  insert(key: {
+    prefix: string;
+    keyHash: string;
+    role: Role;
+    label: string | null;
+    authorityIds: number[];
+    organisationId: number | null;
+    supplierId: number | null;
+  }): Promise<number> {
     return this.knex.transaction(async (trx) => {
       const [{ id }] = await trx('api_keys')
-        .insert({ prefix: key.prefix, key_hash: key.keyHash, role: key.role, label: key.label })
+        .insert({
+          prefix: key.prefix,
+          key_hash: key.keyHash,
+          role: key.role,
+          label: key.label,
+          organisation_id: key.organisationId,
+          supplier_id: key.supplierId,
+        })
         .returning('id');
       if (key.authorityIds.length > 0) {
         await trx('api_key_authorities').insert(key.authorityIds.map((authority_id) => ({ api_key_id: id, authority_id })));
@@ -48,6 +71,18 @@ export class ApiKeysRepository {
   }
 
   /** Marks a key used (the service does it at most once a minute per key, to keep reads cheap). */
+  /** An exchange organisation's id by its org-id identifier. */
+  async organisationId(identifier: string): Promise<number | undefined> {
+    const row = await this.knex('exchange_organisations').where({ identifier }).first('id');
+    return row?.id;
+  }
+
+  /** A supplier's id by its scheme and identifier written as one (GB-COH-01234567). */
+  async supplierId(ref: string): Promise<number | undefined> {
+    const { rows } = await this.knex.raw(`select id from suppliers where scheme || '-' || identifier = ? order by id limit 1`, [ref]);
+    return rows[0] ? Number(rows[0].id) : undefined;
+  }
+
   async markUsed(id: number): Promise<void> {
     await this.knex('api_keys').where({ id }).update({ last_used_at: this.knex.fn.now() });
   }

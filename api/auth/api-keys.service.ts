@@ -9,6 +9,10 @@ export interface CreateKeyInput {
   role: string;
   authorities?: string[];
   label?: string | null;
+  /** A community key's organisation on the exchange (org-id identifier, e.g. GB-CHC-1234567). */
+  organisation?: string | null;
+  /** A supplier key's supplier: its scheme and identifier as one (GB-COH-01234567). */
+  supplier?: string | null;
 }
 
 export interface CreatedKey extends ApiKeyRecord {
@@ -69,6 +73,13 @@ export class ApiKeysService {
         field: 'authorities',
       });
     }
+    if ((role === 'community' || role === 'supplier') && codes.length > 0) {
+      throw new DomainError('invalid_parameter', `a ${role} key is scoped to its ${role === 'community' ? 'organisation' : 'supplier'}: give no authorities`, {
+        field: 'authorities',
+      });
+    }
+    const organisationId = await this.scope(role === 'community', 'organisation', input.organisation, (v) => this.keys.organisationId(v));
+    const supplierId = await this.scope(role === 'supplier', 'supplier', input.supplier, (v) => this.keys.supplierId(v));
     const found = await this.authorities.idsByCode(codes);
     const unknown = codes.filter((c) => !found.has(c));
     if (unknown.length > 0) {
@@ -84,9 +95,33 @@ export class ApiKeysService {
       role,
       label: input.label?.trim() || null,
       authorityIds: codes.map((c) => found.get(c)!),
+      organisationId,
+      supplierId,
     });
     const record = await this.keys.find(id);
     return { ...record!, key };
+  }
+
+  /** A community key's organisation or a supplier key's supplier: required for that role, refused for the others. */
+  private async scope(
+    needed: boolean,
+    field: 'organisation' | 'supplier',
+    value: string | null | undefined,
+    lookup: (v: string) => Promise<number | undefined>,
+  ): Promise<number | null> {
+    const v = value?.trim() || null;
+    if (!needed) {
+      if (v !== null) throw new DomainError('invalid_parameter', `only a ${field === 'organisation' ? 'community' : 'supplier'} key names a ${field}`, { field });
+      return null;
+    }
+    if (v === null) {
+      throw new DomainError('invalid_parameter', field === 'organisation'
+        ? 'a community key needs the organisation it acts for (its org-id identifier, e.g. GB-CHC-1234567)'
+        : 'a supplier key needs the supplier it acts for (scheme and identifier, e.g. GB-COH-01234567)', { field });
+    }
+    const id = await lookup(v);
+    if (id === undefined) throw new DomainError('invalid_parameter', `unknown ${field} ${v}`, { field, value: v });
+    return id;
   }
 
   /** The principal for an `Authorization` header value; throws invalid_api_key for anything else. */
@@ -108,7 +143,7 @@ export class ApiKeysService {
       });
     }
     if (!record.last_used_at || Date.now() - new Date(record.last_used_at).getTime() > 60_000) await this.keys.markUsed(record.id);
-    const principal: Principal = { keyId: record.id, prefix: record.prefix, role: record.role, authorityCodes: record.authorities };
+    const principal = principalOf(record);
     this.verified.set(hash, { principal, until: Date.now() + KEY_CACHE_MS });
     return principal;
   }
@@ -119,7 +154,7 @@ export class ApiKeysService {
     if (cached && cached.until > Date.now()) return cached.principal;
     const record = await this.keys.find(id);
     if (!record || record.revoked_at) return undefined;
-    const principal: Principal = { keyId: record.id, prefix: record.prefix, role: record.role, authorityCodes: record.authorities };
+    const principal = principalOf(record);
     this.byId.set(id, { principal, until: Date.now() + KEY_CACHE_MS });
     return principal;
   }
@@ -138,4 +173,16 @@ export class ApiKeysService {
     this.byId.delete(record.id);
     return (await this.keys.find(record.id))!;
   }
+}
+
+/** What a key record grants. */
+function principalOf(record: ApiKeyRecord): Principal {
+  return {
+    keyId: record.id,
+    prefix: record.prefix,
+    role: record.role,
+    authorityCodes: record.authorities,
+    organisationId: record.organisation_id === null ? null : Number(record.organisation_id),
+    supplierId: record.supplier_id === null ? null : Number(record.supplier_id),
+  };
 }

@@ -1,7 +1,7 @@
 import type { BatchViewer } from '../../metrics/ingest/imports/batches.service';
 import type { ImportSender } from '../../metrics/ingest/imports/imports.service';
 
-export const ROLES = ['admin', 'submitter', 'analyst'] as const;
+export const ROLES = ['admin', 'submitter', 'analyst', 'community', 'supplier'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling: the API key that authenticated the request. */
@@ -11,6 +11,10 @@ export interface Principal {
   role: Role;
   /** Authorities a submitter key may write for (codes). Admin keys write for every authority. */
   authorityCodes: string[];
+  /** A community key's organisation on the exchange (its id), else null. */
+  organisationId: number | null;
+  /** A supplier key's supplier (its id), else null. */
+  supplierId: number | null;
 }
 
 /** The caller as a sender of data: its key, and the authorities it may write for (null: every one, an admin key). */

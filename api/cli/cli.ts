@@ -20,6 +20,7 @@ import { sendAdminCommand, type AdminRequest } from '../admin/admin-socket';
 import { ACCESS_PROVIDERS } from '../auth/access';
 import type { ApiKeyRecord } from '../auth/api-keys.repository';
 import type { CreatedKey } from '../auth/api-keys.service';
+import type { DemoExchangeResult } from '../../metrics/ingest/demo/demo.service';
 import { ROLES } from '../auth/principal';
 import { ConfigError, loadConfig, metricsOptions, reportsOptions, type AppConfig } from '../config/config';
 import { REPORT_NAMES, REPORT_PARAMS } from '../../reports/catalogue';
@@ -97,12 +98,14 @@ function keyCommands(program: Command, config: Config): void {
     .description('create an API key and print it once (only its hash is stored)')
     .addOption(new Option('--role <role>', 'what the key may do').choices(ROLES).makeOptionMandatory())
     .option('--authority <code...>', 'authority code(s) a submitter key may write for, e.g. E08000009')
+    .option('--organisation <org-id>', 'a community key: the exchange organisation it acts for, e.g. GB-CHC-1234567')
+    .option('--supplier <scheme-id>', 'a supplier key: the supplier it acts for, e.g. GB-COH-01234567')
     .option('--label <text>', 'who or what the key is for')
     .option('--json', 'print JSON')
-    .action(async (opts: { role: string; authority?: string[]; label?: string; json?: boolean }) => {
+    .action(async (opts: { role: string; authority?: string[]; organisation?: string; supplier?: string; label?: string; json?: boolean }) => {
       const created = (await admin(config(), {
         command: 'keys.create',
-        args: { role: opts.role, authorities: opts.authority ?? [], label: opts.label },
+        args: { role: opts.role, authorities: opts.authority ?? [], organisation: opts.organisation, supplier: opts.supplier, label: opts.label },
       })) as CreatedKey;
       if (opts.json) return out(JSON.stringify(created, null, 2));
       out(`Created ${created.role} key ${created.prefix} (id ${created.id})${created.authorities.length ? ` for ${created.authorities.join(', ')}` : ''}.`);
@@ -183,10 +186,12 @@ function dataCommands(program: Command, config: Config): void {
     .option('--seed <n>', 'seed of the generator, for the same data again (default 2026)', (v) => Number(v))
     .action(async (opts: { outcomes?: number; contractsPerRegion?: number; seed?: number }) => {
       const started = Date.now();
-      const result = (await admin(config(), { command: 'demo.load', args: { ...opts } })) as Record<string, BatchRecord>;
-      for (const [kind, b] of Object.entries(result)) {
+      const { exchange, ...batches } = (await admin(config(), { command: 'demo.load', args: { ...opts } })) as Record<string, BatchRecord> & { exchange: DemoExchangeResult };
+      for (const [kind, b] of Object.entries(batches)) {
         out(`${kind}: batch ${b.id} ${b.status}, ${b.rows_inserted} inserted, ${b.rows_unchanged} unchanged, ${b.rows_rejected} rejected`);
       }
+      const moved = Object.entries(exchange.matches).map(([status, n]) => `${n} ${status}`).join(', ');
+      out(`exchange: ${exchange.organisations} organisations, ${exchange.needs} needs, ${exchange.pledges} pledges, ${exchange.proposals} matches proposed (${moved})`);
       out(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });
 

@@ -125,6 +125,10 @@ class Environment {
   @Matches(/^(off|(\S+\s+){4,5}\S+)$/, { message: 'must be a cron expression (5 or 6 fields) or off' })
   BATCH_CHECK_CRON: string = '*/30 * * * * *';
 
+  @IsString()
+  @Matches(/^(off|(\S+\s+){4,5}\S+)$/, { message: 'must be a cron expression (5 or 6 fields) or off' })
+  EXCHANGE_MATCHING_CRON: string = '17 2 * * *';
+
   @IsIn(SUPPLIER_DATA_MODES, { message: `must be one of ${SUPPLIER_DATA_MODES.join(', ')}` })
   SUPPLIER_DATA: SupplierDataMode = 'keyed';
 
@@ -241,6 +245,8 @@ export interface AppConfig {
   };
   /** When to fail import batches whose owner (process or database connection) is gone; `off`: only at start. */
   batchCheckCron: string;
+  /** When the exchange's matching runs by itself; `off`: only when asked (POST /api/v1/exchange/matching/run). */
+  exchangeMatchingCron: string;
   reports: {
     /** Chromium's path; unset: Debian's (/usr/bin/chromium). */
     chromiumPath?: string;
@@ -292,7 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     message: Object.values(e.constraints ?? {})[0] ?? 'is invalid',
     value: raw[e.property],
   }));
-  for (const variable of ['HARVEST_CRON', 'DELIVERY_REBUILD_CRON', 'QUALITY_OUTLIER_CRON', 'BATCH_CHECK_CRON'] as const) {
+  for (const variable of ['HARVEST_CRON', 'DELIVERY_REBUILD_CRON', 'QUALITY_OUTLIER_CRON', 'BATCH_CHECK_CRON', 'EXCHANGE_MATCHING_CRON'] as const) {
     if (problems.some((p) => p.variable === variable) || parsed[variable].trim() === 'off') continue;
     const cron = validateCronExpression(parsed[variable].trim());
     if (!cron.valid) problems.push({ variable, message: `is not a valid cron expression: ${cron.error?.message ?? 'invalid'}`, value: raw[variable] });
@@ -325,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     delivery: { thresholds, rebuildCron: parsed.DELIVERY_REBUILD_CRON.trim() },
     quality: { outlierCron: parsed.QUALITY_OUTLIER_CRON.trim() },
     batchCheckCron: parsed.BATCH_CHECK_CRON.trim(),
+    exchangeMatchingCron: parsed.EXCHANGE_MATCHING_CRON.trim(),
     reports: { chromiumPath: parsed.CHROMIUM_PATH, concurrency: parsed.REPORTS_CONCURRENCY, timeoutMs: parsed.REPORTS_TIMEOUT_MS, attempts: parsed.REPORTS_ATTEMPTS, retryBaseMs: parsed.REPORTS_RETRY_BASE_MS },
     access: { supplierData: parsed.SUPPLIER_DATA, sessionSecret: parsed.SESSION_SECRET, sessionHours: parsed.SESSION_HOURS },
     http: {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { DerivedDataService } from '../../metrics/derive/derived-data.service';
+import { ExchangeService } from '../../metrics/ingest/exchange/exchange.service';
 import { ImportsService } from '../../metrics/ingest/imports/imports.service';
 import { HarvestService } from '../../metrics/ingest/ocds/harvest.service';
 import { CronTasks } from '../../metrics/platform/cron-task';
@@ -18,7 +19,9 @@ import { APP_CONFIG } from '../config/config.module';
  * - batch-check (BATCH_CHECK_CRON, every 30 s by default; at start the database preparer does it): import batches
  *   whose owner is gone (a process that stopped, or that lost its connection and could not mark them) are failed, and
  *   the database backends a killed process left are ended. Any instance may do it: failing a batch is one guarded
- *   update, so two instances at it fail it once.
+ *   update, so two instances at it fail it once;
+ * - exchange-matching (EXCHANGE_MATCHING_CRON, 02:17 by default): the exchange's matching run over open pledges and
+ *   needs (one run at a time, across instances: an advisory lock).
  */
 @Injectable()
 export class ScheduledJobs implements OnApplicationBootstrap {
@@ -28,6 +31,7 @@ export class ScheduledJobs implements OnApplicationBootstrap {
     private readonly derived: DerivedDataService,
     private readonly harvest: HarvestService,
     private readonly imports: ImportsService,
+    private readonly exchange: ExchangeService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -49,6 +53,12 @@ export class ScheduledJobs implements OnApplicationBootstrap {
       run: () => this.imports.checkOpenBatches(),
       report: (r) =>
         r.failed.length + r.marked_late.length > 0 ? { msg: 'import batches whose owner is gone failed', failed: r.failed, marked_late: r.marked_late, backends_ended: r.backends_ended } : undefined,
+    });
+    this.cron.schedule({
+      name: 'exchange-matching',
+      cron: this.config.exchangeMatchingCron,
+      run: () => this.exchange.runMatching('schedule'),
+      report: (r) => ({ msg: 'exchange matching run', run: r.run_id, proposals: r.proposals, expired: r.expired }),
     });
     this.cron.schedule({ name: 'ocds-harvest', cron: this.config.harvest.cron, awaitOnShutdown: false, run: () => this.harvest.runAll() });
   }

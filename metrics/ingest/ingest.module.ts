@@ -4,6 +4,8 @@ import { METRICS_OPTIONS, type MetricsOptions } from '../platform/options';
 import { ReferenceModule } from '../reference/reference.module';
 import { DemoRepository } from './demo/demo.repository';
 import { DemoService } from './demo/demo.service';
+import { ExchangeRepository } from './exchange/exchange.repository';
+import { ExchangeService } from './exchange/exchange.service';
 import { FrameworkImportService } from './frameworks/framework-import.service';
 import { BatchesService } from './imports/batches.service';
 import { ImportsRepository } from './imports/imports.repository';
@@ -41,12 +43,14 @@ import { ReferenceSeeder } from './reference-data/reference-seeder';
     HarvestService,
     HarvestSourcesService,
     FrameworkImportService,
+    ExchangeRepository,
+    ExchangeService,
     ReferenceRepository,
     ReferenceSeeder,
     DemoRepository,
     DemoService,
     DatabasePreparer,
   ],
-  exports: [ImportsService, BatchesService, OcdsImportService, OcdsMappingsService, HarvestService, HarvestSourcesService, FrameworkImportService, DemoService, DatabasePreparer],
+  exports: [ImportsService, ExchangeService, BatchesService, OcdsImportService, OcdsMappingsService, HarvestService, HarvestSourcesService, FrameworkImportService, DemoService, DatabasePreparer],
 })
 export class IngestModule {}

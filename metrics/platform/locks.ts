@@ -17,6 +17,8 @@ export const LOCKS = {
   harvest: 0x53560004,
   /** One queueing of a report schedule's tick at a time, across instances (per schedule id, to the end of the transaction). */
   reportSchedule: 0x53560005,
+  /** One matching run of the exchange at a time, across instances (to the end of its transaction). */
+  exchangeMatching: 0x53560006,
 } as const;
 
 export type LockName = keyof typeof LOCKS;

@@ -60,6 +60,13 @@ export function currentQuarterStart(now = new Date()): string {
 }
 
 /** The last day of the last calendar quarter that has ended by `today` (2026-11-22 -> 2026-09-30; 2026-10-01 -> 2026-09-30). */
+/** The day `n` days after `day` (YYYY-MM-DD; n may be negative). */
+export function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
 export function lastClosedQuarterEnd(today: string): string {
   const start = quarterStart(today);
   const end = new Date(Date.UTC(Number(start.slice(0, 4)), Number(start.slice(5, 7)) - 1, 0)); // day 0: the last day of the month before

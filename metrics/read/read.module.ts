@@ -5,6 +5,8 @@ import { BenchmarksService } from './benchmarks/benchmarks.service';
 import { INDICATORS_SOURCE } from './benchmarks/indicators-source';
 import { ContractsRepository } from './contracts/contracts.repository';
 import { ContractsService } from './contracts/contracts.service';
+import { ExchangeReadRepository } from './exchange/exchange-read.repository';
+import { ExchangeReadService } from './exchange/exchange-read.service';
 import { ExportsRepository } from './exports/exports.repository';
 import { ExportsService } from './exports/exports.service';
 import { IndicatorsRepository } from './indicators/indicators.repository';
@@ -49,7 +51,8 @@ import { SuppliersService } from './suppliers/suppliers.service';
     SuppliersService,
     NoticesRepository,
     NoticesService,
+    ExchangeReadRepository,
+    ExchangeReadService,
   ],
-  exports: [MeasuresService, IndicatorsService, PeersService, PeerGroupsService, BenchmarksService, QualityService, ExportsService, ContractsService, SuppliersService, NoticesService],
 })
 export class ReadModule {}

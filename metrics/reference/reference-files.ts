@@ -324,3 +324,34 @@ export function parseClusters(
   }
   return rows;
 }
+
+export interface NeighbourRow {
+  code: string;
+  neighbour: string;
+  /** 1 for the nearest: the boundary-sharing neighbours first, in the file's order, then the nearby districts. */
+  rank: number;
+  shares_boundary: boolean;
+}
+
+/** How many of the nearby districts (after the boundary-sharing ones) count as neighbours. */
+export const NEARBY_NEIGHBOURS = 3;
+
+/**
+ * ONS's geographic neighbours of the 2021 local authority districts (ONSvisual Local-Authority-Districts-2021-neighbours,
+ * `data.json`): each code maps to `[[boundary-sharing codes...], nearby codes...]`. Kept: every boundary-sharing
+ * neighbour and the first NEARBY_NEIGHBOURS nearby ones (an island's only neighbours are nearby ones).
+ */
+export function parseNeighbours(json: string): NeighbourRow[] {
+  const data = JSON.parse(json) as Record<string, unknown>;
+  const rows: NeighbourRow[] = [];
+  for (const [code, list] of Object.entries(data)) {
+    if (!Array.isArray(list)) throw new Error(`neighbours of ${code}: expected a list`);
+    const [boundary, ...nearby] = list as [unknown, ...unknown[]];
+    const shared = Array.isArray(boundary) ? (boundary as string[]) : [];
+    const near = nearby.filter((c): c is string => typeof c === 'string' && !shared.includes(c)).slice(0, NEARBY_NEIGHBOURS);
+    let rank = 0;
+    for (const n of shared) rows.push({ code, neighbour: n, rank: ++rank, shares_boundary: true });
+    for (const n of near) rows.push({ code, neighbour: n, rank: ++rank, shares_boundary: false });
+  }
+  return rows;
+}

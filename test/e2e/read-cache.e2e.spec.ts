@@ -63,7 +63,7 @@ interface Instance {
 async function instance(db: Database, env: Record<string, string> = {}): Promise<Instance> {
   const config = loadConfig({
     LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', DATA_DIR: '/nonexistent', DEMO_DATA: 'false', HARVEST_CRON: 'off',
-    DELIVERY_REBUILD_CRON: 'off', QUALITY_OUTLIER_CRON: 'off', BATCH_CHECK_CRON: 'off', RATE_LIMIT_READS: 'off', RATE_LIMIT_WRITES: 'off', ...env,
+    DELIVERY_REBUILD_CRON: 'off', QUALITY_OUTLIER_CRON: 'off', BATCH_CHECK_CRON: 'off', EXCHANGE_MATCHING_CRON: 'off', RATE_LIMIT_READS: 'off', RATE_LIMIT_WRITES: 'off', ...env,
   });
   const app = await createApp(config, { database: db });
   await app.listen(0, '127.0.0.1');

@@ -47,6 +47,8 @@ const TABLES = [
   'quality_flags', 'quality_outlier_stats', 'quality_dirty_measures',
   'change_outcomes', 'change_commitments', 'change_contracts', 'derived_state',
   'contract_kpis', 'contract_performance', 'performance_failures', 'contract_events', 'payment_compliance',
+  'authority_neighbours', 'exchange_organisations', 'exchange_organisation_authorities', 'exchange_needs', 'exchange_pledges',
+  'exchange_pledge_places', 'exchange_runs', 'exchange_matches', 'exchange_transitions',
 ];
 
 describe('migrations', () => {

@@ -35,6 +35,7 @@ describe('reference data seed', () => {
     expect(c).toMatchObject({ authorities: 397 + 44, cpv: 9454, divisions: 45, frameworks: 3, measures: 20, deflators: 15 });
     const datasets = await t.db.knex('reference_datasets').orderBy('name').select('name', 'row_count', 'licence');
     expect(datasets).toEqual([
+      { name: 'authority-neighbours', row_count: 2754, licence: 'ONS output (Crown copyright, OGL v3)' },
       { name: 'central-government', row_count: 44, licence: 'OGL-UK-3.0 (Crown copyright)' },
       { name: 'cpv', row_count: 9454, licence: 'Apache-2.0' },
       { name: 'framework:svm-2020', row_count: 0, licence: 'OGL-UK-3.0 (Crown copyright)' },
@@ -44,6 +45,19 @@ describe('reference data seed', () => {
       { name: 'local-authorities', row_count: 397, licence: 'CC-BY-4.0 (mySociety)' },
       { name: 'peer-clusters', row_count: 1970, licence: 'CC-BY-4.0 (mySociety)' },
     ]);
+  });
+
+  it("has loaded each council's geographic neighbours, boundary-sharing ones first", async () => {
+    const { rows } = await t.db.knex.raw(
+      `select n.code, x.rank, x.shares_boundary from authority_neighbours x
+       join authorities a on a.id = x.authority_id join authorities n on n.id = x.neighbour_id
+       where a.code = 'E08000009' order by x.rank`,
+    );
+    // as ONS lists them: Trafford's boundary with Manchester, Salford, Cheshire East and Warrington
+    const boundary = rows.filter((r: { shares_boundary: boolean }) => r.shares_boundary).map((r: { code: string }) => r.code).sort();
+    expect(boundary).toEqual(['E06000007', 'E06000049', 'E08000003', 'E08000006']);
+    expect(rows.filter((r: { shares_boundary: boolean }) => !r.shares_boundary)).toHaveLength(3);
+    expect(rows.map((r: { rank: number }) => r.rank)).toEqual(rows.map((_: unknown, i: number) => i + 1));
   });
 
   it('skips datasets that have not changed', async () => {
@@ -66,7 +80,7 @@ describe('reference data seed', () => {
     await t.db.knex('reference_datasets').update({ sha256: '0'.repeat(64) }); // as if every file had changed
 
     const result = await seedReferenceData();
-    expect(result.map((r) => r.loaded)).toEqual([true, true, true, true, true, true, true, true]); // the frameworks: found unchanged
+    expect(result.map((r) => r.loaded)).toEqual([true, true, true, true, true, true, true, true, true]); // the frameworks: found unchanged
     expect(await counts()).toEqual({ ...before, names: before.names + 1 });
     expect(await t.db.knex('authorities').where({ code: 'E08000009' }).first('name')).toEqual({
       name: 'Trafford Metropolitan Borough Council',

@@ -15,7 +15,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const database = await createTestDatabase();
   // rate limits and the periodic batch check off unless a test sets them (hardening.spec.ts, faults.spec.ts do): suites
   // send many writes from one key, and a check running against a harvest's batch row can hold up app.close()
-  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', DATA_DIR: '/nonexistent', DEMO_DATA: 'false', HARVEST_CRON: 'off', DELIVERY_REBUILD_CRON: 'off', QUALITY_OUTLIER_CRON: 'off', BATCH_CHECK_CRON: 'off', RATE_LIMIT_WRITES: 'off', RATE_LIMIT_READS: 'off', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', DATA_DIR: '/nonexistent', DEMO_DATA: 'false', HARVEST_CRON: 'off', DELIVERY_REBUILD_CRON: 'off', QUALITY_OUTLIER_CRON: 'off', BATCH_CHECK_CRON: 'off', EXCHANGE_MATCHING_CRON: 'off', RATE_LIMIT_WRITES: 'off', RATE_LIMIT_READS: 'off', ...env });
   let app: NestExpressApplication;
   try {
     app = await createApp(config, { database: database.db });

@@ -23,6 +23,8 @@ const PUBLIC: Row = { none: 'in', other: 'in', own: 'in', analyst: 'in', admin: 
 const SUPPLIER: Row = { none: 401, other: 403, own: 'in', analyst: 'in', admin: 'in' };
 const ANY_KEY: Row = { none: 401, other: 'in', own: 'in', analyst: 'in', admin: 'in' };
 const WRITERS: Row = { none: 401, other: 'in', own: 'in', analyst: 403, admin: 'in' };
+/** A public route asked for something that does not exist: 404 for everyone, never 401 or 403. */
+const NOT_FOUND: Row = { none: 404, other: 404, own: 404, analyst: 404, admin: 404 };
 const ADMIN: Row = { none: 401, other: 403, own: 403, analyst: 403, admin: 'in' };
 const ADMIN_ANALYST: Row = { none: 401, other: 403, own: 403, analyst: 'in', admin: 'in' };
 /** A report run nobody published, asked for by another key: the supplier-data rule, and a submitter sees its own runs only. */
@@ -105,6 +107,21 @@ const TABLE: Record<string, { access: Row; path: string } | { access: Row; path:
     // not a chart: refused or not, never served
     { access: { ...PUBLIC, none: 404, other: 404, own: 404, analyst: 404, admin: 404 }, path: '/api/v1/dashboards/contract/charts/none-such.svg?contract=EXAMPLE-TRF-0001' },
   ],
+  // the exchange: the board, needs, pledges and organisations are public; writes need a party's or a broker's key
+  // (community and supplier keys are tried in test/e2e/exchange.e2e.spec.ts); matches are their parties', brokers' and analysts'
+  'GET /api/v1/exchange/organisations': { access: PUBLIC, path: '/api/v1/exchange/organisations' },
+  'POST /api/v1/exchange/organisations': { access: WRITERS, path: '/api/v1/exchange/organisations' },
+  'GET /api/v1/exchange/needs': { access: PUBLIC, path: '/api/v1/exchange/needs?authority=E08000009' },
+  'GET /api/v1/exchange/needs/{id}': { access: NOT_FOUND, path: '/api/v1/exchange/needs/987654' },
+  'POST /api/v1/exchange/needs': { access: WRITERS, path: '/api/v1/exchange/needs' },
+  'GET /api/v1/exchange/pledges': { access: PUBLIC, path: '/api/v1/exchange/pledges?authority=E08000009' },
+  'GET /api/v1/exchange/pledges/{id}': { access: NOT_FOUND, path: '/api/v1/exchange/pledges/987654' },
+  'POST /api/v1/exchange/pledges': { access: WRITERS, path: '/api/v1/exchange/pledges' },
+  'POST /api/v1/exchange/matching/run': { access: WRITERS, path: '/api/v1/exchange/matching/run' },
+  'GET /api/v1/exchange/matches': { access: ANY_KEY, path: '/api/v1/exchange/matches' },
+  'GET /api/v1/exchange/matches/{id}': { access: { ...ANY_KEY, other: 404, own: 404, analyst: 404, admin: 404 }, path: '/api/v1/exchange/matches/987654' },
+  'GET /api/v1/exchange/matches/{id}/transitions': { access: { ...ANY_KEY, other: 404, own: 404, analyst: 404, admin: 404 }, path: '/api/v1/exchange/matches/987654/transitions' },
+  'POST /api/v1/exchange/matches/{id}/transitions': { access: WRITERS, path: '/api/v1/exchange/matches/987654/transitions' },
   // report schedules: admin only (a schedule that does not exist, so that nothing is changed)
   'GET /api/v1/reports/schedules': { access: ADMIN, path: '/api/v1/reports/schedules' },
   'POST /api/v1/reports/schedules': { access: ADMIN, path: '/api/v1/reports/schedules' },

@@ -1,6 +1,7 @@
 import { benchmark, percentileRank, quantileSorted } from '../../metrics/read/benchmarks/statistics';
 import { distance, meanAndSd, nearest, standardise, transformValue } from '../../metrics/read/peers/nearest-neighbours';
-import { deprivationQuintile, featureValues, ruralityClass, tierOf } from '../../metrics/read/peers/peer-features';
+import { featureValues, ruralityClass, tierOf } from '../../metrics/read/peers/peer-features';
+import { deprivationQuintile } from '../../metrics/reference/authorities/deprivation';
 import { parseClusters } from '../../metrics/reference/reference-files';
 
 const close = (x: number | null | undefined, y: number, digits = 6) => expect(x).toBeCloseTo(y, digits);

@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { METRICS_OPTIONS, type MetricsOptions } from '../../platform/options';
-import { currentQuarterStart } from '../../platform/periods';
+import { addDays, currentQuarterStart } from '../../platform/periods';
 import type { BatchRecord } from '../imports/imports.repository';
 import { ImportsService } from '../imports/imports.service';
+import { ExchangeService, SERVICE_ACTOR, todayIso } from '../exchange/exchange.service';
 import { OcdsImportService } from '../ocds/ocds-import.service';
 import { contractsPerRegionFor, demoFiles, DOCUMENTED_AUTHORITIES } from './demo-data';
+import { DEMO_EXCHANGE_KINDS, demoExchange } from './demo-exchange';
 import { demoNoticePackage } from './demo-notices';
 import { DemoRepository } from './demo.repository';
 
@@ -26,6 +28,17 @@ export interface DemoLoadResult {
   payments: BatchRecord;
   /** The Procurement Act contracts' notices (UK7, quarterly updates, UK9), an OCDS package. */
   notices: BatchRecord;
+  /** The exchange: organisations, needs and pledges over the demo contracts, a matching run, and matches moved on. */
+  exchange: DemoExchangeResult;
+}
+
+export interface DemoExchangeResult {
+  organisations: number;
+  needs: number;
+  pledges: number;
+  proposals: number;
+  /** Matches by the status the demo left them in. */
+  matches: Record<string, number>;
 }
 
 /** Contracts per region of the demo loaded into an empty database at first start (about 5,000 outcome rows). */
@@ -46,6 +59,7 @@ export class DemoService implements OnApplicationBootstrap {
     private readonly demo: DemoRepository,
     private readonly imports: ImportsService,
     private readonly ocds: OcdsImportService,
+    private readonly exchange: ExchangeService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -96,7 +110,61 @@ export class DemoService implements OnApplicationBootstrap {
       outcomes: await send('outcomes', files.outcomes),
       payments: await send('payments', files.payments),
       notices: await this.sendNotices(notices.text, say),
+      exchange: await this.loadExchange(options.seed ?? 2026, say),
     };
+  }
+
+  /**
+   * The demo exchange, through the exchange's own service (as the service itself, every row flagged demo): needs and
+   * pledges posted, one matching run, and its proposals moved on, some to confirmed deliveries (each imported as an
+   * outcome return of its contract); then spread over the past year.
+   */
+  private async loadExchange(seed: number, say: (message: string) => void): Promise<DemoExchangeResult> {
+    const today = todayIso();
+    const commitments = await this.demo.exchangeCommitments([...new Set(DEMO_EXCHANGE_KINDS.map((k) => k.measure))]);
+    const plan = demoExchange(commitments, { seed, today });
+    for (const o of plan.organisations) await this.exchange.saveOrganisation(SERVICE_ACTOR, o, true);
+    for (const n of plan.needs) await this.exchange.postNeed(SERVICE_ACTOR, n, true);
+    for (const p of plan.pledges) await this.exchange.postPledge(SERVICE_ACTOR, p, true);
+    const run = await this.exchange.runMatching('demo');
+    const proposals = await this.demo.proposalsOfRun(run.run_id);
+    const matches: Record<string, number> = {};
+    const days: Array<{ id: number; days_ago: number }> = [];
+    const usedDays = new Set<string>();
+    for (const m of proposals) {
+      const fate = plan.fate();
+      let status: string = 'proposed';
+      if (fate.to === 'declined') {
+        await this.exchange.move(SERVICE_ACTOR, m.id, { to: 'declined', on_behalf_of: 'community', note: 'demo' });
+        status = 'declined';
+      } else if (fate.to !== 'proposed') {
+        await this.exchange.move(SERVICE_ACTOR, m.id, { to: 'accepted' });
+        status = 'accepted';
+        // delivered halfway between acceptance and today, within the contract, one delivery a day per contract and measure
+        let day = addDays(today, -Math.floor(fate.daysAgo / 2));
+        if (m.end_date !== null && day > m.end_date) day = m.end_date;
+        while (usedDays.has(`${m.contract}|${m.measure_id}|${day}`)) day = addDays(day, -1);
+        const inContract = (m.start_date === null || day >= m.start_date) && day <= today;
+        if (fate.to !== 'accepted' && inContract) {
+          usedDays.add(`${m.contract}|${m.measure_id}|${day}`);
+          await this.exchange.move(SERVICE_ACTOR, m.id, { to: 'delivered', delivered_on: day });
+          status = 'delivered';
+          if (fate.to === 'confirmed') {
+            await this.exchange.move(SERVICE_ACTOR, m.id, { to: 'confirmed', note: 'demo' });
+            status = 'confirmed';
+          }
+        }
+      }
+      matches[status] = (matches[status] ?? 0) + 1;
+      days.push({ id: m.id, days_ago: fate.daysAgo });
+    }
+    await this.demo.backdateExchange(days);
+    say(
+      `demo exchange: ${plan.organisations.length} organisations, ${plan.needs.length} needs, ${plan.pledges.length} pledges, ${proposals.length} matches proposed (${Object.entries(matches)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')})`,
+    );
+    return { organisations: plan.organisations.length, needs: plan.needs.length, pledges: plan.pledges.length, proposals: proposals.length, matches };
   }
 
   /** The Procurement Act contracts' OCDS package, through the OCDS import (strict: the demo's own data has no excuse). */

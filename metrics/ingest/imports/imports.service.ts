@@ -43,6 +43,8 @@ export interface BatchRequest {
 
 export interface ImportRequest {
   kind: string;
+  /** The batch's kind when it is not the rows' (exchange: a confirmed delivery's outcome return, rows of outcomes). */
+  batchKind?: 'exchange';
   mode?: string;
   contentType?: string;
   fileName?: string | null;
@@ -315,7 +317,7 @@ export class ImportsService implements OnApplicationShutdown {
     }
     const kind = req.kind as ImportKind;
     const format = formatOf(req.contentType);
-    const opened = await this.openBatch({ ...req, kind });
+    const opened = await this.openBatch({ ...req, kind: req.batchKind ?? kind });
     if ('replayed' in opened) return { batch: opened.replayed, replayed: true };
     const { mode, progress } = opened;
     const batch = progress.batch;

@@ -12,6 +12,7 @@ import {
   parseDeflators,
   parseClusters,
   parseLocalAuthorities,
+  parseNeighbours,
   readReferenceFile,
 } from '../../reference/reference-files';
 import { ReferenceRepository } from './reference.repository';
@@ -80,6 +81,16 @@ const DATASETS: Dataset[] = [
         { emissions: emissionsDesc, imd: imdDesc, ruc: rucDesc, physical: physicalDesc },
       );
       return repo.replaceClusters(trx, rows, 'mysociety-local-authority-similarity');
+    },
+  },
+  {
+    // After the councils: keyed by their GSS codes (2021 districts; codes since replaced are left out)
+    name: 'authority-neighbours',
+    files: ['ons_lad2021_geographic_neighbours.json'],
+    source: 'ONSvisual Local-Authority-Districts-2021-neighbours data.json',
+    licence: 'ONS output (Crown copyright, OGL v3)',
+    async load([json], { trx, repo }) {
+      return repo.replaceNeighbours(trx, parseNeighbours(json));
     },
   },
   {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { KNEX } from '../../platform/tokens';
-import type { AuthoritiesDataset, ClusterRow, CpvCodeRow, CpvDivisionRow, DeflatorRow } from '../../reference/reference-files';
+import type { AuthoritiesDataset, ClusterRow, CpvCodeRow, CpvDivisionRow, DeflatorRow, NeighbourRow } from '../../reference/reference-files';
 
 /**
  * Bulk writes of reference data. Each statement takes its rows as one JSON document (jsonb_to_recordset), so a
@@ -117,6 +117,23 @@ export class ReferenceRepository {
        on conflict (authority_id, scheme) do nothing
        returning authority_id`,
       [source, JSON.stringify(rows)],
+    );
+    return result.rows.length;
+  }
+
+  /** Replaces the neighbours of the councils (rows whose codes are not current councils are left out). */
+  async replaceNeighbours(trx: Knex, rows: readonly NeighbourRow[]): Promise<number> {
+    await trx.raw('delete from authority_neighbours');
+    const result = await trx.raw(
+      `insert into authority_neighbours (authority_id, neighbour_id, rank, shares_boundary)
+       select a.id, n.id, r.rank, r.shares_boundary
+       from jsonb_to_recordset(?::jsonb) as r(code text, neighbour text, rank smallint, shares_boundary boolean)
+       join authorities a on a.code = r.code
+       join authorities n on n.code = r.neighbour
+       where a.id <> n.id
+       on conflict do nothing
+       returning authority_id`,
+      [JSON.stringify(rows)],
     );
     return result.rows.length;
   }

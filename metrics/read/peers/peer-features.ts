@@ -1,4 +1,5 @@
 import type { FeatureSpec, FeatureTransform } from './nearest-neighbours';
+import { deprivationQuintile } from '../../reference/authorities/deprivation';
 
 /**
  * The open area indicators nearest neighbours are computed over, and how councils are grouped into comparable tiers.
@@ -55,11 +56,6 @@ export const FEATURES: Readonly<Record<FeatureName, FeatureDefinition>> = {
 export const DEFAULT_FEATURES: readonly FeatureName[] = ['population', 'density', 'deprivation', 'rurality'];
 
 /** mySociety IMD cluster label -> quintile 1..5 ("1st IMD quintile" = most deprived). */
-export function deprivationQuintile(label: string | null | undefined): number | null {
-  const m = /^([1-5])(st|nd|rd|th) IMD quintile$/i.exec((label ?? '').trim());
-  return m ? Number(m[1]) : null;
-}
-
 const RURALITY: Record<string, number> = {
   urban: 1,
   'urban with rural areas': 2,
