@@ -4,7 +4,12 @@ import { AuthoritiesRepository } from '../../metrics/reference/authorities/autho
 import type { Database } from '../../metrics/platform/database';
 
 /** Creates an API key straight in a test's database (as the CLI does) and returns the key. */
-export async function createKey(db: Database, role: string, authorities?: string[]): Promise<string> {
+export async function createKey(
+  db: Database,
+  role: string,
+  authorities?: string[],
+  scope: { organisation?: string; supplier?: string } = {},
+): Promise<string> {
   const keys = new ApiKeysService(new ApiKeysRepository(db.knex), new AuthoritiesRepository(db.knex));
-  return (await keys.create({ role, authorities })).key;
+  return (await keys.create({ role, authorities, ...scope })).key;
 }

@@ -5,6 +5,9 @@ import { CONTRACT_COLUMNS_READ, contractsUpdatedIn, type Changes, type Refresher
 import { MODIFIED_Z_FACTOR, OUTLIER_THRESHOLD } from './outliers';
 
 /** The normalised evidence reference: trimmed, lower case (matches the index outcomes_evidence_key_idx). */
+/** The evidence reference of an outcome the exchange imported for a confirmed delivery: exchange-match-<id>. */
+export const EXCHANGE_EVIDENCE_PREFIX = 'exchange-match-';
+
 export const EVIDENCE_KEY = (alias: string) => `lower(btrim(${alias}.evidence_ref))`;
 
 /**
@@ -53,7 +56,8 @@ const contractOf = (mode: LookupMode) =>
 
 /**
  * Duplicate flags of the references in quality_refresh_keys: one row per latest outcome holding a reference that
- * latest outcomes of two or more contracts hold.
+ * latest outcomes of two or more contracts hold, or an exchange match's reference that more than one latest outcome
+ * holds (the exchange's own outcome is its only rightful claim: a supplier's return citing it claims it twice).
  */
 const duplicatesOfKeys = (mode: LookupMode) => `
   with hits as (
@@ -68,7 +72,8 @@ const duplicatesOfKeys = (mode: LookupMode) => `
         : `quality_refresh_keys k join outcomes o on ${EVIDENCE_KEY('o')} = k.key and o.is_latest and o.evidence_ref is not null`
     }
   ),
-  dup as (select key from hits group by key having min(contract_id) <> max(contract_id)),
+  dup as (select key from hits group by key
+    having min(contract_id) <> max(contract_id) or (key like '${EXCHANGE_EVIDENCE_PREFIX}%' and count(*) > 1)),
   held as (select key, contract_id, count(*) over (partition by key)::int as n from (
     select distinct h.key, h.contract_id from hits h join dup using (key)) x),
   d as (
@@ -85,7 +90,8 @@ const duplicatesOfKeys = (mode: LookupMode) => `
  * Keeps quality_flags current in the transaction of each import batch:
  * - outside_contract: a latest outcome whose period starts before the contract's start or ends after its end;
  * - duplicate_evidence: a latest outcome whose evidence reference (trimmed, case-insensitive) is also claimed by a
- *   latest outcome of another contract;
+ *   latest outcome of another contract, or an exchange match's reference (exchange-match-<id>, the evidence of a
+ *   delivery the community organisation confirmed) claimed again by any other latest outcome, of the same contract too;
  * - outliers depend on the whole distribution of a measure: the refresh marks the measures changed in
  *   quality_dirty_measures, and `refreshOutliers` recomputes them (in the background, or before flags are next read).
  *

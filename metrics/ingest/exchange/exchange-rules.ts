@@ -1,3 +1,4 @@
+import { EXCHANGE_EVIDENCE_PREFIX } from '../../derive/quality/quality.refresher';
 import { DomainError } from '../../platform/errors';
 import type { MatchStatus } from '../../reference/exchange-vocabulary';
 
@@ -64,4 +65,4 @@ export function acceptance(
 }
 
 /** The evidence reference a confirmed delivery's outcome carries: the match, so a supplier's own claim of it is seen. */
-export const evidenceRefOf = (matchId: number): string => `exchange-match-${matchId}`;
+export const evidenceRefOf = (matchId: number): string => `${EXCHANGE_EVIDENCE_PREFIX}${matchId}`;

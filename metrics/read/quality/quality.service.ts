@@ -18,7 +18,8 @@ export interface QualityQuery extends ReadFilterQuery {
 
 export const QUALITY_RULES = {
   outlier: `modified z-score of value per £ of contract value within a measure: x = nominal £ (quantity_canonical x the measure's nominal factor for the year of the period end; record_only measures: quantity) / contract value_gbp; z = ${MODIFIED_Z_FACTOR} (x - median) / MAD over the latest outcomes of the measure with a contract value; flagged when |z| > ${OUTLIER_THRESHOLD}; a measure whose MAD is 0 has no flags`,
-  duplicate_evidence: 'the same evidence reference (trimmed, case-insensitive) on latest outcomes of two or more contracts',
+  duplicate_evidence:
+    'the same evidence reference (trimmed, case-insensitive) on latest outcomes of two or more contracts; an exchange delivery (exchange-match-<id>) claimed by any outcome but its own',
   outside_contract: "a latest outcome whose period starts before the contract's start date or ends after its end date",
   missing_return:
     'an awarded contract with commitments and no return (a latest outcome whose period overlaps the quarter) for a closed calendar quarter of its term',
