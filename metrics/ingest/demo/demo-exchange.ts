@@ -50,7 +50,7 @@ export interface DemoExchangePlan {
  * `maxAuthorities`) with two to four needs, and a pledge from about half of those contracts against their commitment
  * (a third to two thirds of it). Deterministic for a seed. Identifiers are in a demo range (GB-CHC-99xxxxx).
  */
-export function demoExchange(commitments: readonly DemoExchangeCommitment[], options: { seed: number; today: string; maxAuthorities?: number }): DemoExchangePlan {
+export function demoExchange(commitments: readonly DemoExchangeCommitment[], options: { seed: number; today: string; maxAuthorities?: number; featured?: readonly string[] }): DemoExchangePlan {
   const rand = prng(options.seed + 15);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)];
   const between = (min: number, max: number) => min + rand() * (max - min);
@@ -59,7 +59,11 @@ export function demoExchange(commitments: readonly DemoExchangeCommitment[], opt
     if (!byAuthority.has(c.authority)) byAuthority.set(c.authority, []);
     byAuthority.get(c.authority)!.push(c);
   }
-  const authorities = [...byAuthority.keys()].sort().slice(0, options.maxAuthorities ?? 60);
+  // the authorities the documentation's examples name first, then the others in code order
+  const featured = options.featured ?? [];
+  const authorities = [...byAuthority.keys()]
+    .sort((x, y) => Number(!featured.includes(x)) - Number(!featured.includes(y)) || x.localeCompare(y))
+    .slice(0, options.maxAuthorities ?? 60);
   const organisations: DemoExchangePlan['organisations'] = [];
   const needs: DemoExchangePlan['needs'] = [];
   authorities.forEach((code, i) => {

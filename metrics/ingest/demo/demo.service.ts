@@ -122,7 +122,7 @@ export class DemoService implements OnApplicationBootstrap {
   private async loadExchange(seed: number, say: (message: string) => void): Promise<DemoExchangeResult> {
     const today = todayIso();
     const commitments = await this.demo.exchangeCommitments([...new Set(DEMO_EXCHANGE_KINDS.map((k) => k.measure))]);
-    const plan = demoExchange(commitments, { seed, today });
+    const plan = demoExchange(commitments, { seed, today, featured: DOCUMENTED_AUTHORITIES });
     for (const o of plan.organisations) await this.exchange.saveOrganisation(SERVICE_ACTOR, o, true);
     for (const n of plan.needs) await this.exchange.postNeed(SERVICE_ACTOR, n, true);
     for (const p of plan.pledges) await this.exchange.postPledge(SERVICE_ACTOR, p, true);
