@@ -26,10 +26,11 @@ async function main(): Promise<void> {
   const url = `http://localhost:${port}`;
   const logger = new Logger('Main');
   logger.log({
-    msg: `Social value monitor listening on ${url}: dashboards ${url}/dashboards, reports ${url}/reports (API docs ${url}/docs, health ${url}/health)`,
+    msg: `Social value monitor listening on ${url}: dashboards ${url}/dashboards, reports ${url}/reports, the exchange ${url}/exchange (API docs ${url}/docs, health ${url}/health)`,
     url,
     dashboards: `${url}/dashboards`,
     reports: `${url}/reports`,
+    exchange: `${url}/exchange`,
     database: config.databaseUrl ? 'postgres' : 'embedded',
     startup_ms: Date.now() - started,
   });

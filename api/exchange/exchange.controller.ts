@@ -85,6 +85,16 @@ export class ExchangeController {
     return this.exchange.postNeed(actorOf(p), body);
   }
 
+  @Post('needs/:id/withdraw')
+  @HttpCode(200)
+  @Roles('admin', 'submitter', 'community')
+  @ApiOperation({ summary: 'Withdraw a need: it leaves the board and the matching, its proposals expire (accepted matches stand until cancelled)' })
+  @ApiParam(ID)
+  @ApiErrors(400, 401, 403, 404, 409)
+  withdrawNeed(@CurrentPrincipal() p: Principal, @Param('id', ParseIntPipe) id: number) {
+    return this.exchange.withdraw(actorOf(p), 'need', id);
+  }
+
   @Get('pledges')
   @Public()
   @ApiOperation({ summary: 'Open pledges (something left to offer, still available), by any of their places' })
@@ -114,6 +124,16 @@ export class ExchangeController {
   @ApiResponse({ status: 422, description: "The unit does not convert to the measure's unit" })
   postPledge(@CurrentPrincipal() p: Principal, @Body() body: PledgeInput) {
     return this.exchange.postPledge(actorOf(p), body);
+  }
+
+  @Post('pledges/:id/withdraw')
+  @HttpCode(200)
+  @Roles('admin', 'submitter', 'supplier')
+  @ApiOperation({ summary: 'Withdraw a pledge: it leaves the matching, its proposals expire (accepted matches stand until cancelled)' })
+  @ApiParam(ID)
+  @ApiErrors(400, 401, 403, 404, 409)
+  withdrawPledge(@CurrentPrincipal() p: Principal, @Param('id', ParseIntPipe) id: number) {
+    return this.exchange.withdraw(actorOf(p), 'pledge', id);
   }
 
   @Post('matching/run')

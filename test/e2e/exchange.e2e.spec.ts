@@ -246,6 +246,17 @@ describe('the exchange (API)', () => {
     ]);
   });
 
+  it('withdraws a need: off the board, its proposals expired, only by its organisation or a broker', async () => {
+    expect((await api(`/needs/${ids.n2}/withdraw`, keys.helpers, {})).status).toBe(403);
+    const r = await api(`/needs/${ids.n2}/withdraw`, keys.pantry, {});
+    expect(r.body).toEqual({ id: ids.n2, status: 'withdrawn', proposals_expired: 1 });
+    expect((await api(`/matches/${ids.m2}`, keys.pantry)).body.status).toBe('expired');
+    expect((await api('/needs')).body.data.map((n: { id: number }) => n.id)).not.toContain(ids.n2);
+    const again = await api(`/needs/${ids.n2}/withdraw`, keys.pantry, {});
+    expect(again.status).toBe(409);
+    expect(again.body.error.details).toMatchObject({ field: 'id', status: 'withdrawn' });
+  });
+
   it('refuses a malformed move', async () => {
     const r = await api(`/matches/${ids.m2}/transitions`, keys.pantry, { to: 'teleported' });
     expect(r.status).toBe(400);

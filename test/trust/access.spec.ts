@@ -117,6 +117,8 @@ const TABLE: Record<string, { access: Row; path: string } | { access: Row; path:
   'GET /api/v1/exchange/pledges': { access: PUBLIC, path: '/api/v1/exchange/pledges?authority=E08000009' },
   'GET /api/v1/exchange/pledges/{id}': { access: NOT_FOUND, path: '/api/v1/exchange/pledges/987654' },
   'POST /api/v1/exchange/pledges': { access: WRITERS, path: '/api/v1/exchange/pledges' },
+  'POST /api/v1/exchange/needs/{id}/withdraw': { access: { ...WRITERS, other: 404, own: 404, admin: 404 }, path: '/api/v1/exchange/needs/987654/withdraw' },
+  'POST /api/v1/exchange/pledges/{id}/withdraw': { access: { ...WRITERS, other: 404, own: 404, admin: 404 }, path: '/api/v1/exchange/pledges/987654/withdraw' },
   'POST /api/v1/exchange/matching/run': { access: WRITERS, path: '/api/v1/exchange/matching/run' },
   'GET /api/v1/exchange/matches': { access: ANY_KEY, path: '/api/v1/exchange/matches' },
   'GET /api/v1/exchange/matches/{id}': { access: { ...ANY_KEY, other: 404, own: 404, analyst: 404, admin: 404 }, path: '/api/v1/exchange/matches/987654' },

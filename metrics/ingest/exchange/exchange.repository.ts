@@ -374,6 +374,40 @@ export class ExchangeRepository {
     });
   }
 
+  /** Who owns a need or a pledge, where it is, and its status, locked until the transaction ends. */
+  async ownerForUpdate(
+    trx: Knex.Transaction,
+    what: 'need' | 'pledge',
+    id: number,
+  ): Promise<{ status: string; organisation_id: number | null; supplier_id: number | null; authority: string } | undefined> {
+    const { rows } = await trx.raw(
+      what === 'need'
+        ? `select n.status, n.organisation_id, null::bigint as supplier_id, a.code as authority
+           from exchange_needs n join authorities a on a.id = n.authority_id where n.id = ? for update of n`
+        : `select p.status, null::int as organisation_id, p.supplier_id, a.code as authority
+           from exchange_pledges p join contracts c on c.id = p.contract_id join authorities a on a.id = c.authority_id
+           where p.id = ? for update of p`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  /** Withdraws a need or pledge; its proposals expire with it (accepted matches stand until their parties cancel them). */
+  async withdraw(trx: Knex.Transaction, what: 'need' | 'pledge', id: number, apiKeyId: number | null): Promise<number> {
+    const table = what === 'need' ? 'exchange_needs' : 'exchange_pledges';
+    const column = what === 'need' ? 'need_id' : 'pledge_id';
+    await trx(table).where({ id }).update({ status: 'withdrawn', updated_at: trx.fn.now() });
+    const { rows } = await trx.raw(
+      `with gone as (
+         update exchange_matches set status = 'expired', updated_at = now() where ${column} = ? and status = 'proposed' returning id)
+       insert into exchange_transitions (match_id, from_status, to_status, side, api_key_id, note)
+       select id, 'proposed', 'expired', 'service', ?, 'its ${what} was withdrawn' from gone
+       returning match_id`,
+      [id, apiKeyId],
+    );
+    return rows.length;
+  }
+
   /** The latest outcome a contract holds for a measure over exactly one day, with its evidence reference. */
   async outcomeOnDay(trx: Knex.Transaction, contractId: number, measureId: number, day: string): Promise<{ evidence_ref: string | null } | undefined> {
     return trx('outcomes')

@@ -405,6 +405,28 @@ export class ExchangeService {
     });
   }
 
+  /**
+   * Withdraws a need (its organisation, or a broker for its authority) or a pledge (its supplier, or a broker for the
+   * contract's authority): it leaves the board and the matching; its proposals expire; accepted matches stand.
+   */
+  async withdraw(actor: ExchangeActor, what: 'need' | 'pledge', id: number): Promise<{ id: number; status: 'withdrawn'; proposals_expired: number }> {
+    return this.repo.transaction(async (trx) => {
+      const item = await this.repo.ownerForUpdate(trx, what, id);
+      if (!item) throw new DomainError('not_found', `No ${what} ${id}`, { field: 'id', value: id });
+      const own =
+        (actor.role === 'community' && Number(item.organisation_id) === actor.organisationId) ||
+        (actor.role === 'supplier' && Number(item.supplier_id) === actor.supplierId) ||
+        actor.role === 'admin';
+      if (!own) {
+        if (actor.role !== 'submitter') throw new DomainError('role_not_allowed', `This ${what} is another party's: only its owner or a broker withdraws it.`, { field: 'id', value: id });
+        this.withinScope(actor, [item.authority], 'id');
+      }
+      if (item.status !== 'open') throw new DomainError('conflict', `The ${what} is ${item.status} already.`, { field: 'id', value: id, status: item.status });
+      const expired = await this.repo.withdraw(trx, what, id, actor.keyId);
+      return { id, status: 'withdrawn' as const, proposals_expired: expired };
+    });
+  }
+
   // ---- moves ---------------------------------------------------------------------------------------------------
 
   /**
