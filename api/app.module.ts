@@ -17,6 +17,7 @@ import { ConfigModule } from './config/config.module';
 import { ContractsController } from './contracts/contracts.controller';
 import { ExportsApiService } from './exports/exports.service';
 import { ExchangeController } from './exchange/exchange.controller';
+import { ExchangePagesController } from './exchange/exchange-pages.controller';
 import { ExportsController } from './exports/exports.controller';
 import { FrameworksController } from './frameworks/frameworks.controller';
 import { HealthController } from './health/health.controller';
@@ -96,6 +97,7 @@ export class AppModule {
         IndicatorsController,
         DashboardsController,
         PagesController,
+        ExchangePagesController,
         ReportsController,
         ReportSchedulesController,
         ReportPagesController,

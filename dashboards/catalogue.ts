@@ -41,6 +41,10 @@ const SUMMARY_FILTERS: readonly FilterControl[] = ['from', 'to', 'kind', 'region
 const PAYMENT_FILTERS: readonly FilterControl[] = ['from', 'to', 'kind', 'region', 'nation', 'department'];
 /** The ratings agreement counts contract-periods by the buyer (no department) and the period assessed (no £ basis). */
 const AGREEMENT_FILTERS: readonly FilterControl[] = ['from', 'to', 'kind', 'region', 'nation', 'sector'];
+/** The exchange: a need's place (a pledge's: any of its places), the measure's theme, the quarter of each post or move. */
+const EXCHANGE_FILTERS: readonly FilterControl[] = ['from', 'to', 'region', 'nation', 'theme', 'basis'];
+/** Unmet need is now: open needs, whatever the period. */
+const EXCHANGE_NOW_FILTERS: readonly FilterControl[] = ['region', 'nation', 'theme', 'basis'];
 
 export const DASHBOARDS: readonly DashboardEntry[] = [
   {
@@ -101,6 +105,20 @@ export const DASHBOARDS: readonly DashboardEntry[] = [
       { name: 'missing-returns', label: 'Missing returns', access: 'supplier-data', filters: ['from', 'to', 'kind', 'region', 'nation', 'sector'] },
       { name: 'flags', label: 'Flagged outliers and double claims', access: 'supplier-data', filters: ['from', 'to', 'kind', 'region', 'nation', 'sector'] },
       { name: 'batches', label: 'Import batches and their rejection rates', access: 'supplier-data', filters: [] },
+    ],
+  },
+  {
+    name: 'exchange',
+    title: 'Social value exchange',
+    purpose: "What suppliers pledge against their contracts' commitments, how much is matched to community organisations' needs, delivered and confirmed, and where need is still unmet.",
+    filters: EXCHANGE_FILTERS,
+    options: [],
+    charts: [
+      { name: 'funnel', label: 'Pledged, matched, delivered and confirmed', access: 'public', filters: EXCHANGE_FILTERS },
+      { name: 'by-quarter', label: 'The funnel by quarter', access: 'public', filters: EXCHANGE_FILTERS },
+      { name: 'unmet-map', label: 'Unmet need by council (map)', access: 'public', filters: EXCHANGE_NOW_FILTERS },
+      { name: 'by-theme', label: 'By theme', access: 'public', filters: EXCHANGE_FILTERS },
+      { name: 'by-region', label: 'By region', access: 'public', filters: EXCHANGE_FILTERS },
     ],
   },
   {

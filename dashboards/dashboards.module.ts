@@ -3,13 +3,15 @@ import { BOARDS } from './board';
 import { DashboardsService } from './dashboards.service';
 import { AuthorityBoard } from './boards/authority.board';
 import { ContractBoard } from './boards/contract.board';
+import { ExchangeBoard } from './boards/exchange.board';
 import { NationalBoard } from './boards/national.board';
 import { QualityBoard } from './boards/quality.board';
 import { SectorsBoard } from './boards/sectors.board';
 import { FilterChoices } from './filter-choices';
+import { ExchangePagesService } from './pages/exchange-pages.service';
 import { PagesService } from './pages/pages.service';
 
-const BOARD_CLASSES = [NationalBoard, AuthorityBoard, SectorsBoard, QualityBoard, ContractBoard];
+const BOARD_CLASSES = [NationalBoard, AuthorityBoard, SectorsBoard, QualityBoard, ContractBoard, ExchangeBoard];
 
 /**
  * The dashboards: a board per dashboard of the catalogue (its charts' builders, reading the metrics read services
@@ -23,7 +25,8 @@ const BOARD_CLASSES = [NationalBoard, AuthorityBoard, SectorsBoard, QualityBoard
     DashboardsService,
     FilterChoices,
     PagesService,
+    ExchangePagesService,
   ],
-  exports: [DashboardsService, PagesService],
+  exports: [DashboardsService, PagesService, ExchangePagesService],
 })
 export class DashboardsModule {}

@@ -5,6 +5,8 @@ import { BenchmarksService } from './benchmarks/benchmarks.service';
 import { INDICATORS_SOURCE } from './benchmarks/indicators-source';
 import { ContractsRepository } from './contracts/contracts.repository';
 import { ContractsService } from './contracts/contracts.service';
+import { ExchangeFiguresRepository } from './exchange/exchange-figures.repository';
+import { ExchangeFiguresService } from './exchange/exchange-figures.service';
 import { ExchangeReadRepository } from './exchange/exchange-read.repository';
 import { ExchangeReadService } from './exchange/exchange-read.service';
 import { ExportsRepository } from './exports/exports.repository';
@@ -53,6 +55,9 @@ import { SuppliersService } from './suppliers/suppliers.service';
     NoticesService,
     ExchangeReadRepository,
     ExchangeReadService,
+    ExchangeFiguresRepository,
+    ExchangeFiguresService,
   ],
+  exports: [MeasuresService, IndicatorsService, PeersService, PeerGroupsService, BenchmarksService, QualityService, ExportsService, ContractsService, SuppliersService, NoticesService, ExchangeReadService, ExchangeFiguresService],
 })
 export class ReadModule {}

@@ -104,6 +104,9 @@ const TABLE: Record<string, { access: Row; path: string } | { access: Row; path:
     { access: SUPPLIER, path: '/api/v1/dashboards/contract/charts/official-ratings.csv?contract=EXAMPLE-TRF-0001' },
     { access: PUBLIC, path: '/api/v1/dashboards/national/charts/ratings-agreement.svg' },
     { access: SUPPLIER, path: '/api/v1/dashboards/authority/charts/contracts.csv?authority=E08000009' },
+    // the exchange's charts: aggregates, public
+    { access: PUBLIC, path: '/api/v1/dashboards/exchange/charts/unmet-map.csv?region=North%20West' },
+    { access: PUBLIC, path: '/api/v1/dashboards/exchange/charts/funnel.vl.json' },
     // not a chart: refused or not, never served
     { access: { ...PUBLIC, none: 404, other: 404, own: 404, analyst: 404, admin: 404 }, path: '/api/v1/dashboards/contract/charts/none-such.svg?contract=EXAMPLE-TRF-0001' },
   ],
@@ -168,6 +171,13 @@ const PAGES: { access: Row; path: string }[] = [
   { access: PUBLIC, path: '/reports' },
   { access: PUBLIC, path: '/reports/feed.atom' },
   { access: PUBLIC, path: '/reports/national/preview?period=2025' },
+  // the exchange's pages: public (organisations, suppliers and quantities; no person named); a need or pledge the test
+  // does not have is a 404 page for everyone, never refused
+  { access: PUBLIC, path: '/exchange' },
+  { access: PUBLIC, path: '/exchange?region=North%20West&resource_kind=volunteer_hours' },
+  { access: { none: 404, other: 404, own: 404, analyst: 404, admin: 404 }, path: '/exchange/needs/987654' },
+  { access: { none: 404, other: 404, own: 404, analyst: 404, admin: 404 }, path: '/exchange/pledges/987654' },
+  { access: { none: 400, other: 400, own: 400, analyst: 400, admin: 400 }, path: '/exchange/needs/not-a-number' },
 ];
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'imports');

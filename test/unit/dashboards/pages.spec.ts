@@ -5,6 +5,8 @@ import { subtitleLines } from '../../../dashboards/chart';
 import { periodChoices } from '../../../dashboards/filter-choices';
 import { formatNumber, gbpShort } from '../../../dashboards/format';
 import { pagePath, queryString } from '../../../dashboards/pages/pages.service';
+import { quantityText } from '../../../dashboards/pages/exchange-pages.service';
+import { pageId } from '../../../api/exchange/exchange-pages.controller';
 
 describe('the pages: what they are made of', () => {
   it('names each chart file and refuses anything else', () => {
@@ -61,5 +63,23 @@ describe('the pages: what they are made of', () => {
     expect(cookieValue({ headers: { cookie: 'a=1; svm_session=12.34.x%2By; b=2' } } as never, 'svm_session')).toBe('12.34.x+y');
     expect(cookieValue({ headers: {} } as never, 'svm_session')).toBeUndefined();
     expect(cookieValue({ headers: { cookie: 'xsvm_session=1' } } as never, 'svm_session')).toBeUndefined();
+  });
+
+  it('gives every exchange chart public access (aggregates), and reads the ids of the exchange pages', () => {
+    const exchange = DASHBOARDS.find((d) => d.name === 'exchange')!;
+    expect(exchange.charts.map((c) => [c.name, c.access])).toEqual([
+      ['funnel', 'public'],
+      ['by-quarter', 'public'],
+      ['unmet-map', 'public'],
+      ['by-theme', 'public'],
+      ['by-region', 'public'],
+    ]);
+    expect(chartRule({ name: 'exchange', file: 'unmet-map.svg' })).toEqual({ audience: 'public' });
+    expect(pagePath(exchange)).toBe('/dashboards/exchange');
+    expect(pageId('42', 'need')).toBe(42);
+    for (const bad of ['0', '-1', '1.5', 'abc', '1e3', '0042', '9'.repeat(16)]) expect(() => pageId(bad, 'need')).toThrow(expect.objectContaining({ code: 'invalid_parameter' }));
+    expect(quantityText('1234.500000')).toBe('1,234.5');
+    expect(quantityText('12.000000')).toBe('12');
+    expect(quantityText(null)).toBe('–');
   });
 });
