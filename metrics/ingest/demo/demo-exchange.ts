@@ -47,8 +47,10 @@ export interface DemoExchangePlan {
 /**
  * The demo exchange over the demo contracts that commit to what the exchange deals in (volunteering, mentoring,
  * placements, donations, in-kind support): a community organisation in each of their authorities (up to
- * `maxAuthorities`) with two to four needs, and a pledge from about half of those contracts against their commitment
- * (a third to two thirds of it). Deterministic for a seed. Identifiers are in a demo range (GB-CHC-99xxxxx).
+ * `maxAuthorities`, 30 by default: each confirmed delivery is an import batch of its own, about a third of a second
+ * at start-up on the embedded database) with two to four needs, and a pledge from about half of those contracts
+ * against their commitment (a third to two thirds of it). Deterministic for a seed. Identifiers are in a demo range
+ * (GB-CHC-99xxxxx).
  */
 export function demoExchange(commitments: readonly DemoExchangeCommitment[], options: { seed: number; today: string; maxAuthorities?: number; featured?: readonly string[] }): DemoExchangePlan {
   const rand = prng(options.seed + 15);
@@ -63,7 +65,7 @@ export function demoExchange(commitments: readonly DemoExchangeCommitment[], opt
   const featured = options.featured ?? [];
   const authorities = [...byAuthority.keys()]
     .sort((x, y) => Number(!featured.includes(x)) - Number(!featured.includes(y)) || x.localeCompare(y))
-    .slice(0, options.maxAuthorities ?? 60);
+    .slice(0, options.maxAuthorities ?? 30);
   const organisations: DemoExchangePlan['organisations'] = [];
   const needs: DemoExchangePlan['needs'] = [];
   authorities.forEach((code, i) => {
@@ -118,10 +120,10 @@ export function demoExchange(commitments: readonly DemoExchangeCommitment[], opt
     fate: () => {
       const r = rand();
       const daysAgo = 20 + Math.floor(rand() * 300);
-      if (r < 0.15) return { to: 'proposed', daysAgo };
-      if (r < 0.25) return { to: 'declined', daysAgo };
-      if (r < 0.4) return { to: 'accepted', daysAgo };
-      if (r < 0.55) return { to: 'delivered', daysAgo };
+      if (r < 0.2) return { to: 'proposed', daysAgo };
+      if (r < 0.3) return { to: 'declined', daysAgo };
+      if (r < 0.5) return { to: 'accepted', daysAgo };
+      if (r < 0.65) return { to: 'delivered', daysAgo };
       return { to: 'confirmed', daysAgo };
     },
   };
