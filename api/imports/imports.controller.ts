@@ -24,7 +24,7 @@ import { TakesBody, type RequestWithRawBody } from '../http/body';
 import { PageQuery } from '../http/paging.dto';
 import { BatchDto, BatchPageDto, ImportResultDto, RejectionPageDto } from './imports.dto';
 
-/** The query of every upload of rows (contracts, commitments, outcomes, payments; OCDS uploads have theirs, partial by default). */
+/** The query of every upload of rows (contracts, commitments, outcomes, payments, needs, pledges; OCDS uploads have theirs, partial by default). */
 export class UploadQuery {
   @ApiPropertyOptional({ enum: ['strict', 'partial'], default: 'strict', description: 'strict (default): any bad row rejects the whole batch; partial: the good rows are committed, the bad ones reported' })
   @IsOptional()
@@ -66,8 +66,8 @@ export class ImportsController {
   @TakesBody('rows')
   @Roles('admin', 'submitter')
   @ApiOperation({
-    summary: 'Import contracts, commitments, outcome returns or payments compliance returns (a batch)',
-    description: `Body: CSV with a header row, a JSON array of row objects, or an Arrow IPC stream. Columns:\n\n${columnsDoc}\n\nRe-sending the same rows changes nothing (counted unchanged); a changed quantity for an existing contract, measure and period is a correction (a new revision; the old one kept). **payments**: the payments compliance notice (Procurement Act 2023 s.69, regulation 38), one row per authority and six-month reporting period (1 April to 30 September, 1 October to 31 March); the three bands add up to 100 (within 0.5); figures are stored to 2 places; a row for an authority and period already held replaces it. With an Idempotency-Key seen before from the same key, the earlier batch is returned and nothing is done.`,
+    summary: 'Import contracts, commitments, outcome returns, payments compliance returns, or the exchange’s needs and pledges (a batch)',
+    description: `Body: CSV with a header row, a JSON array of row objects, or an Arrow IPC stream. Columns:\n\n${columnsDoc}\n\nRe-sending the same rows changes nothing (counted unchanged); a changed quantity for an existing contract, measure and period is a correction (a new revision; the old one kept). **payments**: the payments compliance notice (Procurement Act 2023 s.69, regulation 38), one row per authority and six-month reporting period (1 April to 30 September, 1 October to 31 March); the three bands add up to 100 (within 0.5); figures are stored to 2 places; a row for an authority and period already held replaces it. **needs** and **pledges**: the exchange’s, in bulk (the same fields as POST /api/v1/exchange/needs and /pledges); a need is keyed by its organisation and reference, a pledge by its contract’s supplier and reference: sent again, identical, it is left; changed, it is updated, unless accepted matches hold some of it (rejected: already_matched); a pledge beyond what its contract commits is accepted. With an Idempotency-Key seen before from the same key, the earlier batch is returned and nothing is done.`,
   })
   @ApiParam({ name: 'kind', enum: IMPORT_KINDS })
   @ApiConsumes(...Object.values(CONTENT_TYPES))

@@ -45,7 +45,7 @@ export class BatchesService {
     private readonly ocds: OcdsImportService,
   ) {}
 
-  /** Contracts, commitments, outcome returns or payments returns: CSV or Arrow streamed, JSON parsed. */
+  /** Contracts, commitments, outcome returns, payments returns, needs or pledges: CSV or Arrow streamed, JSON parsed. */
   async upload(sender: ImportSender, input: UploadInput) {
     const isJson = (input.contentType ?? '').toLowerCase().startsWith('application/json');
     const { batch, replayed } = await this.runner.run({

@@ -1,14 +1,21 @@
 import { parsePeriod } from '../../platform/periods';
+import { REACHES, RESOURCE_KINDS } from '../../reference/exchange-vocabulary';
 
 /**
  * Row-local checks of import rows: each field read from text (CSV), JSON values or Arrow values into its normalised
  * text form, or a rejection naming the field. Pure functions; the checks that need the database (unknown contract or
  * measure, units, permissions, duplicates) run afterwards, set-based, in SQL.
  */
-export const IMPORT_KINDS = ['contracts', 'commitments', 'outcomes', 'payments'] as const;
+export const IMPORT_KINDS = ['contracts', 'commitments', 'outcomes', 'payments', 'needs', 'pledges'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 /** The imports of a contract's lines: they name a contract, a measure and a period. */
 export const LINE_KINDS: readonly ImportKind[] = ['commitments', 'outcomes'];
+/** The exchange's imports: community organisations' needs, suppliers' pledges (metrics/ingest/exchange). */
+export const EXCHANGE_KINDS: readonly ImportKind[] = ['needs', 'pledges'];
+/** The imports whose rows name a measure (in a framework) and a quantity in a unit that converts to the measure's. */
+export const MEASURE_KINDS: readonly ImportKind[] = [...LINE_KINDS, ...EXCHANGE_KINDS];
+/** The most authorities a pledge's places list (as the single pledge route takes). */
+const MAX_PLACES = 50;
 
 export interface RowError {
   field: string;
@@ -17,7 +24,7 @@ export interface RowError {
   value: string | null;
 }
 
-type FieldType = 'text' | 'decimal' | 'date' | 'bool' | 'scale' | 'stage' | 'percent';
+type FieldType = 'text' | 'decimal' | 'date' | 'bool' | 'scale' | 'stage' | 'percent' | 'quantity' | 'resource_kind' | 'reach' | 'places';
 
 interface FieldSpec {
   name: string;
@@ -85,6 +92,34 @@ export const IMPORT_COLUMNS: Record<ImportKind, FieldSpec[]> = {
     { name: 'pct_paid_31_60', type: 'percent', required: true, description: '% of invoices paid within 31 to 60 days' },
     { name: 'pct_paid_61_plus', type: 'percent', required: true, description: '% of invoices paid in 61 days or more' },
     { name: 'pct_not_paid_when_due', type: 'percent', required: true, description: '% of invoices not paid within the agreed terms (0 to 100)' },
+  ],
+  // the exchange (metrics/ingest/exchange/exchange.service.ts: postNeed, postPledge take the same fields, one at a time)
+  needs: [
+    { name: 'organisation', type: 'text', required: true, max: 80, description: 'org-id identifier of the community organisation registered on the exchange, e.g. GB-CHC-1234567' },
+    { name: 'reference', type: 'text', required: true, max: 100, description: "the organisation's own reference of the need, unique per organisation: sending it again updates the need" },
+    { name: 'title', type: 'text', required: true, max: 200, description: 'what is asked for' },
+    { name: 'description', type: 'text', max: 4000, description: 'more about it' },
+    { name: 'resource_kind', type: 'resource_kind', required: true, description: RESOURCE_KINDS.join(', ') },
+    { name: 'quantity', type: 'quantity', required: true, description: 'quantity asked for, above 0 (at most 6 decimal places)' },
+    { name: 'unit', type: 'text', required: true, max: 40, description: "unit of the quantity: the measure's or one it accepts" },
+    { name: 'measure', type: 'text', required: true, max: 64, description: 'measure code the need advances' },
+    { name: 'framework', type: 'text', max: 100, description: 'framework code (or code@version) of the measure; default: the default framework' },
+    { name: 'authority', type: 'text', required: true, max: 64, description: 'code of the authority where the need is (GSS code)' },
+    { name: 'needed_by', type: 'date', description: 'the day it is needed by (not in the past)' },
+  ],
+  pledges: [
+    { name: 'contract', type: 'text', required: true, max: 200, description: 'reference of the contract the pledge is made against (its supplier pledges)' },
+    { name: 'reference', type: 'text', required: true, max: 100, description: "the supplier's own reference of the pledge, unique per supplier: sending it again updates the pledge" },
+    { name: 'title', type: 'text', max: 200, description: 'what is offered' },
+    { name: 'resource_kind', type: 'resource_kind', required: true, description: RESOURCE_KINDS.join(', ') },
+    { name: 'quantity', type: 'quantity', required: true, description: 'quantity offered, above 0 (at most 6 decimal places); more than the contract commits is accepted' },
+    { name: 'unit', type: 'text', required: true, max: 40, description: "unit of the quantity: the measure's or one it accepts" },
+    { name: 'measure', type: 'text', required: true, max: 64, description: 'measure code of the commitment the pledge delivers' },
+    { name: 'framework', type: 'text', max: 100, description: 'framework code (or code@version) of the measure; default: the default framework' },
+    { name: 'places', type: 'places', description: "authority codes where it is offered, separated by ';'; default: the contract's authority" },
+    { name: 'reach', type: 'reach', description: `how far from its places it reaches: ${REACHES.join(', ')} (default neighbours)` },
+    { name: 'available_from', type: 'date', description: 'first day it is available; default: the day of the import (a pledge held keeps its own)' },
+    { name: 'available_to', type: 'date', description: 'last day it is available (not before available_from); default: a year after available_from' },
   ],
 };
 
@@ -166,6 +201,27 @@ function normalise(spec: FieldSpec, text: string): { value: string } | { code: s
       const v = text.toLowerCase();
       return v === 'awarded' || v === 'pipeline' ? { value: v } : { code: 'invalid_value', message: `${spec.name} must be awarded or pipeline` };
     }
+    case 'quantity': {
+      // as the exchange's single routes take it: above 0, up to 15 digits and 6 decimal places (numeric(24, 6))
+      if (/^-\s*\d/.test(text)) return { code: 'negative', message: `${spec.name} must be above 0` };
+      const m = /^\+?(\d{1,15})(\.\d{1,6})?$/.exec(text) ?? /^\+?(\d{0,15})(\.\d{1,6})$/.exec(text);
+      if (!m) return { code: 'not_a_number', message: `${spec.name} must be a number above 0 with at most 6 decimal places (got "${text}")` };
+      if (!/[1-9]/.test(text)) return { code: 'out_of_range', message: `${spec.name} must be above 0` };
+      return { value: text.replace(/^\+/, '') };
+    }
+    case 'resource_kind':
+    case 'reach': {
+      const v = text.toLowerCase();
+      const allowed: readonly string[] = spec.type === 'reach' ? REACHES : RESOURCE_KINDS;
+      return allowed.includes(v) ? { value: v } : { code: 'invalid_value', message: `${spec.name} must be one of ${allowed.join(', ')}` };
+    }
+    case 'places': {
+      const codes = [...new Set(text.split(/[;,]/).map((c) => c.trim()).filter((c) => c !== ''))];
+      if (codes.length === 0) return { code: 'invalid_value', message: `${spec.name} lists no authority` };
+      if (codes.length > MAX_PLACES) return { code: 'invalid_value', message: `${spec.name} lists more than ${MAX_PLACES} authorities` };
+      if (codes.some((c) => c.length > 64)) return { code: 'too_long', message: `${spec.name} has an authority code longer than 64 characters` };
+      return { value: codes.join(';') };
+    }
   }
 }
 
@@ -176,7 +232,9 @@ export function checkRow(kind: ImportKind, record: Record<string, unknown>): Che
   const values: Record<string, string | null> = {};
   let label: string | null = null;
   for (const spec of IMPORT_COLUMNS[kind]) {
-    const text = asText(record[spec.name]);
+    const raw = record[spec.name];
+    // a JSON pledge may list its places as an array of codes, as the single pledge route takes them
+    const text = asText(spec.type === 'places' && Array.isArray(raw) && raw.every((c) => typeof c === 'string') ? raw.join(';') : raw);
     let value: string | null = null;
     if (text === null) {
       if (spec.required) return { error: { field: spec.name, code: 'required', message: `${spec.name} is required`, value: null } };
@@ -209,7 +267,11 @@ export function checkRow(kind: ImportKind, record: Record<string, unknown>): Che
     if (values.period_end! < values.period_start!) {
       return { error: { field: 'period_end', code: 'invalid_period', message: 'period_end is before period_start', value: values.period_end } };
     }
-  } else {
+  } else if (kind === 'pledges') {
+    if (values.available_from && values.available_to && values.available_to < values.available_from) {
+      return { error: { field: 'available_to', code: 'invalid_date', message: `available_to ${values.available_to} is before available_from ${values.available_from}`, value: values.available_to } };
+    }
+  } else if (kind === 'contracts') {
     if (values.start_date && values.end_date && values.end_date < values.start_date) {
       return { error: { field: 'end_date', code: 'invalid_date', message: 'end_date is before start_date', value: values.end_date } };
     }

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { KNEX } from '../../platform/tokens';
 import type { Session } from '../../platform/session';
+import { DomainError } from '../../platform/errors';
 import { supplierNameSql } from '../../platform/sql';
-import { LINE_KINDS, stagedColumns, type ImportKind } from './import-rows';
+import { EXCHANGE_KINDS, MEASURE_KINDS, stagedColumns, type ImportKind } from './import-rows';
 
 export interface BatchRecord {
   id: number;
@@ -130,6 +131,112 @@ function duplicatesInBatch(keys: string[]): string {
     where r.code is null and ${keys.map((k) => `r.${k} = d.${k}`).join(' and ')} and r.row_number > d.first`;
 }
 
+/**
+ * The quantity in the measure's unit, as the single routes store it (6 places), or a problem: it must stay above 0 and
+ * within numeric(24, 6).
+ */
+const EXCHANGE_QUANTITY = `round(s.quantity::numeric * im.factor, 6)`;
+
+/**
+ * Needs ($2: the day of the import). A need held under the same organisation and reference is the row's: identical,
+ * it is left; changed, it is updated, unless accepted matches hold some of it (already_matched: nothing about matches
+ * changes in bulk). A needed_by in the past is refused unless it is the one held.
+ */
+const RESOLVE_NEEDS = `
+  create temp table import_resolved on commit drop as
+  select x.*, x.code as final_code
+  from (
+    select y.*,
+      case
+        when y.err_code is not null then y.err_code
+        when y.organisation_id is null then 'unknown_organisation'
+        when y.authority_id is null then 'unknown_authority'
+        when $1::text[] is not null and not (y.authority = any($1::text[])) then 'authority_not_allowed'
+        when y.framework_id is null then 'unknown_framework'
+        when y.measure_id is null then 'unknown_measure'
+        when y.factor is null then 'unit_not_convertible'
+        when y.needed_by < $2::date and y.needed_by is distinct from y.existing_needed_by then 'in_the_past'
+        when y.quantity_measure <= 0 or y.quantity_measure >= 1e18 then 'out_of_range'
+        when y.changed and y.existing_matched > 0 then 'already_matched'
+      end as code
+    from (
+      select s.row_number, s.organisation, s.reference, s.title, s.description, s.resource_kind, s.quantity::numeric as quantity,
+        s.unit, s.measure, s.framework, s.authority, s.needed_by::date as needed_by,
+        o.id as organisation_id, a.id as authority_id, im.framework_id, im.measure_id, im.measure_unit, im.factor,
+        ${EXCHANGE_QUANTITY} as quantity_measure,
+        e.id as existing_id, e.matched as existing_matched, e.needed_by as existing_needed_by,
+        e.id is not null and (e.title, e.description, e.resource_kind, e.quantity, e.unit, e.measure_id, e.authority_id, e.needed_by)
+          is distinct from (s.title, s.description, s.resource_kind, s.quantity::numeric, s.unit, im.measure_id, a.id, s.needed_by::date)
+          as changed,
+        s.err_code, s.err_field, s.err_message, s.err_value
+      from import_stage s
+      left join exchange_organisations o on o.identifier = s.organisation and s.err_code is null
+      left join authorities a on a.code = s.authority and s.err_code is null
+      left join import_measures im
+        on coalesce(im.framework, '') = coalesce(s.framework, '') and im.measure = s.measure and im.unit = s.unit
+      left join exchange_needs e on e.organisation_id = o.id and e.reference = s.reference
+    ) y
+  ) x`;
+
+/**
+ * Pledges ($2: the day of the import): against a contract that names its supplier, held by (supplier, reference);
+ * places default to the contract's authority, available_from to the day of the import (a pledge held keeps its own
+ * dates when the row gives none), available_to to a year after available_from. A pledge beyond what the contract
+ * commits is accepted (the single route only warns).
+ */
+const RESOLVE_PLEDGES = `
+  create temp table import_resolved on commit drop as
+  select x.*, x.code as final_code
+  from (
+    select y.*,
+      case
+        when y.err_code is not null then y.err_code
+        when y.contract_id is null then 'unknown_contract'
+        when y.supplier_id is null then 'contract_without_supplier'
+        when $1::text[] is not null and not (y.authority_code = any($1::text[])) then 'authority_not_allowed'
+        when y.framework_id is null then 'unknown_framework'
+        when y.measure_id is null then 'unknown_measure'
+        when y.factor is null then 'unit_not_convertible'
+        when y.unknown_place is not null then 'unknown_authority'
+        when y.available_to < y.available_from then 'invalid_date'
+        when y.quantity_measure <= 0 or y.quantity_measure >= 1e18 then 'out_of_range'
+        when y.changed and y.existing_matched > 0 then 'already_matched'
+      end as code
+    from (
+      select z.*,
+        z.existing_id is not null and (e.contract_id, e.measure_id, e.title, e.resource_kind, e.quantity, e.unit, e.reach,
+            e.available_from, e.available_to, z.existing_places)
+          is distinct from (z.contract_id, z.measure_id, z.title, z.resource_kind, z.quantity, z.unit, z.reach,
+            z.available_from, z.available_to, z.place_ids) as changed
+      from (
+        select s.row_number, s.contract, s.reference, s.title, s.resource_kind, s.quantity::numeric as quantity, s.unit, s.measure,
+          s.framework, coalesce(s.places, a.code) as places, coalesce(s.reach, 'neighbours') as reach,
+          c.id as contract_id, c.supplier_id, a.code as authority_code,
+          im.framework_id, im.measure_id, im.measure_unit, im.factor, ${EXCHANGE_QUANTITY} as quantity_measure,
+          pl.ids as place_ids, pl.unknown as unknown_place,
+          d.available_from, coalesce(s.available_to::date,
+            case when s.available_from is null and e.id is not null then e.available_to end, d.available_from + 365) as available_to,
+          e.id as existing_id, e.matched as existing_matched,
+          (select array_agg(pp.authority_id order by pp.authority_id) from exchange_pledge_places pp where pp.pledge_id = e.id) as existing_places,
+          s.err_code, s.err_field, s.err_message, s.err_value
+        from import_stage s
+        left join contracts c on c.reference = s.contract and s.err_code is null
+        left join authorities a on a.id = c.authority_id
+        left join import_measures im
+          on coalesce(im.framework, '') = coalesce(s.framework, '') and im.measure = s.measure and im.unit = s.unit
+        left join exchange_pledges e on e.supplier_id = c.supplier_id and e.reference = s.reference
+        left join lateral (
+          select array_agg(pa.id order by pa.id) filter (where pa.id is not null) as ids,
+            min(p.code) filter (where pa.id is null) as unknown
+          from unnest(string_to_array(coalesce(s.places, a.code), ';')) p (code)
+          left join authorities pa on pa.code = p.code
+        ) pl on true
+        cross join lateral (select coalesce(s.available_from::date, e.available_from, $2::date) as available_from) d
+      ) z
+      left join exchange_pledges e on e.id = z.existing_id
+    ) y
+  ) x`;
+
 const RESOLVE: Record<ImportKind, string> = {
   outcomes: resolveLines('quantity', 'quantity_canonical', 's.evidence_ref,'),
   commitments: resolveLines('target_quantity', 'target_canonical', ''),
@@ -170,6 +277,8 @@ const RESOLVE: Record<ImportKind, string> = {
       from import_stage s
       left join authorities a on a.code = s.authority and s.err_code is null
     ) x`,
+  needs: RESOLVE_NEEDS,
+  pledges: RESOLVE_PLEDGES,
 };
 
 /** The key of a row of each import: a good row repeating an earlier one's key in the file is duplicate_in_batch. */
@@ -178,6 +287,8 @@ const BATCH_KEYS: Record<ImportKind, string[]> = {
   commitments: ['contract_id', 'measure_id', 'period_start', 'period_end'],
   outcomes: ['contract_id', 'measure_id', 'period_start', 'period_end'],
   payments: ['authority_id', 'period_start', 'period_end'],
+  needs: ['organisation_id', 'reference'],
+  pledges: ['supplier_id', 'reference'],
 };
 
 const MESSAGES = `
@@ -271,12 +382,116 @@ const PAYMENT_VALUES = `
     else err_value
   end`;
 
+/** The wording of the measure, unit and quantity problems of the exchange's imports (needs and pledges). */
+const EXCHANGE_MEASURE_MESSAGES = `
+    when 'unknown_framework' then format('no framework %s', coalesce(framework, '(default)'))
+    when 'unknown_measure' then format('no measure %s in framework %s', measure, coalesce(framework, '(default)'))
+    when 'unit_not_convertible' then format('unit %s cannot be converted to %s, the unit of %s', unit, measure_unit, measure)
+    when 'out_of_range' then format('quantity %s %s is %s %s of %s: above 0 and below 10^18 can be held', quantity, unit,
+      quantity_measure, measure_unit, measure)`;
+const EXCHANGE_MEASURE_FIELDS = `
+    when 'unknown_framework' then 'framework'
+    when 'unknown_measure' then 'measure'
+    when 'unit_not_convertible' then 'unit'
+    when 'out_of_range' then 'quantity'`;
+const EXCHANGE_MEASURE_VALUES = `
+    when 'unknown_framework' then framework
+    when 'unknown_measure' then measure
+    when 'unit_not_convertible' then unit
+    when 'out_of_range' then quantity::text`;
+
+/** A row-local problem (from checkRow) is worded as it was found; the cases below word the database's. */
+const rowLocalFirst = (w: { field: string; message: string; value: string }) => ({
+  field: `case when err_code is not null then err_field else ${w.field} end`,
+  message: `case when err_code is not null then err_message else ${w.message} end`,
+  value: `case when err_code is not null then err_value else ${w.value} end`,
+});
+
+const NEED_REJECTIONS = rowLocalFirst({
+  message: `
+  case final_code
+    when 'unknown_organisation' then format('no organisation %s is registered on the exchange', organisation)
+    when 'unknown_authority' then format('no authority with code %s', authority)
+    when 'authority_not_allowed' then format('this key may not write for %s', authority)
+    ${EXCHANGE_MEASURE_MESSAGES}
+    when 'in_the_past' then format('needed_by %s is in the past', needed_by)
+    when 'already_matched' then format('need %s of %s is matched already (%s %s held by accepted matches): it cannot be changed by an import',
+      reference, organisation, existing_matched, measure_unit)
+    when 'duplicate_in_batch' then format('organisation %s and reference %s appear on an earlier row of this file', organisation, reference)
+    else err_message
+  end`,
+  field: `
+  case final_code
+    when 'unknown_organisation' then 'organisation'
+    when 'unknown_authority' then 'authority'
+    when 'authority_not_allowed' then 'authority'
+    ${EXCHANGE_MEASURE_FIELDS}
+    when 'in_the_past' then 'needed_by'
+    when 'already_matched' then 'reference'
+    when 'duplicate_in_batch' then 'reference'
+    else err_field
+  end`,
+  value: `
+  case final_code
+    when 'unknown_organisation' then organisation
+    when 'unknown_authority' then authority
+    when 'authority_not_allowed' then authority
+    ${EXCHANGE_MEASURE_VALUES}
+    when 'in_the_past' then needed_by::text
+    when 'already_matched' then reference
+    when 'duplicate_in_batch' then reference
+    else err_value
+  end`,
+});
+
+const PLEDGE_REJECTIONS = rowLocalFirst({
+  message: `
+  case final_code
+    when 'unknown_contract' then format('no contract with reference %s', contract)
+    when 'contract_without_supplier' then format('contract %s names no supplier: a pledge is its supplier''s', contract)
+    when 'authority_not_allowed' then format('this key may not write for %s (the authority of contract %s)', authority_code, contract)
+    ${EXCHANGE_MEASURE_MESSAGES}
+    when 'unknown_authority' then format('no authority with code %s in places', unknown_place)
+    when 'invalid_date' then format('available_to %s is before available_from %s', available_to, available_from)
+    when 'already_matched' then format('pledge %s of contract %s is matched already (%s %s held by accepted matches): it cannot be changed by an import',
+      reference, contract, existing_matched, measure_unit)
+    when 'duplicate_in_batch' then format('reference %s of the same supplier appears on an earlier row of this file', reference)
+    else err_message
+  end`,
+  field: `
+  case final_code
+    when 'unknown_contract' then 'contract'
+    when 'contract_without_supplier' then 'contract'
+    when 'authority_not_allowed' then 'contract'
+    ${EXCHANGE_MEASURE_FIELDS}
+    when 'unknown_authority' then 'places'
+    when 'invalid_date' then 'available_to'
+    when 'already_matched' then 'reference'
+    when 'duplicate_in_batch' then 'reference'
+    else err_field
+  end`,
+  value: `
+  case final_code
+    when 'unknown_contract' then contract
+    when 'contract_without_supplier' then contract
+    when 'authority_not_allowed' then contract
+    ${EXCHANGE_MEASURE_VALUES}
+    when 'unknown_authority' then unknown_place
+    when 'invalid_date' then available_to::text
+    when 'already_matched' then reference
+    when 'duplicate_in_batch' then reference
+    else err_value
+  end`,
+});
+
 /** How a rejection of each import names its field, says what is wrong, and quotes the value, for every code. */
 const REJECTIONS: Record<ImportKind, { field: string; message: string; value: string }> = {
   contracts: { field: CONTRACT_FIELDS, message: CONTRACT_MESSAGES, value: CONTRACT_VALUES },
   commitments: { field: FIELDS, message: MESSAGES, value: VALUES },
   outcomes: { field: FIELDS, message: MESSAGES, value: VALUES },
   payments: { field: PAYMENT_FIELDS, message: PAYMENT_MESSAGES, value: PAYMENT_VALUES },
+  needs: NEED_REJECTIONS,
+  pledges: PLEDGE_REJECTIONS,
 };
 
 /**
@@ -462,7 +677,7 @@ export class ImportsRepository {
   /** Checks the staged rows set-based, stores the rejections, and returns how many rows were good and bad. */
   async check(s: Session, kind: ImportKind, batchId: number, allowed: string[] | null): Promise<{ good: number; rejected: number }> {
     await s.query(`analyze ${STAGE_TABLE}`); // temporary tables are never analysed by autovacuum: give the planner its sizes
-    if (LINE_KINDS.includes(kind)) {
+    if (MEASURE_KINDS.includes(kind)) {
       await s.query(
         `create temp table import_frameworks on commit drop as
          select l.label, (
@@ -483,7 +698,8 @@ export class ImportsRepository {
          left join measures m on m.framework_id = fw.id and m.code = k.measure`,
       );
     }
-    await s.query(RESOLVE[kind], [allowed]);
+    // the exchange's checks of dates (needed_by, available_from's default) are against the day of the import
+    await s.query(RESOLVE[kind], EXCHANGE_KINDS.includes(kind) ? [allowed, new Date().toISOString().slice(0, 10)] : [allowed]);
     await s.query(duplicatesInBatch(BATCH_KEYS[kind]));
     await s.query('analyze import_resolved');
     const wording = REJECTIONS[kind];
@@ -507,6 +723,7 @@ export class ImportsRepository {
   async merge(s: Session, kind: ImportKind, batchId: number | null, isDemo: boolean): Promise<Omit<BatchCounts, 'rows_total' | 'rows_rejected'>> {
     if (kind === 'contracts') return this.mergeContracts(s, batchId, isDemo);
     if (kind === 'payments') return this.mergePayments(s, batchId, isDemo);
+    if (kind === 'needs' || kind === 'pledges') return this.mergeExchange(s, kind, batchId, isDemo);
     const table = kind;
     const value = kind === 'outcomes' ? 'quantity' : 'target_quantity';
     const canonical = kind === 'outcomes' ? 'quantity_canonical' : 'target_canonical';
@@ -610,6 +827,56 @@ export class ImportsRepository {
     const inserted = rows.filter((r) => r.inserted).length;
     const updated = rows.length - inserted;
     return { rows_inserted: inserted, rows_updated: updated, rows_unchanged: Number(good) - rows.length };
+  }
+
+  /**
+   * Needs and pledges: a new (organisation, reference) or (supplier, reference) inserted; one held, changed, updated in
+   * place (a pledge's places replaced), unless matches hold some of it (the check rejected those rows: already_matched);
+   * the same one again left. Matches are never touched. A row the check found unmatched that a match accepted since
+   * (another transaction) fails the batch rather than changing under the match.
+   */
+  private async mergeExchange(s: Session, kind: 'needs' | 'pledges', batchId: number | null, isDemo: boolean) {
+    await s.query(
+      `create temp table import_merge on commit drop as
+       select r.*, case when r.existing_id is null then 'insert' when r.changed then 'update' else 'unchanged' end as action
+       from import_resolved r where r.final_code is null`,
+    );
+    const needs = kind === 'needs';
+    const table = needs ? 'exchange_needs' : 'exchange_pledges';
+    const owner = needs ? 'organisation_id' : 'supplier_id';
+    const fields = needs
+      ? ['title', 'description', 'resource_kind', 'quantity', 'unit', 'measure_id', 'quantity_measure', 'authority_id', 'needed_by']
+      : ['contract_id', 'measure_id', 'title', 'resource_kind', 'quantity', 'unit', 'quantity_measure', 'reach', 'available_from', 'available_to'];
+    const updated = await s.query<{ id: number }>(
+      `update ${table} t set ${fields.map((f) => `${f} = m.${f}`).join(', ')}, batch_id = $1, is_demo = $2, updated_at = now()
+       from import_merge m where m.action = 'update' and t.id = m.existing_id and t.matched = 0
+       returning t.id`,
+      [batchId, isDemo],
+    );
+    const [c] = await s.query<Record<string, number>>(
+      `select count(*) filter (where action = 'insert') as inserted, count(*) filter (where action = 'update') as updated,
+         count(*) filter (where action = 'unchanged') as unchanged from import_merge`,
+    );
+    if (updated.length !== Number(c.updated)) {
+      throw new DomainError('conflict', `A match was accepted on some of these ${kind} while the import ran: nothing of it was kept. Send it again.`);
+    }
+    await s.query(
+      `insert into ${table} (${owner}, reference, ${fields.join(', ')}, batch_id, is_demo)
+       select ${owner}, reference, ${fields.join(', ')}, $1, $2 from import_merge where action = 'insert'`,
+      [batchId, isDemo],
+    );
+    if (!needs) {
+      await s.query(
+        `delete from exchange_pledge_places pp using import_merge m where m.action = 'update' and pp.pledge_id = m.existing_id`,
+      );
+      await s.query(
+        `insert into exchange_pledge_places (pledge_id, authority_id)
+         select p.id, unnest(m.place_ids) from import_merge m
+         join exchange_pledges p on p.supplier_id = m.supplier_id and p.reference = m.reference
+         where m.action in ('insert', 'update')`,
+      );
+    }
+    return { rows_inserted: Number(c.inserted), rows_updated: Number(c.updated), rows_unchanged: Number(c.unchanged) };
   }
 
   /**

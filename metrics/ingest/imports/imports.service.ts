@@ -89,9 +89,10 @@ const RETRY_MAX_MS = 10_000;
 const LOST = 'interrupted: the database connection was lost during the import; nothing of it was kept';
 
 /**
- * Imports of contracts, commitments, outcome returns and payments compliance returns. Each upload is a batch: rows
- * stream through row-local checks into a staging table (COPY), are checked against the database set-based, and merged
- * in one transaction, so a batch is committed whole (strict), with all its good rows (partial), or not at all.
+ * Imports of contracts, commitments, outcome returns, payments compliance returns, and the exchange's needs and
+ * pledges. Each upload is a batch: rows stream through row-local checks into a staging table (COPY), are checked
+ * against the database set-based, and merged in one transaction, so a batch is committed whole (strict), with all
+ * its good rows (partial), or not at all.
  */
 @Injectable()
 export class ImportsService implements OnApplicationShutdown {
