@@ -18,7 +18,7 @@ export const STAGE_LABELS: Record<ExchangeStage, string> = { pledged: 'Pledged',
 const STAGE_COLOURS = [PALETTE.darkBlue, PALETTE.turquoise, PALETTE.darkPink, PALETTE.orange];
 const STAGE_DOMAIN = EXCHANGE_STAGES.map((s) => STAGE_LABELS[s]);
 /** Unmet need beside the stages (by theme, by region). */
-export const UNMET_LABEL = 'Unmet need (open)';
+export const UNMET_LABEL = 'Unmet need';
 const SERIES_DOMAIN = [...STAGE_DOMAIN, UNMET_LABEL];
 const SERIES_COLOURS = [...STAGE_COLOURS, PALETTE.darkGrey];
 
@@ -56,7 +56,7 @@ export class ExchangeBoard implements Board {
     const { region, nation, theme, from, to, basis } = query;
     const q: ExchangeFiguresQuery = { region, nation, theme, from: single(from) || undefined, to: single(to) || undefined, basis: single(basis) || undefined };
     const h = (await this.figures.headline(q)).rows[0];
-    const src = (field: string) => `ExchangeFiguresService.headline: ${field}`;
+    const src = (field: string) => `exchange figures, headline: ${field}`;
     return [
       { name: 'pledged_gbp', label: '£ pledged', value: h.pledged_gbp, format: 'gbpShort', note: src('pledged_gbp') },
       { name: 'confirmed_gbp', label: '£ confirmed delivered', value: h.confirmed_gbp, format: 'gbpShort', note: src('confirmed_gbp') },
@@ -111,7 +111,7 @@ export class ExchangeBoard implements Board {
         transform: [{ calculate: `format(datum.gbp, '${fmt('gbpShort')}') + (isValid(datum.share_of_pledged) ? ' (' + format(datum.share_of_pledged, '${fmt('pct')}') + ')' : '')`, as: 'label' }],
         encoding: {
           y: { field: 'stage', type: 'nominal', title: null, sort: STAGE_DOMAIN, axis: { labelLimit: 200 } },
-          x: { field: 'gbp', type: 'quantitative', title: '£ (pounds)', axis: { format: fmt('gbpShort'), tickCount: 4 }, scale: { zero: true, domainMax: roomForLabels(rows.map((r) => r.gbp as number)) * 1.2 } },
+          x: { field: 'gbp', type: 'quantitative', title: '£ (pounds)', axis: { format: fmt('gbpShort'), tickCount: 4 }, scale: { zero: true, domainMax: roomForLabels(rows.map((r) => r.gbp as number)) * 1.45 } },
           tooltip: [
             { field: 'stage', title: 'Stage' },
             { field: 'count', type: 'quantitative', title: 'Pledges or matches', format: fmt('int') },
@@ -172,7 +172,8 @@ export class ExchangeBoard implements Board {
    * five bands; councils without open needs grey; each hexagon a link to the council's board of needs. Public, so the
    * board of needs (/exchange) draws it too, with its own filters (resource kinds among them).
    */
-  async unmetMap(query: ExchangeFiguresQuery, place: string): Promise<BuiltChart> {
+  async unmetMap(query: ExchangeFiguresQuery, where: string): Promise<BuiltChart> {
+    const place = where.replace(/, all periods$/, '');
     const { cells, features } = districtHexMap();
     const result = await this.figures.unmetByAuthority(query);
     const byCode = new Map(result.rows.map((r) => [r.code, r]));
@@ -187,7 +188,8 @@ export class ExchangeBoard implements Board {
     const [lo, hi] = niceRange(withValue.map((x) => x.value as number));
     const breaks = [1, 2, 3, 4].map((i) => lo + ((hi - lo) * i) / 5);
     const edges = [lo, ...breaks, hi].map((v) => gbpShort(v));
-    const labels = [0, 1, 2, 3, 4].map((i) => `${edges[i]} to ${i === 4 ? '' : 'under '}${edges[i + 1]}`);
+    // short enough for a phone's legend (its labels are cut at about 120 px): the lower bound is in, the upper out
+    const labels = [0, 1, 2, 3, 4].map((i) => `${edges[i]}–${edges[i + 1]}`);
     const bandOf = `!isValid(datum.value) ? 'No open needs' : ${breaks.map((b, i) => `datum.value < ${b} ? ${JSON.stringify(labels[i])} : `).join('')}${JSON.stringify(labels[4])}`;
     const high = withValue[0];
     const total = withValue.reduce((s, x) => s + (x.value as number), 0);
@@ -196,7 +198,7 @@ export class ExchangeBoard implements Board {
       subtitle: `£ of open needs still unmet (what is left, ${result.basis} basis), by council: ${withValue.length} of ${cells.length} district-level councils have open needs (grey: none); ${place}; now (${asOfText(result.as_of)})`,
       description:
         `Hex map of the UK's ${cells.length} local authority districts and unitary councils, one hexagon each, roughly where they are (north at the top), ` +
-        `each shaded by the £ of its open needs still unmet, in five bands from light (less) to dark (more): ${labels.join('; ')}; ${cells.length - withValue.length} have no open needs and are grey. ` +
+        `each shaded by the £ of its open needs still unmet, in five bands from light (less) to dark (more), each from its lower bound up to under its upper: ${labels.join('; ')}; ${cells.length - withValue.length} have no open needs and are grey. ` +
         (high ? `Most: ${high.name} (${gbpShort(high.value as number)}); ${gbpShort(total)} in all on the map. ` : '') +
         (offMap.length > 0 ? `${offMap.length} authorities with open needs are not districts (counties and others) and are not on the map. ` : '') +
         `Each hexagon opens its council's board of needs; the table view lists every council.`,
@@ -226,7 +228,7 @@ export class ExchangeBoard implements Board {
           color: {
             field: 'band',
             type: 'ordinal',
-            title: '£ of open needs unmet',
+            title: '£ unmet',
             scale: { domain: [...labels, 'No open needs'], range: [...SEQUENTIAL, NO_DATA] },
             legend: { direction: 'vertical', orient: 'bottom', columns: 1, titleLimit: 600, labelLimit: 340, symbolType: 'square', symbolSize: 180, symbolStrokeWidth: 0 },
           },
@@ -265,7 +267,7 @@ export class ExchangeBoard implements Board {
           : needy && (needy.unmet_gbp ?? 0) > 0
             ? `Nothing confirmed yet; ${name(needy)} has the most need unmet (${gbpShort(needy.unmet_gbp!)})`
             : `No ${what} has figures yet`,
-      subtitle: `£ (${result.basis} basis) pledged, matched, delivered and confirmed, and of open needs still unmet (now), by ${what}${group === 'region' ? " (a pledge in each region of its places, a match in its need's)" : " (the measure's)"}; ${place}; ${asOfText(result.as_of)}`,
+      subtitle: `£ (${result.basis} basis) pledged, matched, delivered and confirmed, and of open needs still unmet (now), by ${what}${group === 'region' ? " (a pledge in each region of its places, a match in its need's)" : " (the measure's)"}; measures without a proxy value are counted (table view), not in £; ${place}; ${asOfText(result.as_of)}`,
       description: `Grouped horizontal bars, five to a ${what}: £ pledged, matched, delivered, confirmed and still unmet. ${sentences.join('. ')}.`,
       columns: [...keyColumns, { field: 'series', title: 'Stage' }, { field: 'count', title: 'Pledges, matches or open needs', format: 'int' }, { field: 'gbp', title: '£', format: 'gbp' }],
       rows,

@@ -35,6 +35,8 @@ export const MATCH_STATUS_LABELS: Record<string, string> = {
   expired: 'Expired',
 };
 
+const ITEM_STATUS_LABELS: Record<string, string> = { open: 'Open', withdrawn: 'Withdrawn', expired: 'Expired' };
+
 const REACH_LABELS: Record<string, string> = {
   authority: 'its places only',
   neighbours: 'its places and their neighbours',
@@ -56,6 +58,17 @@ type Rec = Record<string, unknown>;
 export function quantityText(v: unknown): string {
   if (v === null || v === undefined || v === '') return '–';
   return Number(v).toLocaleString('en-GB', { maximumFractionDigits: 3 });
+}
+
+const PLURALS: Record<string, string> = { hour: 'hours', week: 'weeks', day: 'days', item: 'items', session: 'sessions', place: 'places', person: 'people', tonne: 'tonnes' };
+
+/** A quantity in its unit for a person: £ for GBP, a unit in the plural when there is not exactly one. */
+export function amountText(v: unknown, unit: unknown): string {
+  const q = quantityText(v);
+  if (q === '–') return q;
+  const u = String(unit ?? '');
+  if (u === 'GBP') return `£${q}`;
+  return `${q} ${Number(v) === 1 ? u : (PLURALS[u] ?? u)}`;
 }
 
 const dateText = (v: unknown): string => {
@@ -132,8 +145,8 @@ export class ExchangePagesService implements OnModuleInit {
       region: n.region,
       kind: RESOURCE_KIND_LABELS[n.resource_kind as keyof typeof RESOURCE_KIND_LABELS] ?? n.resource_kind,
       theme: n.theme_name,
-      asked: `${quantityText(n.quantity)} ${n.unit}`,
-      left: `${quantityText(n.remaining)} ${n.measure_unit}`,
+      asked: amountText(n.quantity, n.unit),
+      left: amountText(n.remaining, n.measure_unit),
       neededBy: n.needed_by ?? 'No date',
       demo: n.is_demo === true,
     }));
@@ -162,7 +175,7 @@ export class ExchangePagesService implements OnModuleInit {
       demo: rows.some((r) => r.demo),
       controls,
       filtered,
-      needs: { rows, total: needs.page.total, more: needs.page.total > rows.length },
+      needs: { rows, total: needs.page.total, one: needs.page.total === 1, more: needs.page.total > rows.length },
       map: { ...chart, follows: [...chart.filters].join(','), specUrl: url('vl.json'), svgUrl: url('svg'), csvUrl: url('csv'), ignored },
       dashboardHref: pagePath(dashboard),
       dashboardTitle: dashboard.title,
@@ -187,12 +200,12 @@ export class ExchangePagesService implements OnModuleInit {
       facts: [
         { label: 'Organisation', value: `${n.organisation_name} (${n.organisation})` },
         { label: 'Where', value: `${n.authority_name}${n.region ? `, ${n.region}` : ''}` },
-        { label: 'What is asked', value: `${quantityText(n.quantity)} ${n.unit} (${RESOURCE_KIND_LABELS[n.resource_kind as keyof typeof RESOURCE_KIND_LABELS] ?? n.resource_kind})` },
-        { label: 'Matched so far', value: `${quantityText(n.matched)} of ${quantityText(n.quantity_measure)} ${n.measure_unit}` },
-        { label: 'Left to meet', value: `${quantityText(n.remaining)} ${n.measure_unit}` },
+        { label: 'What is asked', value: `${amountText(n.quantity, n.unit)} (${RESOURCE_KIND_LABELS[n.resource_kind as keyof typeof RESOURCE_KIND_LABELS] ?? n.resource_kind})` },
+        { label: 'Matched so far', value: `${amountText(n.matched, n.measure_unit)} of ${amountText(n.quantity_measure, n.measure_unit)}` },
+        { label: 'Left to meet', value: amountText(n.remaining, n.measure_unit) },
         { label: 'Needed by', value: n.needed_by ?? 'No date' },
         { label: 'Measure', value: `${n.measure_name} (${n.measure}), ${n.theme_name}` },
-        { label: 'Status', value: n.status },
+        { label: 'Status', value: ITEM_STATUS_LABELS[String(n.status)] ?? n.status },
       ],
       boardHref: `/exchange?${queryString({ authority: String(n.authority) })}`,
       matches: { rows, total: matches.page.total, more: matches.page.total > rows.length },
@@ -217,13 +230,13 @@ export class ExchangePagesService implements OnModuleInit {
       facts: [
         { label: 'Supplier', value: `${p.supplier_name} (${p.supplier})` },
         { label: 'Contract', value: `${p.contract_title ?? p.contract} (${p.contract})` },
-        { label: 'Offered', value: `${quantityText(p.quantity)} ${p.unit} (${RESOURCE_KIND_LABELS[p.resource_kind as keyof typeof RESOURCE_KIND_LABELS] ?? p.resource_kind})` },
-        { label: 'Matched so far', value: `${quantityText(p.matched)} of ${quantityText(p.quantity_measure)} ${p.measure_unit}` },
-        { label: 'Left to offer', value: `${quantityText(p.remaining)} ${p.measure_unit}` },
+        { label: 'Offered', value: `${amountText(p.quantity, p.unit)} (${RESOURCE_KIND_LABELS[p.resource_kind as keyof typeof RESOURCE_KIND_LABELS] ?? p.resource_kind})` },
+        { label: 'Matched so far', value: `${amountText(p.matched, p.measure_unit)} of ${amountText(p.quantity_measure, p.measure_unit)}` },
+        { label: 'Left to offer', value: amountText(p.remaining, p.measure_unit) },
         { label: 'Where', value: `${places} (reaching ${REACH_LABELS[String(p.reach)] ?? p.reach})` },
         { label: 'Available', value: `${p.available_from} to ${p.available_to}` },
         { label: 'Measure', value: `${p.measure_name} (${p.measure}), ${p.theme_name}` },
-        { label: 'Status', value: p.status },
+        { label: 'Status', value: ITEM_STATUS_LABELS[String(p.status)] ?? p.status },
       ],
       contractHref: `/dashboards/contract/${encodeURIComponent(String(p.contract))}`,
       matches: { rows, total: matches.page.total, more: matches.page.total > rows.length },
@@ -231,14 +244,12 @@ export class ExchangePagesService implements OnModuleInit {
   }
 
   private matchRow(m: Rec) {
-    const held = m.status === 'delivered' || m.status === 'confirmed' ? m.delivered_quantity : m.quantity;
     return {
       id: m.id,
       status: MATCH_STATUS_LABELS[String(m.status)] ?? m.status,
       statusCode: m.status,
-      quantity: `${quantityText(m.quantity)} ${m.measure_unit}`,
-      delivered: m.delivered_quantity === null || m.delivered_quantity === undefined ? '–' : `${quantityText(m.delivered_quantity)} ${m.measure_unit}`,
-      held: quantityText(held),
+      quantity: amountText(m.quantity, m.measure_unit),
+      delivered: m.delivered_quantity === null || m.delivered_quantity === undefined ? '–' : amountText(m.delivered_quantity, m.measure_unit),
       deliveredOn: m.delivered_on ?? '–',
       updated: dateText(m.updated_at),
     };

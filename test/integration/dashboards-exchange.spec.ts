@@ -381,7 +381,7 @@ describe('the exchange: its figures against the raw rows, its dashboard', () => 
       expect(byQuarter.rows.length).toBe(rows.length * 4);
       for (const r of rows) {
         for (const s of EXCHANGE_STAGES) {
-          const row = byQuarter.rows.find((x) => x.quarter === r.quarter && x.stage.toString().toLowerCase() === s);
+          const row = byQuarter.rows.find((x) => x.quarter === r.quarter && String(x.stage).toLowerCase() === s);
           expect([r.quarter, s, row?.count, row?.gbp]).toEqual([r.quarter, s, r[`${s}_count`], r[`${s}_gbp`] ?? 0]);
         }
       }

@@ -71,23 +71,44 @@ export class ExchangeFiguresRepository {
   /** Conditions on an authority alias (the place filter), with their bindings. */
   private static place(f: ExchangeFiguresFilter, alias: string, bind: Knex.RawBinding[]): string[] {
     const out: string[] = [];
-    if (f.authorityIds?.length) out.push(`${alias}.id = any(?::int[])`) && bind.push(f.authorityIds);
-    if (f.regions?.length) out.push(`coalesce(${alias}.region, ${alias}.nation) = any(?::text[])`) && bind.push(f.regions);
-    if (f.nations?.length) out.push(`${alias}.nation = any(?::text[])`) && bind.push(f.nations);
+    if (f.authorityIds?.length) {
+      out.push(`${alias}.id = any(?::int[])`);
+      bind.push(f.authorityIds);
+    }
+    if (f.regions?.length) {
+      out.push(`coalesce(${alias}.region, ${alias}.nation) = any(?::text[])`);
+      bind.push(f.regions);
+    }
+    if (f.nations?.length) {
+      out.push(`${alias}.nation = any(?::text[])`);
+      bind.push(f.nations);
+    }
     return out;
   }
 
   private static subject(f: ExchangeFiguresFilter, measure: string, kind: string, bind: Knex.RawBinding[]): string[] {
     const out: string[] = [];
-    if (f.themeIds?.length) out.push(`${measure}.theme_id = any(?::int[])`) && bind.push(f.themeIds);
-    if (f.resourceKinds?.length) out.push(`${kind} = any(?::text[])`) && bind.push(f.resourceKinds);
+    if (f.themeIds?.length) {
+      out.push(`${measure}.theme_id = any(?::int[])`);
+      bind.push(f.themeIds);
+    }
+    if (f.resourceKinds?.length) {
+      out.push(`${kind} = any(?::text[])`);
+      bind.push(f.resourceKinds);
+    }
     return out;
   }
 
   private static period(f: ExchangeFiguresFilter, day: string, bind: Knex.RawBinding[]): string[] {
     const out: string[] = [];
-    if (f.fromDate) out.push(`${day} >= ?::date`) && bind.push(f.fromDate);
-    if (f.toDate) out.push(`${day} <= ?::date`) && bind.push(f.toDate);
+    if (f.fromDate) {
+      out.push(`${day} >= ?::date`);
+      bind.push(f.fromDate);
+    }
+    if (f.toDate) {
+      out.push(`${day} <= ?::date`);
+      bind.push(f.toDate);
+    }
     return out;
   }
 
