@@ -1,28 +1,47 @@
 #!/usr/bin/env node
 /**
- * Exchange matching benchmark (no database): the optimal plan (`planMatches`, two HiGHS linear programs per kind and
- * measure over the aggregated network) for 10,000 open pledges and 50,000 open needs over the real authorities (their
- * regions, IMD quintiles and geographic neighbours from metrics/reference/data), beside the first-come greedy baseline
- * on the same instance. Demand is about 1.5x supply in every measure, so which needs are met is a real choice.
+ * Exchange matching benchmark, in two parts on the same instance in the same run:
  *
- * Prints the time of planMatches (median of RUNS, HiGHS loaded beforehand; its first load apart), the process's peak
- * RSS and the heap it grew by, the proposals, met against asked per measure, the greedy plan's met and time, the ratio,
- * and the aim: planMatches under 10 s.
+ * 1. The pure solve (no database): the optimal plan (`planMatches`, two HiGHS linear programs per kind and measure
+ *    over the aggregated network) for 10,000 open pledges and 50,000 open needs over the real authorities (their
+ *    regions, IMD quintiles and geographic neighbours from metrics/reference/data), beside the first-come greedy
+ *    baseline on the same instance. Demand is about 1.5x supply in every measure, so which needs are met is a real
+ *    choice. Prints the time of planMatches (median of RUNS, HiGHS loaded beforehand; its first load apart), the
+ *    process's peak RSS and the heap it grew by, the proposals, met against asked per measure, the greedy plan's met
+ *    and time, the ratio, and the aim: planMatches under 10 s.
+ *
+ * 2. The real matching run through the service (SERVICE=0 leaves it out): the built service on the embedded database
+ *    in a temporary folder, or on PostgreSQL in a database of its own (svm_bench_exchange_<pid>, dropped at the end)
+ *    when DATABASE_URL is set. The same instance is written into it set-based (insert ... select from
+ *    jsonb_to_recordset): a supplier and an awarded contract per pledge (the contract's buyer is the pledge's first
+ *    place), a community organisation per council, the needs, the pledges and their places, over eight measures of
+ *    the default framework (svm-open). Needed-by dates are moved forward by whole days so that none has passed (their
+ *    order, all the plan reads of them, is kept). Then POST /api/v1/exchange/matching/run (admin key) is timed
+ *    SERVICE_RUNS times (2 by default: the first on an empty exchange, the second expiring the first's proposals and
+ *    storing its own, as the nightly run does). For each: the wall time, the service's peak RSS during it (VmHWM,
+ *    reset before the run through /proc/<pid>/clear_refs; the sampled VmRSS when that is not allowed), the proposals
+ *    and expiries stored, the solve inside the run (the answer's optimal.ms and greedy.ms) and the rest (reading,
+ *    expiring, writing), optimal met vs greedy met, and the run's time over the pure planMatches time: the overhead of
+ *    the service over the limit on the same machine. Aim: the run under 10 s.
  *
  *   npm run bench:exchange
- *   PLEDGES=20000 NEEDS=100000 RUNS=3 SEED=7 npm run bench:exchange
+ *   DATABASE_URL=postgres://root@127.0.0.1:5432/postgres npm run bench:exchange
+ *   PLEDGES=20000 NEEDS=100000 RUNS=3 SEED=7 SERVICE_RUNS=1 npm run bench:exchange
  */
-const { existsSync, readFileSync } = require('node:fs');
-const { cpus, totalmem } = require('node:os');
+const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { cpus, tmpdir, totalmem } = require('node:os');
 const { join } = require('node:path');
 const { parse } = require('csv-parse/sync');
-const { ROOT, peakRssMb } = require('./bench-support');
+const { ROOT, adminKey, peakRssMb, rssMb, startService, stopService } = require('./bench-support');
 
 const PLEDGES = Number(process.env.PLEDGES || 10000);
 const NEEDS = Number(process.env.NEEDS || 50000);
 const RUNS = Number(process.env.RUNS || 3);
 const SEED = Number(process.env.SEED || 20261207);
 const AIM_MS = 10000;
+const SERVICE = process.env.SERVICE !== '0';
+const SERVICE_RUNS = Number(process.env.SERVICE_RUNS || 2);
+const BASE = process.env.DATABASE_URL;
 
 const { planMatches, greedyMatches } = require(join(ROOT, 'dist/metrics/ingest/exchange/matching.js'));
 
@@ -61,15 +80,16 @@ function geography() {
 }
 
 /** Eight measures over six kinds of resource, each with a typical pledge size (whole units or pence). */
+/** `code`: the measure of the default framework (svm-open) each stands for in the service's database. */
 const MEASURES = [
-  { measureId: 1, kind: 'volunteer_hours', size: [4, 120], decimals: 1 },
-  { measureId: 2, kind: 'skilled_hours', size: [2, 80], decimals: 2 },
-  { measureId: 3, kind: 'skilled_hours', size: [5, 200], decimals: 0 },
-  { measureId: 4, kind: 'equipment', size: [1, 30], decimals: 0 },
-  { measureId: 5, kind: 'cash', size: [100, 5000], decimals: 2 },
-  { measureId: 6, kind: 'cash', size: [500, 25000], decimals: 2 },
-  { measureId: 7, kind: 'placement_weeks', size: [1, 12], decimals: 0 },
-  { measureId: 8, kind: 'venue_hours', size: [2, 40], decimals: 1 },
+  { measureId: 1, kind: 'volunteer_hours', size: [4, 120], decimals: 1, code: 'SVM-VOLUNTEER-HOURS' },
+  { measureId: 2, kind: 'skilled_hours', size: [2, 80], decimals: 2, code: 'SVM-EMPLOYABILITY-HOURS' },
+  { measureId: 3, kind: 'skilled_hours', size: [5, 200], decimals: 0, code: 'SVM-APPRENTICESHIP-WEEKS' },
+  { measureId: 4, kind: 'equipment', size: [1, 30], decimals: 0, code: 'SVM-IN-KIND-VCSE' },
+  { measureId: 5, kind: 'cash', size: [100, 5000], decimals: 2, code: 'SVM-DONATIONS-VCSE' },
+  { measureId: 6, kind: 'cash', size: [500, 25000], decimals: 2, code: 'SVM-SPEND-VCSE' },
+  { measureId: 7, kind: 'placement_weeks', size: [1, 12], decimals: 0, code: 'SVM-TRAINING-WEEKS' },
+  { measureId: 8, kind: 'venue_hours', size: [2, 40], decimals: 1, code: 'SVM-SPEND-LOCAL' },
 ];
 
 function instance({ geo, authorities }) {
@@ -148,6 +168,221 @@ function check(plan, pledges, needs) {
   return bad;
 }
 
+// ---- the real matching run, through the service ---------------------------------------------------------------
+
+/** The whole instance written set-based: suppliers, contracts, organisations, needs, pledges and their places. */
+async function seed(knex, pledges, needs) {
+  const today = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+  // needed-by dates moved forward by whole days so that none has passed (their order, all the plan reads, is kept)
+  const shift = Math.max(0, Math.round((today - Date.UTC(2026, 0, 1)) / 86400000) + 1);
+  const later = (d) => (d === null ? null : new Date(Date.parse(`${d}T00:00:00Z`) + shift * 86400000).toISOString().slice(0, 10));
+  const codeOf = new Map(MEASURES.map((m) => [m.measureId, m.code]));
+  const pledgeRows = pledges.map((p) => ({ i: p.id, kind: p.kind, code: codeOf.get(p.measureId), q: p.remaining, reach: p.reach, home: p.places[0], places: p.places }));
+  const needRows = needs.map((n) => ({ i: n.id, kind: n.kind, code: codeOf.get(n.measureId), q: n.remaining, a: n.authority, nb: later(n.neededBy) }));
+  const json = (rows) => JSON.stringify(rows);
+  const steps = {};
+  const step = async (name, sql, bindings = []) => {
+    const t = performance.now();
+    const r = await knex.raw(sql, bindings);
+    steps[name] = Math.round(performance.now() - t);
+    return r;
+  };
+  await knex.transaction(async (trx) => {
+    const run = (name, sql, bindings) => {
+      const t = performance.now();
+      return trx.raw(sql, bindings ?? []).then((r) => {
+        steps[name] = Math.round(performance.now() - t);
+        return r;
+      });
+    };
+    const measures = await trx.raw(
+      `select m.code from measures m join frameworks f on f.id = m.framework_id where f.is_default and m.code = any(string_to_array(?, ','))`,
+      [MEASURES.map((m) => m.code).join(',')],
+    );
+    if (new Set(measures.rows.map((r) => r.code)).size !== new Set(MEASURES.map((m) => m.code)).size) {
+      throw new Error(`the default framework lacks a measure of ${MEASURES.map((m) => m.code).join(', ')}`);
+    }
+    await run('suppliers', `insert into suppliers (scheme, identifier, name, name_normalised)
+      select 'GB-BENCH', 'EX' || i, 'Bench supplier ' || i, 'bench supplier ' || i from generate_series(1, ?::int) as i`, [pledges.length]);
+    await run('contracts', `insert into contracts (reference, authority_id, supplier_id, title, stage, start_date, end_date)
+      select 'BENCH-EX-' || r.i, a.id, s.id, 'Bench contract ' || r.i, 'awarded', current_date - 30, current_date + 700
+      from jsonb_to_recordset(?::jsonb) as r(i int, home text)
+      join authorities a on a.code = r.home
+      join suppliers s on s.scheme = 'GB-BENCH' and s.identifier = 'EX' || r.i
+      order by r.i`, [json(pledgeRows.map(({ i, home }) => ({ i, home })))]);
+    await run('organisations', `insert into exchange_organisations (identifier, name)
+      select 'GB-CHC-BENCH-' || a.code, 'Bench community organisation of ' || a.name from authorities a
+      where a.kind = 'local_authority' order by a.code`);
+    await run('organisation_authorities', `insert into exchange_organisation_authorities (organisation_id, authority_id)
+      select o.id, a.id from authorities a join exchange_organisations o on o.identifier = 'GB-CHC-BENCH-' || a.code`);
+    await run('needs', `insert into exchange_needs (organisation_id, reference, title, resource_kind, quantity, unit, measure_id,
+        quantity_measure, authority_id, needed_by)
+      select o.id, 'N' || r.i, 'Bench need ' || r.i, r.kind, r.q, m.unit, m.id, r.q, a.id, r.nb
+      from jsonb_to_recordset(?::jsonb) as r(i int, kind text, code text, q numeric, a text, nb date)
+      join authorities a on a.code = r.a
+      join exchange_organisations o on o.identifier = 'GB-CHC-BENCH-' || r.a
+      join measures m on m.code = r.code and m.framework_id = (select id from frameworks where is_default)
+      order by r.i`, [json(needRows)]);
+    await run('pledges', `insert into exchange_pledges (supplier_id, contract_id, measure_id, reference, title, resource_kind, quantity,
+        unit, quantity_measure, reach, available_from, available_to)
+      select c.supplier_id, c.id, m.id, 'P' || r.i, 'Bench pledge ' || r.i, r.kind, r.q, m.unit, r.q, r.reach, current_date, current_date + 365
+      from jsonb_to_recordset(?::jsonb) as r(i int, kind text, code text, q numeric, reach text)
+      join contracts c on c.reference = 'BENCH-EX-' || r.i
+      join measures m on m.code = r.code and m.framework_id = (select id from frameworks where is_default)
+      order by r.i`, [json(pledgeRows.map(({ i, kind, code, q, reach }) => ({ i, kind, code, q, reach })))]);
+    await run('pledge_places', `insert into exchange_pledge_places (pledge_id, authority_id)
+      select p.id, a.id from jsonb_to_recordset(?::jsonb) as r(i int, places text[])
+      join contracts c on c.reference = 'BENCH-EX-' || r.i
+      join exchange_pledges p on p.supplier_id = c.supplier_id and p.reference = 'P' || r.i
+      cross join lateral unnest(r.places) as place(code)
+      join authorities a on a.code = place.code`, [json(pledgeRows.map(({ i, places }) => ({ i, places })))]);
+    const { rows } = await trx.raw(`select (select count(*) from exchange_pledges)::int as pledges, (select count(*) from exchange_needs)::int as needs,
+      (select count(*) from exchange_pledge_places)::int as places`);
+    const places = pledges.reduce((s, p) => s + p.places.length, 0);
+    if (rows[0].pledges !== pledges.length || rows[0].needs !== needs.length) {
+      throw new Error(`seeded ${JSON.stringify(rows[0])}, expected ${pledges.length} pledges and ${needs.length} needs (an authority code unknown to the database?)`);
+    }
+    // a place drawn from the 2021 neighbours file may be a district that is no longer a council: the database holds
+    // only current councils (their neighbours too), so such a place is left out of the pledge's places
+    steps.placesLeftOut = places - rows[0].places;
+  });
+  await step('analyze', 'analyze');
+  return steps;
+}
+
+/** The most memory the service held since the last reset (VmHWM reset by clear_refs 5), or the sampled VmRSS. */
+function peakWatch(pid) {
+  let resettable = true;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    resettable = false;
+  }
+  let sampled = rssMb(pid);
+  const timer = setInterval(() => {
+    try {
+      sampled = Math.max(sampled, rssMb(pid));
+    } catch {
+      /* the service has gone: its figures are what was sampled */
+    }
+  }, 25);
+  return () => {
+    clearInterval(timer);
+    sampled = Math.max(sampled, rssMb(pid));
+    return { peak: resettable ? Math.max(peakRssMb(pid), sampled) : sampled, how: resettable ? 'VmHWM, reset before the run' : 'sampled VmRSS every 25 ms' };
+  };
+}
+
+async function serviceBench(pledges, needs, pure) {
+  const dir = mkdtempSync(join(tmpdir(), 'svm-bench-exchange-'));
+  const { openDatabase } = require(join(ROOT, 'dist/metrics/platform/database.js'));
+  const env = { QUALITY_OUTLIER_CRON: 'off', EXCHANGE_MATCHING_CRON: 'off', BATCH_CHECK_CRON: 'off', DELIVERY_REBUILD_CRON: 'off' };
+  let admin;
+  let dbName;
+  let service;
+  const runs = [];
+  try {
+    if (BASE) {
+      const { Client } = require('pg');
+      admin = new Client({ connectionString: BASE });
+      await admin.connect();
+      dbName = `svm_bench_exchange_${process.pid}`;
+      await admin.query(`create database ${dbName}`);
+      const url = new URL(BASE);
+      url.pathname = `/${dbName}`;
+      env.DATABASE_URL = url.toString();
+    } else {
+      env.DATA_DIR = join(dir, 'data');
+    }
+    console.log(`\n== the matching run through the service, database: ${BASE ? `PostgreSQL (${dbName})` : 'embedded (PGlite)'} ==`);
+    // started once to migrate and load the reference data, stopped while the instance is written (the embedded
+    // database has one holder), started again to measure
+    let t = performance.now();
+    service = await startService(env);
+    await stopService(service);
+    service = undefined;
+    const startMs = performance.now() - t;
+    t = performance.now();
+    const db = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR ?? dir });
+    let steps;
+    try {
+      steps = await seed(db.knex, pledges, needs);
+    } finally {
+      await db.close();
+    }
+    const seedMs = performance.now() - t;
+    const { placesLeftOut, ...timed } = steps;
+    console.log(`service first start (migrations, reference data): ${fmt(startMs)} ms; instance written set-based in ${fmt(seedMs)} ms (ms: ${Object.entries(timed).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')})`);
+    console.log(`places of pledges left out as no longer councils (2021 districts from the neighbours file): ${placesLeftOut} of ${fmt(pledges.reduce((s, p) => s + p.places.length, 0))}`);
+
+    const logged = [];
+    service = await startService(env, { onLine: (line) => line.includes('matching run') && logged.push(line) });
+    const key = adminKey(env);
+    if (!key) throw new Error('no admin key made');
+    const pid = service.child.pid;
+    console.log(`service started: RSS ${rssMb(pid)} MB before the runs (peak since start ${peakRssMb(pid)} MB)`);
+    for (let i = 0; i < SERVICE_RUNS; i += 1) {
+      const stop = peakWatch(pid);
+      const before = rssMb(pid);
+      t = performance.now();
+      const res = await fetch(`${service.url}/api/v1/exchange/matching/run`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+      const body = await res.text();
+      const ms = performance.now() - t;
+      const mem = stop();
+      if (res.status !== 200) throw new Error(`matching run: ${res.status} ${body.slice(0, 500)}`);
+      runs.push({ ms, before, ...mem, answer: JSON.parse(body) });
+    }
+    await stopService(service);
+    service = undefined;
+    // what the runs stored, read back once the service is stopped (the embedded database has one holder)
+    const db2 = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR ?? dir });
+    let stored;
+    try {
+      ({ rows: [stored] } = await db2.knex.raw(`select
+        (select count(*) from exchange_matches where status = 'proposed')::int as proposed,
+        (select count(*) from exchange_matches where status = 'expired')::int as expired,
+        (select count(*) from exchange_transitions)::int as transitions,
+        (select count(*) from exchange_runs where finished_at is not null)::int as runs`));
+    } finally {
+      await db2.close();
+    }
+
+    console.log(`\nrun   wall ms   solve ms (optimal + greedy)   rest ms (read, expire, write)   peak RSS MB   pledges x needs   proposals   expired   run / pure planMatches`);
+    for (const [i, r] of runs.entries()) {
+      const a = r.answer;
+      const solve = a.optimal.ms + a.greedy.ms;
+      console.log(
+        `${String(i + 1).padEnd(6)}${fmt(r.ms).padStart(7)}   ${`${fmt(solve)} (${fmt(a.optimal.ms)} + ${fmt(a.greedy.ms)})`.padStart(27)}   ${fmt(r.ms - solve).padStart(29)}   ` +
+          `${String(r.peak).padStart(11)}   ${`${fmt(a.pledges)} x ${fmt(a.needs)}`.padStart(15)}   ${fmt(a.proposals).padStart(9)}   ${fmt(a.expired).padStart(7)}   ${(r.ms / pure.planMs).toFixed(2).padStart(22)}`,
+      );
+    }
+    const last = runs.at(-1);
+    const a = last.answer;
+    console.log(`peak RSS: ${last.how}; RSS before each run: ${runs.map((r) => r.before).join(', ')} MB`);
+    console.log(`stored after ${runs.length} run(s): ${fmt(stored.proposed)} proposed, ${fmt(stored.expired)} expired, ${fmt(stored.transitions)} transitions, ${stored.runs} finished runs`);
+    console.log(`optimal met ${fmt(a.optimal.met)} vs greedy met ${fmt(a.greedy.met)}: ratio_to_greedy ${a.ratio_to_greedy} (pure, same instance: ${fmt(pure.plan.met)} vs ${fmt(pure.greedy.met)}, ${(pure.plan.met / pure.greedy.met).toFixed(4)}); optimal proposals ${fmt(a.proposals)} (pure ${fmt(pure.plan.proposals.length)})`);
+    for (const line of logged) {
+      try {
+        const l = JSON.parse(line);
+        console.log(`service log: ${l.msg} (pledges ${l.pledges}, needs ${l.needs}, expired ${l.expired}, planMatches ${fmt(l.ms)} ms)`);
+      } catch {
+        /* not a JSON line */
+      }
+    }
+    for (const [i, r] of runs.entries()) {
+      console.log(`aim: the matching run under ${AIM_MS / 1000} s (run ${i + 1}): ${(r.ms / 1000).toFixed(2)} s -> ${r.ms < AIM_MS ? 'PASS' : 'OVER'}; run / pure planMatches ${(r.ms / pure.planMs).toFixed(2)}`);
+    }
+    if (a.optimal.met < a.greedy.met) process.exitCode = 1;
+  } finally {
+    await stopService(service);
+    if (admin) {
+      await admin.query(`drop database if exists ${dbName} with (force)`);
+      await admin.end();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x) => Math.round(x).toLocaleString('en-GB');
 
@@ -211,9 +446,16 @@ async function main() {
   console.log(`capacities: ${bad === 0 ? 'never exceeded' : `${bad} EXCEEDED`}`);
   console.log(`\naim: planMatches under ${AIM_MS / 1000} s for ${PLEDGES.toLocaleString('en-GB')} pledges x ${NEEDS.toLocaleString('en-GB')} needs: ${(planMs / 1000).toFixed(2)} s -> ${planMs < AIM_MS ? 'PASS' : 'OVER'}`);
   if (bad > 0 || plan.met < greedy.met) process.exitCode = 1;
+
+  if (SERVICE) await serviceBench(pledges, needs, { planMs, plan, greedy });
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
+
+// for a profiling script: the instance and its seeding
+module.exports = { geography, instance, seed };
