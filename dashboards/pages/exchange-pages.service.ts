@@ -6,9 +6,9 @@ import { projectRoot } from '../../metrics/platform/project-root';
 import { ExchangeFiguresService } from '../../metrics/read/exchange/exchange-figures.service';
 import { ExchangeReadService } from '../../metrics/read/exchange/exchange-read.service';
 import { RESOURCE_KINDS } from '../../metrics/reference/exchange-vocabulary';
-import { DASHBOARDS, findDashboard } from '../catalogue';
+import { findDashboard } from '../catalogue';
 import { FilterChoices } from '../filter-choices';
-import { CHARTS_API, pagePath, PagesService, queryString } from './pages.service';
+import { CHARTS_API, pagePath, PagesService, queryString, siteNav } from './pages.service';
 
 const TEMPLATES = join(projectRoot(), 'dashboards', 'pages', 'templates');
 /** How many open needs the board lists (the API pages through all of them). */
@@ -121,10 +121,7 @@ export class ExchangePagesService implements OnModuleInit {
 
   private async render(page: string, model: Rec): Promise<string> {
     await this.loadHashes();
-    const nav = DASHBOARDS.filter((d) => !d.subject).map((d) => ({ href: pagePath(d), label: d.title, current: false }));
-    nav.push({ href: '/dashboards/authority', label: 'Find an authority', current: false });
-    nav.push({ href: '/reports', label: 'Reports', current: false });
-    return this.pages.get(page)!({ nav, ...model });
+    return this.pages.get(page)!({ nav: siteNav(page === 'exchange-board' ? 'exchange-board' : undefined), ...model });
   }
 
   /** The board of open needs for a query (400 for a malformed filter, 404 for one naming nothing). */

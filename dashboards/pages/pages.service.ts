@@ -99,10 +99,7 @@ export class PagesService implements OnModuleInit {
   }
 
   private renderNow(page: string, model: Record<string, unknown>, current?: string): string {
-    const nav = DASHBOARDS.filter((d) => !d.subject).map((d) => ({ href: pagePath(d), label: d.title, current: d.name === current }));
-    nav.push({ href: '/dashboards/authority', label: 'Find an authority', current: current === 'authority' });
-    nav.push({ href: '/reports', label: 'Reports', current: current === 'reports' });
-    return this.pages.get(page)!({ nav, ...model });
+    return this.pages.get(page)!({ nav: siteNav(current), ...model });
   }
 
   index(): Promise<string> {
@@ -219,4 +216,14 @@ export class PagesService implements OnModuleInit {
 const OPTION_LABELS: Record<string, string> = { indicator: 'Map and league table indicator', peers: 'Peer group', group: 'Named peer group' };
 const OPTION_DEFAULTS: Record<string, string> = { indicator: 'Delivery ratio (default)', peers: 'Nearest neighbours (default)', group: 'None' };
 
-
+/**
+ * The navigation of every page: the dashboards (not those about one thing), finding an authority, the exchange's
+ * board of open needs, the reports; `current` marks the page shown.
+ */
+export function siteNav(current?: string): Array<{ href: string; label: string; current: boolean }> {
+  const nav = DASHBOARDS.filter((d) => !d.subject).map((d) => ({ href: pagePath(d), label: d.title, current: d.name === current }));
+  nav.push({ href: '/dashboards/authority', label: 'Find an authority', current: current === 'authority' });
+  nav.push({ href: '/exchange', label: 'Open needs', current: current === 'exchange-board' });
+  nav.push({ href: '/reports', label: 'Reports', current: current === 'reports' });
+  return nav;
+}

@@ -38,7 +38,7 @@ describe('dashboards over HTTP', () => {
   it('lists the dashboards and their charts with who may read each', async () => {
     const r = await http(`${t.url}/api/v1/dashboards`);
     expect(r.status).toBe(200);
-    expect(r.body.data.map((d: { name: string }) => d.name)).toEqual(['national', 'authority', 'sectors', 'quality', 'contract']);
+    expect(r.body.data.map((d: { name: string }) => d.name)).toEqual(['national', 'authority', 'sectors', 'quality', 'exchange', 'contract']);
     for (const d of r.body.data) for (const c of d.charts) expect(['public', 'supplier-data']).toContain(c.access);
   });
 

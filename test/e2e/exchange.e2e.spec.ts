@@ -123,7 +123,7 @@ describe('the exchange (API)', () => {
     const run = await api('/matching/run', keys.admin, {});
     expect(run.status).toBe(200);
     // greedy gives P1 (the first pledge) to N1 (the first need) and P2, which reaches Trafford only, has nothing left
-    expect(run.body).toMatchObject({ pledges: 2, needs: 2, proposals: 2 });
+    expect(run.body).toMatchObject({ pledges: 2, needs: 2, proposals: 2, new: 2, kept: 0 });
     expect(run.body.optimal.met).toBe(60);
     expect(run.body.greedy.met).toBe(30);
     expect(run.body.ratio_to_greedy).toBe(2);
@@ -141,6 +141,10 @@ describe('the exchange (API)', () => {
     expect(toN2.reason.deprivation).toMatch(/IMD quintile/);
     ids.m1 = matches.body.data.find((m: any) => m.need_id === ids.n1).id;
     ids.m2 = toN2.id;
+    // a second run proposing the same keeps those proposals as they are: nothing expired, nothing new
+    const again = await api('/matching/run', keys.admin, {});
+    expect(again.body).toMatchObject({ proposals: 2, new: 0, kept: 2, expired: 0 });
+    expect((await api('/matches?status=proposed', keys.admin)).body.data.map((m: any) => m.id).sort()).toEqual([ids.m1, ids.m2].sort());
   });
 
   it('shows each party its own matches only', async () => {
@@ -244,6 +248,8 @@ describe('the exchange (API)', () => {
     expect(r.body.warnings).toEqual([
       { code: 'exceeds_commitment', field: 'quantity', message: 'With this pledge, contract EXA-2 pledges 60 hour of SVM-VOLUNTEER-HOURS, more than the 50 hour it commits.' },
     ]);
+    const late = await api('/pledges', keys.beta, { contract: 'EXA-2', resource_kind: 'volunteer_hours', quantity: 1, unit: 'hour', measure: 'SVM-VOLUNTEER-HOURS', available_to: addDays(today, 900) });
+    expect(late.body.warnings.map((w: { code: string }) => w.code)).toEqual(['exceeds_commitment', 'beyond_contract']);
   });
 
   it('withdraws a need: off the board, its proposals expired, only by its organisation or a broker', async () => {

@@ -93,7 +93,7 @@ export function demoExchange(commitments: readonly DemoExchangeCommitment[], opt
   const inPlay = new Set(authorities);
   let p = 0;
   for (const c of commitments) {
-    if (!inPlay.has(c.authority) || rand() < 0.5) continue;
+    if (!inPlay.has(c.authority) || rand() < 0.5 || (c.end_date !== null && c.end_date < options.today)) continue;
     const kinds = DEMO_EXCHANGE_KINDS.filter((k) => k.measure === c.measure);
     if (kinds.length === 0 || c.committed <= 0) continue;
     const k = pick(kinds);

@@ -144,7 +144,8 @@ export class DemoService implements OnApplicationBootstrap {
         let day = addDays(today, -Math.floor(fate.daysAgo / 2));
         if (m.end_date !== null && day > m.end_date) day = m.end_date;
         while (usedDays.has(`${m.contract}|${m.measure_id}|${day}`)) day = addDays(day, -1);
-        const inContract = (m.start_date === null || day >= m.start_date) && day <= today;
+        // after its acceptance (a contract that ended before then delivers nothing more)
+        const inContract = (m.start_date === null || day >= m.start_date) && day >= addDays(today, -fate.daysAgo) && day <= today;
         if (fate.to !== 'accepted' && inContract) {
           usedDays.add(`${m.contract}|${m.measure_id}|${day}`);
           await this.exchange.move(SERVICE_ACTOR, m.id, { to: 'delivered', delivered_on: day });

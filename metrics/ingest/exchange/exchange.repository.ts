@@ -56,6 +56,8 @@ export interface PledgeContract {
   committed: string | null;
   /** What open and earlier pledges of the contract already offer of the measure (measure unit). */
   pledged: string;
+  start_date: string | null;
+  end_date: string | null;
 }
 
 /** A match with what moving it needs: its parties, its contract and measure, as locked for the move. */
@@ -73,6 +75,8 @@ export interface MatchForMove {
   need_authority: string;
   contract_id: number;
   contract_reference: string;
+  contract_start: string | null;
+  contract_end: string | null;
   measure_id: number;
   measure_code: string;
   framework: string;
@@ -203,6 +207,7 @@ export class ExchangeRepository {
   async pledgeContract(reference: string, measureId: number): Promise<PledgeContract | undefined> {
     const { rows } = await this.knex.raw(
       `select c.id as contract_id, c.reference, c.supplier_id, a.code as authority_code,
+         to_char(c.start_date, 'YYYY-MM-DD') as start_date, to_char(c.end_date, 'YYYY-MM-DD') as end_date,
          (select sum(target_canonical) from commitments m where m.contract_id = c.id and m.measure_id = ? and m.is_latest) as committed,
          coalesce((select sum(quantity_measure) from exchange_pledges p
            where p.contract_id = c.id and p.measure_id = ? and p.status <> 'withdrawn'), 0) as pledged
@@ -255,38 +260,62 @@ export class ExchangeRepository {
   }
 
   /**
-   * Proposals nobody accepted yet (neither side), and proposals whose need or pledge closed or ran out, expire: a run
-   * replaces them with its own. Each expiry is recorded as a transition by the service.
+   * Proposals whose need or pledge closed, passed its date or has less left than they ask expire (with a transition
+   * each): nobody could accept them any more.
    */
-  async expireProposals(trx: Knex.Transaction, today: string): Promise<number> {
+  async expireStale(trx: Knex.Transaction, today: string): Promise<number> {
     const { rows } = await trx.raw(
       `with gone as (
          update exchange_matches m set status = 'expired', updated_at = now()
          from exchange_needs n, exchange_pledges p
          where m.need_id = n.id and m.pledge_id = p.id and m.status = 'proposed'
-           and ((m.community_accepted_at is null and m.supplier_accepted_at is null)
-             or n.status <> 'open' or p.status <> 'open' or p.available_to < ?::date
+           and (n.status <> 'open' or p.status <> 'open' or p.available_to < ?::date
              or (n.needed_by is not null and n.needed_by < ?::date)
              or m.quantity > n.quantity_measure - n.matched or m.quantity > p.quantity_measure - p.matched)
          returning m.id)
        insert into exchange_transitions (match_id, from_status, to_status, side, note)
-       select id, 'proposed', 'expired', 'service', 'replaced by a new matching run, or its need or pledge closed' from gone
+       select id, 'proposed', 'expired', 'service', 'its need or pledge closed, passed its date or has less left' from gone
        returning match_id`,
       [today, today],
     );
     return rows.length;
   }
 
-  /** What proposals still live (half-accepted) hold of each pledge and need, to leave out of a run's capacities. */
-  async liveProposals(trx: Knex.Transaction): Promise<Array<{ pledge_id: number; need_id: number; quantity: number }>> {
+  /**
+   * Live proposals: `accepted_by_one` those one side has accepted (kept, and what they ask is left out of a run's
+   * capacities), the others those nobody has accepted yet (a run keeps those it proposes again, expires the rest).
+   */
+  async liveProposals(trx: Knex.Transaction): Promise<Array<{ id: number; pledge_id: number; need_id: number; quantity: number; accepted_by_one: boolean }>> {
     const { rows } = await trx.raw(
-      `select pledge_id, need_id, quantity::float8 as quantity from exchange_matches where status = 'proposed'`,
+      `select id, pledge_id, need_id, quantity::float8 as quantity,
+         (community_accepted_at is not null or supplier_accepted_at is not null) as accepted_by_one
+       from exchange_matches where status = 'proposed'`,
     );
-    return (rows as Array<{ pledge_id: unknown; need_id: unknown; quantity: number }>).map((r) => ({
+    return (rows as Array<{ id: unknown; pledge_id: unknown; need_id: unknown; quantity: number; accepted_by_one: boolean }>).map((r) => ({
+      id: Number(r.id),
       pledge_id: Number(r.pledge_id),
       need_id: Number(r.need_id),
       quantity: r.quantity,
+      accepted_by_one: r.accepted_by_one,
     }));
+  }
+
+  /** Expires these proposals (a run did not propose them again), each with a transition. */
+  async expireReplaced(trx: Knex.Transaction, ids: readonly number[], runId: number): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const { rows } = await trx.raw(
+        `with gone as (
+           update exchange_matches set status = 'expired', updated_at = now()
+           where id = any(?::bigint[]) and status = 'proposed' returning id)
+         insert into exchange_transitions (match_id, from_status, to_status, side, note)
+         select id, 'proposed', 'expired', 'service', 'not proposed again by matching run ' || ?::text from gone
+         returning match_id`,
+        [ids.slice(i, i + CHUNK) as number[], String(runId)],
+      );
+      n += rows.length;
+    }
+    return n;
   }
 
   async insertProposals(
@@ -326,6 +355,7 @@ export class ExchangeRepository {
       `select m.id, m.status, m.quantity, m.community_accepted_at is not null as community_accepted,
          m.supplier_accepted_at is not null as supplier_accepted, m.delivered_on, m.delivered_quantity, m.outcome_batch_id,
          n.organisation_id, p.supplier_id, na.code as need_authority, c.id as contract_id, c.reference as contract_reference,
+         to_char(c.start_date, 'YYYY-MM-DD') as contract_start, to_char(c.end_date, 'YYYY-MM-DD') as contract_end,
          me.id as measure_id, me.code as measure_code, f.code || '@' || f.version as framework, me.unit as measure_unit,
          m.is_demo
        from exchange_matches m

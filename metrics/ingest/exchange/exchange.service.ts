@@ -101,7 +101,10 @@ export interface RunResult {
   objective: string;
   pledges: number;
   needs: number;
+  /** The proposals of this run: new ones, and those it kept (proposed again, nobody had accepted them yet). */
   proposals: number;
+  new: number;
+  kept: number;
   expired: number;
   optimal: Omit<MatchingPlan, 'proposals'>;
   greedy: Omit<MatchingPlan, 'proposals'>;
@@ -300,6 +303,13 @@ export class ExchangeService {
     if (to < from) throw invalid('available_to', 'available_to is before available_from', to);
     const inMeasure = qty.mul(measure.factor).toDecimalPlaces(6);
     warnings.push(...this.commitmentWarnings(contract, inMeasure, measure.code, measure.measure_unit));
+    if (contract.end_date !== null && contract.end_date < to) {
+      warnings.push({
+        code: 'beyond_contract',
+        field: 'available_to',
+        message: `Contract ${contract.reference} ends on ${contract.end_date}: a delivery after that day cannot count as its outcome.`,
+      });
+    }
     const reference = text(rec, 'reference', { max: 100 });
     const id = await this.repo.transaction(async (trx) => {
       const [pledgeId] = await this.repo.insertPledges(trx, [
@@ -361,14 +371,19 @@ export class ExchangeService {
     const today = todayIso();
     const geo = await this.repo.geography();
     return this.repo.transaction(async (trx) => {
+      const t0 = Date.now();
+      const ms: Record<string, number> = {};
+      const lap = (phase: string) => (ms[phase] = Date.now() - t0);
       const runId = await this.repo.startRun(trx, trigger, actor.keyId);
-      const expired = await this.repo.expireProposals(trx, today);
+      const stale = await this.repo.expireStale(trx, today);
+      lap('expired_stale');
       const { pledges, needs } = await this.repo.openForMatching(trx, today);
+      const live = await this.repo.liveProposals(trx);
+      lap('read');
       // what half-accepted proposals still ask of each pledge and need is not offered again
-      const held = await this.repo.liveProposals(trx);
       const pledgeHeld = new Map<number, number>();
       const needHeld = new Map<number, number>();
-      for (const h of held) {
+      for (const h of live.filter((l) => l.accepted_by_one)) {
         pledgeHeld.set(h.pledge_id, (pledgeHeld.get(h.pledge_id) ?? 0) + h.quantity);
         needHeld.set(h.need_id, (needHeld.get(h.need_id) ?? 0) + h.quantity);
       }
@@ -377,9 +392,19 @@ export class ExchangeService {
       const openPledges = free(pledges, pledgeHeld);
       const openNeeds = free(needs, needHeld);
       const optimal = await planMatches(openPledges, openNeeds, geo);
+      lap('solved');
       const greedy = greedyMatches(openPledges, openNeeds, geo);
-      const proposals = optimal.proposals.map((p) => ({ ...p, reason: reasonOf(p) }));
-      const made = await this.repo.insertProposals(trx, runId, proposals, isDemo);
+      lap('greedy');
+      // only what changed is written: a proposal nobody has accepted yet that this run proposes again (the same pledge,
+      // need and quantity) stays as it is; the others expire, and the new ones are inserted
+      const pairKey = (pledgeId: number, needId: number, quantity: number) => `${pledgeId}|${needId}|${Math.round(quantity * 1000)}`;
+      const unaccepted = new Map(live.filter((l) => !l.accepted_by_one).map((l) => [pairKey(l.pledge_id, l.need_id, l.quantity), l.id]));
+      const fresh = optimal.proposals.filter((p) => !unaccepted.delete(pairKey(p.pledgeId, p.needId, p.quantity)));
+      const kept = optimal.proposals.length - fresh.length;
+      const expired = stale + (await this.repo.expireReplaced(trx, [...unaccepted.values()], runId));
+      lap('expired_replaced');
+      const made = await this.repo.insertProposals(trx, runId, fresh.map((p) => ({ ...p, reason: reasonOf(p) })), isDemo);
+      lap('written');
       const { proposals: _o, ...optimalFigures } = optimal;
       const { proposals: _g, ...greedyFigures } = greedy;
       const result: RunResult = {
@@ -387,7 +412,9 @@ export class ExchangeService {
         objective: OBJECTIVE,
         pledges: openPledges.length,
         needs: openNeeds.length,
-        proposals: made,
+        proposals: made + kept,
+        new: made,
+        kept,
         expired,
         optimal: optimalFigures,
         greedy: greedyFigures,
@@ -396,11 +423,18 @@ export class ExchangeService {
       await this.repo.finishRun(trx, runId, {
         pledges: openPledges.length,
         needs: openNeeds.length,
-        proposals: made,
+        proposals: made + kept,
         expired,
-        figures: { optimal: optimalFigures, greedy: greedyFigures, ratio_to_greedy: result.ratio_to_greedy },
+        figures: { optimal: optimalFigures, greedy: greedyFigures, ratio_to_greedy: result.ratio_to_greedy, new: made, kept, phases_ms: ms },
       });
-      this.logger.log({ msg: `matching run ${runId}: ${made} proposals`, run: runId, pledges: openPledges.length, needs: openNeeds.length, expired, ms: optimal.ms });
+      this.logger.log({
+        msg: `matching run ${runId}: ${made + kept} proposals (${made} new, ${kept} kept), ${expired} expired`,
+        run: runId,
+        pledges: openPledges.length,
+        needs: openNeeds.length,
+        expired,
+        phases_ms: ms,
+      });
       return result;
     });
   }
@@ -463,6 +497,9 @@ export class ExchangeService {
       if (to === 'delivered') {
         const qty = deliveredQty ?? new Decimal(m.quantity);
         if (qty.gt(m.quantity)) throw invalid('quantity', `quantity delivered is more than the ${new Decimal(m.quantity).toString()} ${m.measure_unit} matched`, qty.toString());
+        if ((m.contract_start !== null && deliveredOn! < m.contract_start) || (m.contract_end !== null && deliveredOn! > m.contract_end)) {
+          throw invalid('delivered_on', `delivered_on is outside contract ${m.contract_reference} (${m.contract_start ?? '…'} to ${m.contract_end ?? '…'}): it could not count as its outcome`, deliveredOn);
+        }
         await this.outcomeDayFree(trx, m.contract_id, m.measure_id, deliveredOn!, matchId);
         await this.repo.moveMatch(trx, matchId, m.status, { status: 'delivered', delivered_on: deliveredOn!, delivered_quantity: qty.toString() }, by);
         return { id: matchId, status: 'delivered' };
