@@ -2,6 +2,7 @@ import { http } from '../support/http';
 import { createKey } from '../support/keys';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { addDays } from '../../metrics/platform/periods';
+import { ExchangeFiguresService } from '../../metrics/read/exchange/exchange-figures.service';
 
 const CSV = { 'content-type': 'text/csv' };
 const today = new Date().toISOString().slice(0, 10);
@@ -261,6 +262,37 @@ describe('the exchange (API)', () => {
     const again = await api(`/needs/${ids.n2}/withdraw`, keys.pantry, {});
     expect(again.status).toBe(409);
     expect(again.body.error.details).toMatchObject({ field: 'id', status: 'withdrawn' });
+  });
+
+  it('joins the implementation indicators with the figures of the exchange dashboard, by place', async () => {
+    const { rows } = await t.database.db.knex.raw(
+      `select f.net_per_unit::float8 as v from valuation_factors f join measures m on m.id = f.measure_id
+       join frameworks fw on fw.id = m.framework_id and fw.is_default
+       where m.code = 'SVM-VOLUNTEER-HOURS' and f.year = (select max(price_year) from proxy_values where measure_id = m.id)`,
+    );
+    const perHour = rows[0].v as number;
+    const byAuthority = await http(`${t.url}/api/v1/indicators/implementation?group_by=authority&authority=E08000009`);
+    const trafford = byAuthority.body.rows.find((r: any) => r.authority === 'E08000009');
+    // pledged in Trafford: P1, P2 and P3, 30 hours each; confirmed: the 25 hours of the first match
+    expect(trafford.exchange_pledged_gbp).toBeCloseTo(90 * perHour, 2);
+    expect(trafford.exchange_confirmed_gbp).toBeCloseTo(25 * perHour, 2);
+    expect(trafford.exchange_conversion).toBeCloseTo(25 / 90, 6);
+    expect(trafford.exchange_open_needs).toBeGreaterThan(0);
+    const headline = (await t.app.get(ExchangeFiguresService).headline({ authority: 'E08000009' })).rows[0];
+    expect([trafford.exchange_pledged_gbp, trafford.exchange_confirmed_gbp, trafford.exchange_unmet_gbp, trafford.exchange_open_needs]).toEqual([
+      headline.pledged_gbp,
+      headline.confirmed_gbp,
+      headline.unmet_gbp,
+      headline.open_needs,
+    ]);
+    const total = (await http(`${t.url}/api/v1/indicators/implementation`)).body.rows[0];
+    const all = (await t.app.get(ExchangeFiguresService).headline({})).rows[0];
+    expect([total.exchange_pledged_gbp, total.exchange_confirmed_gbp]).toEqual([all.pledged_gbp, all.confirmed_gbp]);
+    // a dimension the exchange has not: no figures rather than wrong ones
+    const bySector = await http(`${t.url}/api/v1/indicators/implementation?group_by=sector`);
+    expect(bySector.body.rows.every((r: any) => r.exchange_pledged_gbp === null)).toBe(true);
+    const csv = await fetch(`${t.url}/api/v1/exports/indicators.csv?group_by=authority&authority=E08000009`).then((r) => r.text());
+    expect(csv.split('\n')[0]).toContain('exchange_confirmed_gbp');
   });
 
   it('refuses a malformed move', async () => {

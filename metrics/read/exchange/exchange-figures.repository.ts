@@ -15,9 +15,9 @@ export const EXCHANGE_STAGES = ['pledged', 'matched', 'delivered', 'confirmed'] 
 export type ExchangeStage = (typeof EXCHANGE_STAGES)[number];
 
 /** How the stage figures are grouped: not at all, by quarter, by the measure's theme, or by region (England's; the nation elsewhere). */
-export type StageGrouping = 'total' | 'quarter' | 'theme' | 'region';
+export type StageGrouping = 'total' | 'quarter' | 'theme' | 'region' | 'nation' | 'authority';
 /** How unmet need is grouped: also by authority (the need's). */
-export type UnmetGrouping = 'total' | 'theme' | 'region' | 'authority';
+export type UnmetGrouping = 'total' | 'theme' | 'region' | 'nation' | 'authority';
 
 export interface StageDbRow {
   key: string | null;
@@ -125,20 +125,28 @@ export class ExchangeFiguresRepository {
     const pledgeRegions = `(select array_agg(distinct coalesce(pa.region, pa.nation)) from exchange_pledge_places pp
         join authorities pa on pa.id = pp.authority_id where pp.pledge_id = p.id${pledgePlace.length ? ` and ${pledgePlace.join(' and ')}` : ''})`;
     bind.push(...placeBind);
+    // and its places themselves (those in the filter), for the groupings by authority and nation
+    const pledgePlacesBind: Knex.RawBinding[] = [];
+    const pledgePlaceIds = `(select array_agg(distinct pa.id) from exchange_pledge_places pp
+        join authorities pa on pa.id = pp.authority_id where pp.pledge_id = p.id${(() => {
+          const c = ExchangeFiguresRepository.place(f, 'pa', pledgePlacesBind);
+          return c.length ? ` and ${c.join(' and ')}` : '';
+        })()})`;
+    bind.push(...pledgePlacesBind);
     const pledgeWhere: string[] = [];
     if (pledgePlace.length) {
       pledgeWhere.push(`exists (select 1 from exchange_pledge_places pp join authorities pa on pa.id = pp.authority_id
         where pp.pledge_id = p.id and ${ExchangeFiguresRepository.place(f, 'pa', bind).join(' and ')})`);
     }
     const pledged = `select 'pledged'::text as stage, p.id as item, ${dayOf('p.created_at')} as day, p.measure_id, p.resource_kind,
-        p.quantity_measure as quantity, ${pledgeRegions} as regions, null::boolean as deprived
+        p.quantity_measure as quantity, ${pledgeRegions} as regions, ${pledgePlaceIds} as places, null::boolean as deprived
       from exchange_pledges p ${ExchangeFiguresRepository.where(pledgeWhere)}`;
     const matchWhere = ExchangeFiguresRepository.place(f, 'a', bind);
     // a match is in a stage while its status is that stage or a later one; it holds its quantity until delivered,
     // then what was delivered (as the pledge's and need's `matched` count it)
     const moved = `select s.stage, x.id as item, ${dayOf('reached.at')} as day, p.measure_id, p.resource_kind,
         case when x.status = 'accepted' then x.quantity else x.delivered_quantity end as quantity,
-        array[coalesce(a.region, a.nation)] as regions,
+        array[coalesce(a.region, a.nation)] as regions, array[a.id] as places,
         coalesce(${MOST_DEPRIVED_SQL}, false) as deprived
       from exchange_matches x
       join exchange_pledges p on p.id = x.pledge_id
@@ -156,6 +164,17 @@ export class ExchangeFiguresRepository {
       quarter: { select: `to_char(e.day, 'YYYY-"Q"Q') as key, to_char(e.day, 'YYYY-"Q"Q') as label`, from: '', group: 'key, label,' },
       theme: { select: `t.code as key, t.name as label`, from: 'join themes t on t.id = m.theme_id', group: 't.code, t.name,' },
       region: { select: `r.region as key, r.region as label`, from: 'cross join lateral unnest(coalesce(e.regions, array[null::text])) r (region)', group: 'r.region,' },
+      // once in each nation (authority) of the places
+      nation: {
+        select: `gn.nation as key, gn.nation as label`,
+        from: 'cross join lateral (select distinct ga.nation from unnest(e.places) pl (id) join authorities ga on ga.id = pl.id) gn',
+        group: 'gn.nation,',
+      },
+      authority: {
+        select: `ga.code as key, ga.name as label`,
+        from: 'cross join lateral unnest(e.places) pl (id) join authorities ga on ga.id = pl.id',
+        group: 'ga.code, ga.name,',
+      },
     }[group];
     const { rows } = await this.knex.raw(
       `with ${UNIT_VALUES(basis)},
@@ -192,6 +211,7 @@ export class ExchangeFiguresRepository {
       total: { select: 'null::text as key, null::text as label, null::text as region', from: '', group: '' },
       theme: { select: 't.code as key, t.name as label, null::text as region', from: 'join themes t on t.id = m.theme_id', group: 'group by t.code, t.name' },
       region: { select: 'coalesce(a.region, a.nation) as key, coalesce(a.region, a.nation) as label, coalesce(a.region, a.nation) as region', from: '', group: 'group by 1, 2, 3' },
+      nation: { select: 'a.nation as key, a.nation as label, null::text as region', from: '', group: 'group by 1, 2, 3' },
       authority: { select: 'a.code as key, a.name as label, coalesce(a.region, a.nation) as region', from: '', group: 'group by a.code, a.name, 3' },
     }[group];
     const { rows } = await this.knex.raw(

@@ -190,4 +190,39 @@ export class ExchangeFiguresService {
     const rows = unmet.map((u) => ({ code: String(u.key), name: String(u.label), region: u.region, open_needs: u.open_needs, unmet_gbp: pounds(u.unmet_gbp), unvalued: u.unvalued }));
     return { filters, basis, as_of: asOf, rows };
   }
+
+  /**
+   * The exchange's figures for the implementation indicators, in exact £ text, in all or by the place of a need (any
+   * place of a pledge): pledged and confirmed £, confirmed £ to the most deprived quintile, open needs and unmet £.
+   */
+  async forIndicators(query: ExchangeFiguresQuery, group: Extract<StageGrouping, 'total' | 'authority' | 'region' | 'nation'>): Promise<ExchangeIndicatorRow[]> {
+    const { filter, basis } = await this.filter(query);
+    const [stages, unmet] = await Promise.all([this.repo.stages(filter, basis, group), this.repo.unmet(filter, basis, group)]);
+    const groups = ExchangeFiguresService.byKey(stages);
+    const unmetOf = new Map<string | null, UnmetDbRow>(unmet.map((u) => [u.key, u]));
+    return [...new Set([...groups.keys(), ...unmetOf.keys()])].map((key) => {
+      const g = groups.get(key);
+      const u = unmetOf.get(key);
+      return {
+        key,
+        label: g?.label ?? u?.label ?? null,
+        pledged_gbp: g?.pledgedExact ?? null,
+        confirmed_gbp: g?.confirmedExact ?? null,
+        most_deprived_gbp: g?.deprived ?? null,
+        open_needs: u?.open_needs ?? 0,
+        unmet_gbp: u?.unmet_gbp ?? null,
+      };
+    });
+  }
+}
+
+/** One group of the exchange's figures for the indicators: £ as exact decimal text (null: nothing valued). */
+export interface ExchangeIndicatorRow {
+  key: string | null;
+  label: string | null;
+  pledged_gbp: string | null;
+  confirmed_gbp: string | null;
+  most_deprived_gbp: string | null;
+  open_needs: number;
+  unmet_gbp: string | null;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { IndicatorsFilter, IndicatorsSource } from '../benchmarks/indicators-source';
-import { describeFilter, invalidParameter, parseReadFilter, quarterBounds, toList, type FilterField, type ReadFilterQuery } from '../../reference/read-filter/read-filter';
+import { describeFilter, invalidParameter, parseReadFilter, quarterBounds, toList, type FilterField, type ReadFilter, type ReadFilterQuery } from '../../reference/read-filter/read-filter';
 import { ReadFilterRepository } from '../../reference/read-filter/read-filter.repository';
 import {
   deliveredInWindow,
@@ -20,6 +20,7 @@ import {
 import { Dec } from '../../derive/valuation/valuation';
 import type { DeliveryState } from '../../derive/delivery/delivery.refresher';
 import { DerivedDataService } from '../../derive/derived-data.service';
+import { ExchangeFiguresService, type ExchangeIndicatorRow } from '../exchange/exchange-figures.service';
 import {
   DIMENSION_COLUMNS,
   INDICATOR_BASES,
@@ -131,6 +132,8 @@ export const INDICATOR_DEFINITIONS: Record<string, string> = {
   not_paid_when_due_share: 'mean of the reports\' shares of invoices not paid when due, 0..1',
   sv_net_gbp_per_contract_gbp: '(benchmarks) net £ of social value / value of awarded contracts',
   sv_net_gbp_per_head: '(benchmarks) net £ of social value / population',
+  exchange:
+    'the exchange (docs/exchange.md), in all or by authority, region or nation, for the same place and period as its dashboard (null when grouped or filtered by kind, department, sector, period or framework, which it has not): exchange_pledged_gbp pledges posted in the period, valued at the measure\'s £ per unit of its latest proxy value on the basis; exchange_confirmed_gbp deliveries confirmed in the period; exchange_conversion confirmed £ / pledged £; exchange_most_deprived_share confirmed £ to needs in councils of the most deprived IMD quintile / confirmed £; exchange_open_needs and exchange_unmet_gbp open needs now and what is left of them, valued. A pledge counts in each authority of its places (and once in each region and nation of them); a match in its need\'s authority',
   numerator_denominator: 'every ratio comes with <name>_numerator and <name>_denominator; shares are 0..1 (6 decimal places), £ rounded to pence for display',
 };
 
@@ -169,6 +172,7 @@ export class IndicatorsService implements IndicatorsSource {
     private readonly repo: IndicatorsRepository,
     private readonly filters: ReadFilterRepository,
     private readonly derived: DerivedDataService,
+    private readonly exchange: ExchangeFiguresService,
   ) {}
 
   async implementation(query: ImplementationQuery): Promise<ImplementationResult> {
@@ -189,6 +193,7 @@ export class IndicatorsService implements IndicatorsSource {
 
     const groups = await this.figures(groupBy, periodType, filter, framework.id, basis, state.as_of ?? state.target);
     const rows = [...groups.values()].map(({ labels, values }) => this.row(values, labels));
+    await this.withExchange(rows, groupBy, parsed, query, basis);
     rows.sort((a, b) => {
       for (const g of groupBy) {
         for (const c of DIMENSION_COLUMNS[g].slice(0, 1)) {
@@ -301,6 +306,35 @@ export class IndicatorsService implements IndicatorsSource {
     };
   }
 
+  /**
+   * The exchange's figures beside the others (EXCHANGE_COLUMNS), from ExchangeFiguresService, the source of its
+   * dashboard and reports, for the same place and period: in all, or by authority, region or nation (a group the
+   * exchange has figures for and the contracts none gets a row of its own). Not by kind, department, sector or period,
+   * nor under a filter of those or of a framework: the exchange's figures have no such dimension, so they are null.
+   */
+  private async withExchange(rows: IndicatorRow[], groupBy: IndicatorDimension[], parsed: ReadFilter, query: ImplementationQuery, basis: IndicatorBasis): Promise<void> {
+    const group = groupBy.length === 0 ? 'total' : groupBy.length === 1 ? groupBy[0] : null;
+    const followed = group === 'total' || group === 'authority' || group === 'region' || group === 'nation';
+    if (!followed || parsed.kinds || parsed.departments || parsed.sectors || parsed.framework) {
+      for (const row of rows) for (const c of EXCHANGE_COLUMNS) row[c] = null;
+      return;
+    }
+    const figures = await this.exchange.forIndicators({ authority: query.authority, region: query.region, nation: query.nation, from: query.from, to: query.to, basis }, group);
+    const labelOf = (r: IndicatorRow): string | null => (group === 'total' ? null : (r[group] as string | null));
+    const byKey = new Map(rows.map((r) => [labelOf(r), r]));
+    for (const f of figures) {
+      let row = byKey.get(f.key);
+      if (!row) {
+        const labels: IndicatorRow = group === 'total' ? {} : group === 'authority' ? { authority: f.key, authority_name: f.label } : { [group]: f.key };
+        row = this.row({}, labels);
+        rows.push(row);
+        byKey.set(f.key, row);
+      }
+      Object.assign(row, exchangeColumns(f));
+    }
+    for (const row of rows) if (!('exchange_pledged_gbp' in row)) Object.assign(row, exchangeColumns(undefined));
+  }
+
   /** The four sources of each group (each has at most one row per group), merged by the group's key. */
   private async figures(groupBy: IndicatorDimension[], periodType: PeriodType, filter: IndicatorFilter, frameworkId: number, basis: IndicatorBasis, asOf: string) {
     const sources = await this.repo.sources(groupBy, periodType, filter, frameworkId, basis, asOf);
@@ -332,4 +366,38 @@ export class IndicatorsService implements IndicatorsSource {
     for (const [name, source, missing] of ROW_FIELDS) row[name] = num(values[source]?.[name]) ?? missing;
     return row;
   }
+}
+
+/** The exchange's columns of the implementation indicators (docs/exchange.md). */
+export const EXCHANGE_COLUMNS = [
+  'exchange_pledged_gbp',
+  'exchange_confirmed_gbp',
+  'exchange_conversion',
+  'exchange_conversion_numerator',
+  'exchange_conversion_denominator',
+  'exchange_most_deprived_share',
+  'exchange_most_deprived_share_numerator',
+  'exchange_most_deprived_share_denominator',
+  'exchange_open_needs',
+  'exchange_unmet_gbp',
+] as const;
+
+/** One group's exchange columns: £ to pence, the ratios exactly as the other indicators' (6 places, half up). */
+function exchangeColumns(f: ExchangeIndicatorRow | undefined): IndicatorRow {
+  const pledged = dec(f?.pledged_gbp);
+  const confirmed = dec(f?.confirmed_gbp);
+  const deprived = dec(f?.most_deprived_gbp);
+  const gbp = (d: Dec) => Number(d.toDecimalPlaces(2).toFixed());
+  return {
+    exchange_pledged_gbp: gbp(pledged),
+    exchange_confirmed_gbp: gbp(confirmed),
+    exchange_conversion: ratio(confirmed, pledged),
+    exchange_conversion_numerator: gbp(confirmed),
+    exchange_conversion_denominator: gbp(pledged),
+    exchange_most_deprived_share: ratio(deprived, confirmed),
+    exchange_most_deprived_share_numerator: gbp(deprived),
+    exchange_most_deprived_share_denominator: gbp(confirmed),
+    exchange_open_needs: f?.open_needs ?? 0,
+    exchange_unmet_gbp: gbp(dec(f?.unmet_gbp)),
+  };
 }
