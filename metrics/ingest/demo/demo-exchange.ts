@@ -48,8 +48,8 @@ export interface DemoExchangePlan {
  * The demo exchange over the demo contracts that commit to what the exchange deals in (volunteering, mentoring,
  * placements, donations, in-kind support): a community organisation in each of their authorities (up to
  * `maxAuthorities`, 30 by default: each confirmed delivery is an import batch of its own, about a third of a second
- * at start-up on the embedded database) with two to four needs, and a pledge from about half of those contracts
- * against their commitment (a third to two thirds of it). Deterministic for a seed. Identifiers are in a demo range
+ * at start-up on the embedded database) with two to four needs, and a pledge from each of those contracts still in
+ * force against its commitment (a third to two thirds of it). Deterministic for a seed. Identifiers are in a demo range
  * (GB-CHC-99xxxxx).
  */
 export function demoExchange(commitments: readonly DemoExchangeCommitment[], options: { seed: number; today: string; maxAuthorities?: number; featured?: readonly string[] }): DemoExchangePlan {
@@ -93,7 +93,7 @@ export function demoExchange(commitments: readonly DemoExchangeCommitment[], opt
   const inPlay = new Set(authorities);
   let p = 0;
   for (const c of commitments) {
-    if (!inPlay.has(c.authority) || rand() < 0.5 || (c.end_date !== null && c.end_date < options.today)) continue;
+    if (!inPlay.has(c.authority) || (c.end_date !== null && c.end_date < options.today)) continue;
     const kinds = DEMO_EXCHANGE_KINDS.filter((k) => k.measure === c.measure);
     if (kinds.length === 0 || c.committed <= 0) continue;
     const k = pick(kinds);
