@@ -3,12 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatNumber } from '../../dashboards/format';
+import { DashboardsService } from '../../dashboards/dashboards.service';
+import { ExchangeFiguresService } from '../../metrics/read/exchange/exchange-figures.service';
 import { IndicatorsService } from '../../metrics/read/indicators/indicators.service';
+import { EVERYTHING } from '../../metrics/reference/read-filter/read-filter';
 import { MeasuresService } from '../../metrics/read/measures/measures.service';
 import { SuppliersService } from '../../metrics/read/suppliers/suppliers.service';
 import type { ReportModel } from '../../reports/report';
 import { ReportsService } from '../../reports/reports.service';
-import { EvidenceReport } from '../../reports/types/evidence/evidence.report';
+import { EVIDENCE_EXCHANGE_FIGURES, EvidenceReport } from '../../reports/types/evidence/evidence.report';
+import type { ExchangeSection } from '../../reports/types/national/exchange.section';
 import { compileWarnings } from '../../dashboards/render/svg';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { expectWellFormedChart } from '../support/vega-schema';
@@ -26,6 +30,10 @@ const REGION = 'North West';
 const TRAFFORD = 'E08000009';
 const FILTERED = { period: PERIOD, region: REGION, theme: 'T2' };
 const BASES = ['nominal', 'real', 'net'] as const;
+/** The demo's exchange is spread over the year to the day it loads: the calendar year of half a year ago holds much of it. */
+const EXCHANGE_PERIOD = String(new Date(Date.now() - 180 * 86_400_000).getUTCFullYear());
+
+type ExchangeContent = ExchangeSection['content'] & { figures: ReportModel['figures']; scope: string | null };
 
 /** A figure's `source`: the API call and the field of its answer. */
 function parseSource(source: string): { path: string; field: string } {
@@ -103,7 +111,7 @@ describe('the evidence report: outcomes by theme and category, SME and VCSE shar
       expect(rows.reduce((s, r) => s + ((r.share as number | null) ?? 0), 0)).toBeCloseTo(1, 4);
       const themes = m.tables.themes.rows;
       expect(themes[themes.length - 1]).toMatchObject({ theme: null, net_gbp: all.net_gbp, real_gbp: all.real_gbp, nominal_gbp: all.nominal_gbp });
-      expect(Object.keys(m.charts)).toEqual(['themes', 'sector-theme', 'categories', 'sme-vcse']);
+      expect(Object.keys(m.charts)).toEqual(['themes', 'sector-theme', 'categories', 'sme-vcse', 'exchange-by-theme']);
       expect(m.charts.categories.rows.map((r) => r.value_gbp)).toEqual(rows.filter((r) => r.net_gbp !== null).map((r) => r.net_gbp));
     });
   });
@@ -187,6 +195,81 @@ describe('the evidence report: outcomes by theme and category, SME and VCSE shar
     await expect(t.app.get(EvidenceReport).check({ period: PERIOD, theme: 'T3', region: 'north west', sector: '45', kind: 'local_authority' })).resolves.toBeUndefined();
   });
 
+  describe('what reached community organisations (the exchange)', () => {
+    it("its figures and tables are ExchangeFiguresService's for the period, region and theme; the API's at the tile each names", async () => {
+      const service = t.app.get(ExchangeFiguresService);
+      const all = { from: EXCHANGE_PERIOD, to: EXCHANGE_PERIOD, basis: 'net' };
+      // the region and theme with the most confirmed deliveries in the period, so that the filtered copy has figures too
+      const [regions, themes] = await Promise.all([service.byGroup(all, 'region'), service.byGroup(all, 'theme')]);
+      const busiest = <R extends { confirmed_count: number }>(rows: R[]) => [...rows].sort((a, b) => b.confirmed_count - a.confirmed_count)[0];
+      const region = busiest(regions.rows).label!;
+      const theme = busiest(themes.rows).key!;
+      const copies: Array<Record<string, string>> = [{ period: EXCHANGE_PERIOD }, { period: EXCHANGE_PERIOD, region }, { period: EXCHANGE_PERIOD, theme }];
+      for (const params of copies) {
+        const query = { ...all, region: params.region, theme: params.theme };
+        const m = await model(params, null);
+        const content = m.content.exchange as ExchangeContent;
+        const [headline, byRegion, byTheme] = await Promise.all([service.headline(query), service.byGroup(query, 'region'), service.byGroup(query, 'theme')]);
+        const h = headline.rows[0];
+        expect(h.confirmed_count).toBeGreaterThan(0);
+        expect(content.has_data).toBe(true);
+        expect(content.figures.map((f) => f.value)).toEqual(EVIDENCE_EXCHANGE_FIGURES.map((name) => h[name]));
+        for (const f of content.figures) {
+          const { path, field } = parseSource(f.source);
+          expect(path).toContain('/api/v1/dashboards/exchange?');
+          const res = await fetch(`${t.url}${path}`);
+          expect(res.status).toBe(200);
+          expect(pick(await res.json(), field)).toBe(f.value);
+        }
+        // needs met and unmet: needs first matched, deliveries confirmed, open needs now
+        expect(m.tables['exchange-needs'].rows.map((r) => [r.number, r.gbp])).toEqual([
+          [h.needs_matched, null],
+          [h.confirmed_count, h.confirmed_gbp],
+          [h.open_needs, h.unmet_gbp],
+        ]);
+        // confirmed deliveries' value by theme and by region, with what is unmet
+        const row = (r: { confirmed_count: number; confirmed_gbp: number | null; open_needs: number; unmet_gbp: number | null }) => [r.confirmed_count, r.confirmed_gbp, r.open_needs, r.unmet_gbp];
+        expect(m.tables['exchange-themes'].rows.map((r) => [r.theme, ...row(r as never)])).toEqual(byTheme.rows.map((r) => [r.key, ...row(r)]));
+        expect(m.tables['exchange-regions'].rows.map((r) => [r.region, ...row(r as never)])).toEqual(byRegion.rows.map((r) => [r.label ?? 'No region', ...row(r)]));
+        const shares = m.tables['exchange-themes'].rows.reduce((s, r) => s + ((r.confirmed_share as number | null) ?? 0), 0);
+        if (h.confirmed_gbp) expect(shares).toBeCloseTo(1, 4);
+        const chart = await t.app.get(DashboardsService).chart('exchange', 'by-theme', query, EVERYTHING);
+        expect(m.charts['exchange-by-theme'].rows).toEqual(chart.rows);
+        expect(content.lede).toContain(h.conversion === null ? 'no conversion to give' : `${await formatNumber(h.conversion, 'pct')} of the £ pledged`);
+      }
+    });
+
+    it("the same figures as the national report's for the same filter: one figure, one source", async () => {
+      const evidence = (await model({ period: EXCHANGE_PERIOD }, null)).content.exchange as ExchangeContent;
+      const national = (await reports.model('national', { period: EXCHANGE_PERIOD }, null)).content.exchange as ExchangeContent;
+      const shared = evidence.figures.filter((f) => national.figures.some((n) => n.source === f.source));
+      expect(shared.length).toBeGreaterThanOrEqual(5);
+      for (const f of shared) expect(national.figures.find((n) => n.source === f.source)).toEqual(f);
+      expect(evidence.definitions).toEqual(national.definitions);
+      expect(evidence.api).toBe(national.api);
+    });
+
+    it('prints the section; a period with nothing gives its sentence and says which filters the exchange does not follow', async () => {
+      const html = await reports.preview('evidence', { period: EXCHANGE_PERIOD }, null);
+      const m = await model({ period: EXCHANGE_PERIOD }, null);
+      const content = m.content.exchange as ExchangeContent;
+      expect(html).toContain('>What reached community organisations</h2>');
+      expect(html).toContain('id="chart-exchange-by-theme"');
+      for (const f of content.figures) expect(html).toContain(`<span class="value">${await formatNumber(f.value, f.format)}</span>`);
+      expect(html).toContain(m.tables['exchange-regions'].caption);
+
+      const params = { period: '1995', sector: '80' };
+      const empty = (await reports.model('evidence', params, null)).content.exchange as ExchangeContent;
+      expect(empty.has_data).toBe(false);
+      expect(empty.empty).toMatch(/^Nothing was pledged, matched, delivered or confirmed on the exchange in 1995 \(1 January 1995 to 31 December 1995\)\./);
+      expect(empty.scope).toMatch(/not its sector:/);
+      const emptyHtml = await reports.preview('evidence', params, null);
+      expect(emptyHtml).toContain('>What reached community organisations</h2>');
+      expect(emptyHtml).toContain(empty.empty);
+      expect(emptyHtml).not.toContain('id="chart-exchange-by-theme"');
+    });
+  });
+
   it('the same data gives the same data.json bytes', async () => {
     for (const scope of [null, { authorities: null }]) {
       const a = JSON.stringify(await reports.model('evidence', FILTERED, scope));
@@ -224,6 +307,7 @@ describe('the evidence report: outcomes by theme and category, SME and VCSE shar
       const text = execFileSync('pdftotext', ['-layout', join(dir, 'r.pdf'), '-'], { encoding: 'utf8' });
       for (const f of made.model.figures) expect(text).toContain(await formatNumber(f.value, f.format));
       expect(text).toContain('Which measures count toward each theme');
+      expect(text).toContain('What reached community organisations');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

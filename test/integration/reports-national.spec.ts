@@ -2,13 +2,15 @@ import type { DashboardQuery } from '../../dashboards/chart';
 import { DashboardsService } from '../../dashboards/dashboards.service';
 import { formatNumber } from '../../dashboards/format';
 import { RATINGS } from '../../dashboards/theme';
+import { EXCHANGE_STAGES, ExchangeFiguresService } from '../../metrics/read/exchange/exchange-figures.service';
 import { IndicatorsService } from '../../metrics/read/indicators/indicators.service';
 import { NoticesService } from '../../metrics/read/notices/notices.service';
 import { EVERYTHING } from '../../metrics/reference/read-filter/read-filter';
 import { reportPeriod } from '../../reports/catalogue';
 import type { ReportModel } from '../../reports/report';
 import { ReportsService } from '../../reports/reports.service';
-import { addQuarters, previousPeriod, trendWindow } from '../../reports/types/national/national.report';
+import { EXCHANGE_TILES, type ExchangeSection } from '../../reports/types/national/exchange.section';
+import { addQuarters, NATIONAL_EXCHANGE_FIGURES, previousPeriod, trendWindow } from '../../reports/types/national/national.report';
 import { expectFiguresFromApi } from '../support/report-figures';
 import { importNotices } from '../support/notices-fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -22,6 +24,10 @@ import { startTestApp, type TestApp } from '../support/test-app';
 
 const PERIOD = '2025-Q3';
 const EMPTY = '1995';
+/** The demo's exchange is spread over the year to the day it loads: the calendar year of half a year ago holds much of it. */
+const EXCHANGE_PERIOD = String(new Date(Date.now() - 180 * 86_400_000).getUTCFullYear());
+
+type ExchangeContent = ExchangeSection['content'] & { figures: ReportModel['figures'] };
 
 describe('the national report: its figures are the API\'s, its charts the dashboards\'', () => {
   let t: TestApp;
@@ -90,6 +96,8 @@ describe('the national report: its figures are the API\'s, its charts the dashbo
       'official-ratings': ['national', 'official-ratings', q],
       'ratings-agreement': ['national', 'ratings-agreement', q],
       'payment-times': ['national', 'payment-times', q],
+      'exchange-funnel': ['exchange', 'funnel', q],
+      'exchange-unmet-map': ['exchange', 'unmet-map', q],
     };
     expect(Object.keys(model.charts).sort()).toEqual(Object.keys(expected).sort());
     for (const [key, [dashboard, chart, query]] of Object.entries(expected)) {
@@ -178,6 +186,55 @@ describe('the national report: its figures are the API\'s, its charts the dashbo
     expect(html).toContain('id="chart-ratings-agreement"');
   });
 
+  it("the exchange: its figures and tables are ExchangeFiguresService's for the period, its charts the exchange dashboard's, printed", async () => {
+    const ex = await reports.model('national', { period: EXCHANGE_PERIOD }, null);
+    const service = t.app.get(ExchangeFiguresService);
+    const query = { from: EXCHANGE_PERIOD, to: EXCHANGE_PERIOD, basis: 'net' };
+    const [headline, regions] = await Promise.all([service.headline(query), service.byGroup(query, 'region')]);
+    const h = headline.rows[0];
+    expect(h.confirmed_count).toBeGreaterThan(0);
+    const content = ex.content.exchange as ExchangeContent;
+    expect(content.has_data).toBe(true);
+    // each figure is the headline's field of its name, and the exchange dashboard's tile its source names (over HTTP)
+    expect(content.figures.map((f) => f.value)).toEqual(NATIONAL_EXCHANGE_FIGURES.map((name) => h[name]));
+    for (const f of content.figures) {
+      const tile = Number(/: tiles\[(\d+)\]\.value$/.exec(f.source)![1]);
+      expect(f.value).toBe(h[EXCHANGE_TILES[tile]]);
+      expect(f.source).toBe(`GET /api/v1/dashboards/exchange?from=${EXCHANGE_PERIOD}&to=${EXCHANGE_PERIOD}&basis=net: tiles[${tile}].value`);
+    }
+    expect(content.figures.some((f) => f.value !== null && f.value > 0)).toBe(true);
+    await expectFiguresFromApi(t.url, content.figures);
+    // the funnel: the headline's stages, counts and £
+    const funnel = ex.tables['exchange-funnel'];
+    expect(funnel.rows.map((r) => [r.count, r.gbp])).toEqual(EXCHANGE_STAGES.map((s) => [h[`${s}_count`], h[`${s}_gbp`] ?? 0]));
+    const built = await dashboards.chart('exchange', 'funnel', query, EVERYTHING);
+    expect(ex.charts['exchange-funnel'].rows).toEqual(built.rows);
+    expect(ex.charts['exchange-unmet-map'].rows).toEqual((await dashboards.chart('exchange', 'unmet-map', query, EVERYTHING)).rows);
+    // unmet need by region: the service's by region, row by row
+    expect(ex.tables['exchange-regions'].rows.map((r) => [r.region, r.pledged_gbp, r.confirmed_count, r.confirmed_gbp, r.open_needs, r.unmet_gbp])).toEqual(
+      regions.rows.map((r) => [r.label ?? 'No region', r.pledged_gbp, r.confirmed_count, r.confirmed_gbp, r.open_needs, r.unmet_gbp]),
+    );
+    expect(regions.rows.some((r) => r.open_needs > 0)).toBe(true);
+    // the sentences say the same figures
+    expect(content.lede).toContain(`${await formatNumber(h.conversion, 'pct')} of the £ pledged`);
+    expect(content.lede).toContain(`waited ${await formatNumber(h.median_days_to_match, 'num')} days (the median)`);
+    expect(content.lede).toContain(`${await formatNumber(h.most_deprived_share, 'pct')} of the confirmed £`);
+    // the method: every term is the service's definition
+    expect(content.definitions.map((d) => d.term)).toEqual(['Pledged', 'Matched', 'Delivered', 'Confirmed', '£ value', 'Conversion', 'Days to match', 'Most deprived fifth', 'Unmet need']);
+    const html = await reports.preview('national', { period: EXCHANGE_PERIOD }, null);
+    expect(html).toContain('>The exchange: pledges to community needs</h2>');
+    expect(html).toContain('>Unmet need by region</h3>');
+    expect(html).toContain('>How the exchange is counted</h3>');
+    for (const id of ['exchange-funnel', 'exchange-unmet-map']) expect(html).toContain(`id="chart-${id}"`);
+    for (const f of content.figures) expect(html).toContain(`<span class="value">${await formatNumber(f.value, f.format)}</span>`);
+    expect(html).toContain(content.lede.replace(/'/g, '&#x27;'));
+    // the £ basis reaches the section
+    const real = (await reports.model('national', { period: EXCHANGE_PERIOD, basis: 'real' }, null)).content.exchange as ExchangeContent;
+    const realHeadline = (await service.headline({ ...query, basis: 'real' })).rows[0];
+    expect(real.figures.map((f) => f.value)).toEqual(NATIONAL_EXCHANGE_FIGURES.map((name) => realHeadline[name]));
+    expect(real.figures[0].source).toContain('basis=real');
+  });
+
   it('the same data gives byte-identical data.json', async () => {
     const again = await reports.model('national', { period: PERIOD }, null);
     expect(JSON.stringify(again)).toBe(JSON.stringify(model));
@@ -188,8 +245,10 @@ describe('the national report: its figures are the API\'s, its charts the dashbo
     for (const title of ['Summary', 'Trend over eight quarters', 'Map of councils', 'Leaders and laggards', 'Delivery against commitment', 'Data quality', 'Methodology and data sources']) {
       expect(html).toContain(`>${title}</h2>`);
     }
-    for (const key of Object.keys(model.charts)) expect(html).toContain(`id="chart-${key}"`);
-    expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(Object.keys(model.charts).length);
+    // the exchange's charts print when the period has exchange data (the demo's is in the last year: not in 2025-Q3)
+    const printed = Object.keys(model.charts).filter((key) => !key.startsWith('exchange-') || (model.content.exchange as ExchangeContent).has_data);
+    for (const key of printed) expect(html).toContain(`id="chart-${key}"`);
+    expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(printed.length);
     for (const f of model.figures) expect(html).toContain(`<span class="value">${await formatNumber(f.value, f.format)}</span>`);
     expect(html).toContain('Demo data');
   });
@@ -213,5 +272,16 @@ describe('the national report: its figures are the API\'s, its charts the dashbo
     expect(html).not.toContain('id="chart-payment-times"');
     expect(String(empty.content.agreement)).toBe('No contract and period is rated both by its buyer (UK9) and from returns, all authorities, 1995 to 1995, yet.');
     expect(html).not.toContain('id="chart-ratings-agreement"');
+    // the exchange: nothing in the period, its sentence (with the needs open now), the method, no chart
+    const exchange = empty.content.exchange as ExchangeContent;
+    const headline = (await t.app.get(ExchangeFiguresService).headline({ from: EMPTY, to: EMPTY, basis: 'net' })).rows[0];
+    expect(EXCHANGE_STAGES.map((s) => headline[`${s}_count`])).toEqual([0, 0, 0, 0]);
+    expect(exchange.has_data).toBe(false);
+    expect(exchange.empty).toMatch(/^Nothing was pledged, matched, delivered or confirmed on the exchange in 1995\. [\d,]+ needs are open on the exchange as of /);
+    expect(html).toContain('>The exchange: pledges to community needs</h2>');
+    expect(html).toContain(exchange.empty);
+    expect(html).toContain('>How the exchange is counted</h3>');
+    expect(html).not.toContain('id="chart-exchange-funnel"');
+    expect(html).not.toContain('id="chart-exchange-unmet-map"');
   });
 });

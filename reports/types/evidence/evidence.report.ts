@@ -5,6 +5,7 @@ import { KIND_GROUP_LABELS } from '../../../dashboards/describe';
 import { formatNumber, gbpShort } from '../../../dashboards/format';
 import { CATEGORIES, CATEGORY_LABELS, categoryScale, type Category } from '../../../dashboards/theme';
 import { DomainError } from '../../../metrics/platform/errors';
+import { ExchangeFiguresService } from '../../../metrics/read/exchange/exchange-figures.service';
 import { IndicatorsService, type IndicatorRow } from '../../../metrics/read/indicators/indicators.service';
 import { MeasuresService, type SummaryResult, type SummaryRow } from '../../../metrics/read/measures/measures.service';
 import { SuppliersService } from '../../../metrics/read/suppliers/suppliers.service';
@@ -15,6 +16,8 @@ import { ReadFilterRepository } from '../../../metrics/reference/read-filter/rea
 import { SectorsService } from '../../../metrics/reference/sectors/sectors.service';
 import type { ReportParams, ReportPeriod } from '../../catalogue';
 import type { BuildContext, BuiltReport, ChartModel, FigureModel, ReportBuilder, TableModel } from '../../report';
+import { exchangeSection, type ExchangeFigureName } from '../national/exchange.section';
+import { loadFormats } from '../national/national.report';
 
 /** The filters the evidence report takes, in the order it names them (the read filter's own names). */
 const FILTERS = ['theme', 'region', 'sector', 'kind'] as const;
@@ -25,6 +28,8 @@ type Basis = (typeof BASES)[number];
 export const LARGEST_ROWS = 10;
 /** Suppliers and contracts of the key holders' copy. */
 export const SUPPLIER_ROWS = 10;
+/** The exchange's headline figures the evidence report prints (the national report's, for the same filter: one builder). */
+export const EVIDENCE_EXCHANGE_FIGURES: readonly ExchangeFigureName[] = ['pledged_gbp', 'confirmed_gbp', 'conversion', 'most_deprived_share', 'open_needs', 'unmet_gbp'];
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const VALUATION_WORDS: Record<string, string> = { proxy: 'Proxy value', wellbeing: 'WELLBY value', record_only: 'Not valued' };
@@ -82,6 +87,7 @@ export class EvidenceReport implements ReportBuilder {
     private readonly catalogue: CatalogueService,
     private readonly sectors: SectorsService,
     private readonly filters: ReadFilterRepository,
+    private readonly exchange: ExchangeFiguresService,
   ) {}
 
   /** Refuses a theme, region, sector or kind that names nothing (400 naming the field), before a run is queued. */
@@ -164,9 +170,23 @@ export class EvidenceReport implements ReportBuilder {
     // the dashboards' charts, for the same filters (their own default basis is net, as here)
     const dashQ: DashboardQuery = { ...period, ...filter, basis: 'net' };
     const smeChart = names.regions.length === 1 ? 'sme-vcse-sector' : 'sme-vcse-region';
-    const [sectorTheme, smeVcse] = await Promise.all([
+    // the exchange: a need's place and the measure's theme (no sector, no kind of authority), the same builder as the national report's
+    const exchangeWhere = [
+      ...(names.regions.length ? [`in ${names.regions.join(' and ')}`] : []),
+      ...(names.themes.length ? [`for the theme ${names.themes.map((t) => t.name).join(' and ')}`] : []),
+    ];
+    const [sectorTheme, smeVcse, exchangeByTheme, exchange] = await Promise.all([
       this.dashboards.chart('sectors', 'sector-theme', dashQ, EVERYTHING),
       this.dashboards.chart('sectors', smeChart, dashQ, EVERYTHING),
+      this.dashboards.chart('exchange', 'by-theme', dashQ, EVERYTHING),
+      loadFormats().then((f) =>
+        exchangeSection(
+          this.exchange,
+          { ...period, region: filter.region, theme: filter.theme, basis: 'net' },
+          { period: periodWords(ctx.period), where: exchangeWhere.length ? ` ${exchangeWhere.join(', ')}` : '' },
+          f,
+        ),
+      ),
     ]);
 
     const qs = (extra: Record<string, string> = {}) => queryString({ from: period.from, to: period.to, ...filter, ...extra });
@@ -196,8 +216,18 @@ export class EvidenceReport implements ReportBuilder {
       'sector-theme': chartModel('sectors/sector-theme', sectorTheme),
       categories: categoryChart,
       'sme-vcse': chartModel(`sectors/${smeChart}`, smeVcse),
+      'exchange-by-theme': chartModel('exchange/by-theme', exchangeByTheme),
     };
-    const tables: Record<string, TableModel> = { themes: themeTable, categories: categoryTable, 'sme-vcse': smeTable, largest: largestTable, ...measureTables };
+    const tables: Record<string, TableModel> = {
+      themes: themeTable,
+      categories: categoryTable,
+      'sme-vcse': smeTable,
+      largest: largestTable,
+      'exchange-needs': exchange.tables.needs,
+      'exchange-themes': exchange.tables.themes,
+      'exchange-regions': exchange.tables.regions,
+      ...measureTables,
+    };
 
     let supplier: Record<string, unknown> | null = null;
     if (ctx.supplierScope !== null) {
@@ -229,6 +259,20 @@ export class EvidenceReport implements ReportBuilder {
       },
       smeBy: smeChart === 'sme-vcse-sector' ? 'sector' : 'region',
     });
+    const endpoints = content.endpoints as Array<{ what: string; call: string }>;
+    endpoints.push({
+      what: 'The exchange: £ pledged and confirmed, conversion, open needs and unmet need',
+      call: `${exchange.content.api} (its tiles; by theme and by region: /api/v1/dashboards/exchange/charts/by-theme.csv and by-region.csv with the same query)`,
+    });
+    content.exchange = {
+      ...exchange.content,
+      figures: EVIDENCE_EXCHANGE_FIGURES.map((name) => exchange.figures[name]),
+      // the exchange is filtered by a need's place and the measure's theme: not by sector or kind of buyer
+      scope:
+        names.sectors.length || names.kinds.length
+          ? `The exchange's figures follow the period, the region and the theme of this report, not its ${[names.sectors.length ? 'sector' : '', names.kinds.length ? 'kind of authority' : ''].filter(Boolean).join(' or ')}: a need is in a place, not in a sector or a kind of buyer.`
+          : null,
+    };
     return { subtitle: subtitle(names, ctx.period), demo, figures, charts, tables, content };
   }
 

@@ -5,10 +5,12 @@ import { KIND_GROUP_LABELS } from '../../../dashboards/describe';
 import { formatter, gbpShort } from '../../../dashboards/format';
 import type { FormatName } from '../../../dashboards/theme';
 import { parsePeriodParameter, PERIOD_YEARS } from '../../../metrics/platform/periods';
+import { ExchangeFiguresService } from '../../../metrics/read/exchange/exchange-figures.service';
 import { IndicatorsService, type ImplementationResult, type IndicatorRow } from '../../../metrics/read/indicators/indicators.service';
 import type { ReadScope } from '../../../metrics/reference/read-filter/read-filter';
 import type { ReportPeriod } from '../../catalogue';
 import type { BuildContext, BuiltReport, ChartModel, FigureModel, ReportBuilder, TableModel } from '../../report';
+import { exchangeSection, type ExchangeFigureName } from './exchange.section';
 
 /** Public charts read every authority's aggregates (the scope only narrows supplier-level rows). */
 const PUBLIC: ReadScope = { authorities: null };
@@ -116,6 +118,9 @@ export function chartTable(built: BuiltChart, caption: string, rows: Row[] = bui
   return { caption, columns: built.columns.map(({ field, title, format }) => ({ field, title, ...(format ? { format } : {}) })), rows, empty: meta?.empty ?? 'No rows.', ...(note ? { note } : {}) };
 }
 
+/** The exchange's headline figures the national report prints (ExchangeFiguresService's, as the exchange dashboard's tiles). */
+export const NATIONAL_EXCHANGE_FIGURES: readonly ExchangeFigureName[] = ['pledged_gbp', 'confirmed_gbp', 'conversion', 'median_days_to_match', 'most_deprived_share', 'unmet_gbp'];
+
 /** How many authorities the national report lists at each end of the payment times (the slowest, the fastest). */
 export const PAYMENT_TABLE_EACH_END = 10;
 
@@ -172,6 +177,7 @@ export class NationalReport implements ReportBuilder {
   constructor(
     private readonly indicators: IndicatorsService,
     private readonly dashboards: DashboardsService,
+    private readonly exchange: ExchangeFiguresService,
   ) {}
 
   async build(ctx: BuildContext): Promise<BuiltReport> {
@@ -184,7 +190,7 @@ export class NationalReport implements ReportBuilder {
     const trendQ: DashboardQuery = { from: window.from, to: P, basis };
     const chart = (dashboard: string, name: string, query: DashboardQuery) => this.dashboards.chart(dashboard, name, query, PUBLIC);
 
-    const [cur, before, trend, regions, kinds, everything, byKind, byDepartment, hexMap, league, ratings, committed, compliance, official, agreement, payments] = await Promise.all([
+    const [cur, before, trend, regions, kinds, everything, byKind, byDepartment, hexMap, league, ratings, committed, compliance, official, agreement, payments, funnel, unmetMap] = await Promise.all([
       this.indicators.implementation({ from: P, to: P, basis }),
       prev ? this.indicators.implementation({ from: prev, to: prev, basis }) : Promise.resolve(null),
       this.indicators.implementation({ from: window.from, to: P, group_by: 'period', period_type: 'quarter', basis }),
@@ -201,8 +207,11 @@ export class NationalReport implements ReportBuilder {
       chart('national', 'official-ratings', q),
       chart('national', 'ratings-agreement', q),
       chart('national', 'payment-times', q),
+      chart('exchange', 'funnel', q),
+      chart('exchange', 'unmet-map', q),
     ]);
     const f = await loadFormats();
+    const exchange = await exchangeSection(this.exchange, { from: P, to: P, basis }, { period: P, where: '' }, f);
     const r: IndicatorRow = cur.rows[0] ?? {};
     const pr: IndicatorRow | null = before ? (before.rows[0] ?? {}) : null;
     const url = `GET /api/v1/indicators/implementation?${queryString({ from: P, to: P, basis })}`;
@@ -229,6 +238,8 @@ export class NationalReport implements ReportBuilder {
       'official-ratings': chartTable(official, `Official ratings beside the ratings from returns, KPI publication and performance notices, contracts awarded in ${P}`),
       'ratings-agreement': chartTable(agreement, `Contract-periods by official rating and rating from returns, periods assessed ending in ${P}`),
       'payment-times': this.paymentTable(payments, P),
+      'exchange-funnel': this.funnelTable(funnel, P, exchange.content.basis),
+      'exchange-regions': exchange.tables.regions,
     };
     const charts: Record<string, ChartModel> = {
       'by-kind': chartModel('national/by-kind', byKind),
@@ -241,8 +252,11 @@ export class NationalReport implements ReportBuilder {
       'official-ratings': chartModel('national/official-ratings', official),
       'ratings-agreement': chartModel('national/ratings-agreement', agreement),
       'payment-times': chartModel('national/payment-times', payments),
+      'exchange-funnel': chartModel('exchange/funnel', funnel),
+      'exchange-unmet-map': chartModel('exchange/unmet-map', unmetMap),
     };
     const content = this.content({ P, prev, basis, window, cur, r, pr, f, url, trend: tables.trend, regions: tables.regions, league, ratings: ratings.rows, byKind, byDepartment, official, agreement, payments });
+    content.exchange = { ...exchange.content, figures: NATIONAL_EXCHANGE_FIGURES.map((name) => exchange.figures[name]) };
     return {
       subtitle: `${UK_WORDS}, ${P}`,
       demo: everything.rows.some((x) => (num(x.demo_contracts) ?? 0) > 0),
@@ -250,6 +264,19 @@ export class NationalReport implements ReportBuilder {
       charts,
       tables,
       content,
+    };
+  }
+
+  /** The exchange's funnel for the period: the dashboard chart's rows, its headings with their units. */
+  private funnelTable(funnel: BuiltChart, P: string, basis: string): TableModel {
+    return {
+      ...chartTable(funnel, `The exchange's funnel: pledges posted and matches moved in ${P}`),
+      columns: [
+        { field: 'stage', title: 'Stage' },
+        { field: 'count', title: 'Pledges or matches (number)', format: 'int' },
+        { field: 'gbp', title: `£ (${basis})`, format: 'gbp' },
+        { field: 'share_of_pledged', title: 'Share of £ pledged (%)', format: 'pct' },
+      ],
     };
   }
 
