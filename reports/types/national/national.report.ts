@@ -168,7 +168,9 @@ const keyRow = (r: IndicatorRow | undefined): Row => Object.fromEntries(KEY_COLU
  * The national report, for a monitoring unit: the implementation indicators for the period and their trend over the
  * eight quarters up to it, by kind of authority, department and region, the map of councils, the league table's ends,
  * delivery against commitment and reporting compliance. Every figure is a field of GET /api/v1/indicators/implementation
- * for the same period and basis; every chart is the national (or quality) dashboard's for the same query.
+ * for the same period and basis; every chart is the national (or quality) dashboard's for the same query. The exchange's
+ * section is ExchangeFiguresService's for the period (exchange.section.ts, shared with the evidence report), its charts
+ * the exchange dashboard's.
  */
 @Injectable()
 export class NationalReport implements ReportBuilder {
