@@ -180,7 +180,7 @@ export async function up(knex: Knex): Promise<void> {
       end $$`,
     `create trigger exchange_matches_hold after insert or update of status, quantity, delivered_quantity or delete
       on exchange_matches for each row execute function exchange_match_hold()`,
-    ...['exchange_organisations', 'exchange_needs', 'exchange_pledges', 'exchange_matches'].map(
+    ...['exchange_organisations', 'exchange_organisation_authorities', 'exchange_needs', 'exchange_pledges', 'exchange_pledge_places', 'exchange_matches', 'exchange_transitions'].map(
       (t) => `create trigger ${t}_data_version after insert or update or delete or truncate on ${t}
         for each statement execute function data_version_mark()`,
     ),

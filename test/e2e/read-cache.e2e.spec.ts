@@ -19,6 +19,7 @@ const NOT_READ_BY_PUBLIC_ROUTES = [
   'change_outcomes', 'change_commitments', 'change_contracts', // the change log, empty at every commit
   'import_batches', 'import_rejections', 'harvest_sources', 'quality_dirty_measures', // batch and job records
   'report_schedules', 'report_runs', // the report queue (reports read the data through the read services)
+  'authority_neighbours', 'exchange_runs', // what the exchange's matching reads, and its runs' records
   'knex_migrations', 'knex_migrations_lock', 'data_version', 'data_version_marks',
 ];
 

@@ -47,8 +47,7 @@ export interface DemoExchangePlan {
 /**
  * The demo exchange over the demo contracts that commit to what the exchange deals in (volunteering, mentoring,
  * placements, donations, in-kind support): a community organisation in each of their authorities (up to
- * `maxAuthorities`, 30 by default: each confirmed delivery is an import batch of its own, about a third of a second
- * at start-up on the embedded database) with two to four needs, and a pledge from each of those contracts still in
+ * `maxAuthorities`, 30 by default) with two to four needs, and a pledge from each of those contracts still in
  * force against its commitment (a third to two thirds of it). Deterministic for a seed. Identifiers are in a demo range
  * (GB-CHC-99xxxxx).
  */

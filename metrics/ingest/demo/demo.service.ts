@@ -124,13 +124,17 @@ export class DemoService implements OnApplicationBootstrap {
     const commitments = await this.demo.exchangeCommitments([...new Set(DEMO_EXCHANGE_KINDS.map((k) => k.measure))]);
     const plan = demoExchange(commitments, { seed, today, featured: DOCUMENTED_AUTHORITIES });
     for (const o of plan.organisations) await this.exchange.saveOrganisation(SERVICE_ACTOR, o, true);
-    for (const n of plan.needs) await this.exchange.postNeed(SERVICE_ACTOR, n, true);
-    for (const p of plan.pledges) await this.exchange.postPledge(SERVICE_ACTOR, p, true);
+    // needs and pledges in bulk, through their imports (one batch each)
+    for (const [kind, rows] of [['needs', plan.needs], ['pledges', plan.pledges]] as const) {
+      const { batch } = await this.imports.run({ kind, mode: 'strict', contentType: 'application/json', fileName: `demo-${kind}.json`, body: rows, sender: { keyId: null, allowed: null }, isDemo: true });
+      if (batch.status !== 'committed') throw new Error(`demo ${kind}: batch ${batch.id} ${batch.status}`);
+    }
     const run = await this.exchange.runMatching('demo');
     const proposals = await this.demo.proposalsOfRun(run.run_id);
     const matches: Record<string, number> = {};
     const days: Array<{ id: number; days_ago: number }> = [];
     const usedDays = new Set<string>();
+    const toConfirm: number[] = [];
     for (const m of proposals) {
       const fate = plan.fate();
       let status: string = 'proposed';
@@ -151,7 +155,7 @@ export class DemoService implements OnApplicationBootstrap {
           await this.exchange.move(SERVICE_ACTOR, m.id, { to: 'delivered', delivered_on: day });
           status = 'delivered';
           if (fate.to === 'confirmed') {
-            await this.exchange.move(SERVICE_ACTOR, m.id, { to: 'confirmed', note: 'demo' });
+            toConfirm.push(m.id);
             status = 'confirmed';
           }
         }
@@ -159,6 +163,8 @@ export class DemoService implements OnApplicationBootstrap {
       matches[status] = (matches[status] ?? 0) + 1;
       days.push({ id: m.id, days_ago: fate.daysAgo });
     }
+    // confirmed together: their deliveries become outcomes in one import batch
+    await this.exchange.confirmAll(SERVICE_ACTOR, toConfirm, 'demo');
     await this.demo.backdateExchange(days);
     say(
       `demo exchange: ${plan.organisations.length} organisations, ${plan.needs.length} needs, ${plan.pledges.length} pledges, ${proposals.length} matches proposed (${Object.entries(matches)

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import Decimal from 'decimal.js';
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { DomainError } from '../../platform/errors';
 import { addDays } from '../../platform/periods';
@@ -16,7 +17,7 @@ import {
   type Side,
   type Transition,
 } from './exchange-rules';
-import { ExchangeRepository, type PledgeContract } from './exchange.repository';
+import { ExchangeRepository, type MatchForMove, type PledgeContract } from './exchange.repository';
 import {
   greedyMatches,
   OBJECTIVE,
@@ -480,7 +481,7 @@ export class ExchangeService {
     const deliveredQty = to === 'delivered' && rec.quantity !== undefined ? quantity(rec) : null;
     if (deliveredOn !== null && deliveredOn > todayIso()) throw invalid('delivered_on', 'delivered_on is in the future', deliveredOn);
 
-    if (to === 'confirmed') return this.confirm(actor, matchId, note);
+    if (to === 'confirmed') return (await this.confirmAll(actor, [matchId], note))[0];
     return this.repo.transaction(async (trx) => {
       const m = await this.repo.matchForMove(trx, matchId);
       if (!m) throw new DomainError('not_found', `No match ${matchId}`, { field: 'id', value: matchId });
@@ -509,50 +510,67 @@ export class ExchangeService {
     });
   }
 
-  private async confirm(actor: ExchangeActor, matchId: number, note: string | null): Promise<{ id: number; status: MatchStatus; outcome_batch_id: number }> {
-    // checked first without holding anything: the import runs in its own transaction (and on the embedded database
-    // holds its only connection)
-    const { m, side } = await this.repo.transaction(async (trx) => {
-      const found = await this.repo.matchForMove(trx, matchId);
-      if (!found) throw new DomainError('not_found', `No match ${matchId}`, { field: 'id', value: matchId });
-      const by = this.sideOf(actor, found);
-      checkMove(found.status, 'confirmed', by);
-      await this.outcomeDayFree(trx, found.contract_id, found.measure_id, found.delivered_on!, matchId);
-      return { m: found, side: by };
+  /**
+   * Confirms delivered matches (one from the route; the demo confirms its matches together): checks each, imports
+   * their deliveries as one outcome batch (kind exchange; its idempotency key makes a retry replay it, not repeat it),
+   * then marks each confirmed with the batch. A refusal of any refuses all, before anything is written.
+   */
+  async confirmAll(actor: ExchangeActor, matchIds: readonly number[], note: string | null = null): Promise<Array<{ id: number; status: MatchStatus; outcome_batch_id: number }>> {
+    if (matchIds.length === 0) return [];
+    // checked first, then let go: the import runs in its own transaction (on the embedded database, on its only connection)
+    const checked = await this.repo.transaction(async (trx) => {
+      const out: Array<{ m: MatchForMove; side: Side }> = [];
+      const days = new Set<string>();
+      for (const matchId of matchIds) {
+        const found = await this.repo.matchForMove(trx, matchId);
+        if (!found) throw new DomainError('not_found', `No match ${matchId}`, { field: 'id', value: matchId });
+        const side = this.sideOf(actor, found);
+        checkMove(found.status, 'confirmed', side);
+        await this.outcomeDayFree(trx, found.contract_id, found.measure_id, found.delivered_on!, matchId);
+        const day = `${found.contract_id}|${found.measure_id}|${found.delivered_on}`;
+        if (days.has(day)) {
+          throw new DomainError('conflict', `Two of these deliveries are of the same contract and measure on ${found.delivered_on}: confirm them apart.`, { field: 'delivered_on', value: found.delivered_on });
+        }
+        days.add(day);
+        out.push({ m: found, side });
+      }
+      return out;
     });
-    // the outcome return, as an import batch of its own; its idempotency key makes a retry replay it, not repeat it
+    const first = matchIds[0];
     const { batch } = await this.imports.run({
       kind: 'outcomes',
       batchKind: 'exchange',
       contentType: 'application/json',
-      fileName: `exchange match ${matchId}`,
-      idempotencyKey: `exchange-match-${matchId}`,
-      body: [
-        {
-          contract: m.contract_reference,
-          framework: m.framework,
-          measure: m.measure_code,
-          period_start: m.delivered_on,
-          period_end: m.delivered_on,
-          quantity: new Decimal(m.delivered_quantity!).toString(),
-          unit: m.measure_unit,
-          evidence_ref: evidenceRefOf(matchId),
-        },
-      ],
+      fileName: matchIds.length === 1 ? `exchange match ${first}` : `exchange matches ${matchIds.join(', ').slice(0, 200)}`,
+      idempotencyKey: matchIds.length === 1 ? `exchange-match-${first}` : `exchange-matches-${createHash('sha256').update(matchIds.join(',')).digest('hex')}`,
+      body: checked.map(({ m }) => ({
+        contract: m.contract_reference,
+        framework: m.framework,
+        measure: m.measure_code,
+        period_start: m.delivered_on,
+        period_end: m.delivered_on,
+        quantity: new Decimal(m.delivered_quantity!).toString(),
+        unit: m.measure_unit,
+        evidence_ref: evidenceRefOf(m.id),
+      })),
       sender: { keyId: actor.keyId, allowed: null },
-      isDemo: m.is_demo,
+      isDemo: checked.every(({ m }) => m.is_demo),
     });
     if (batch.status !== 'committed') {
-      throw new DomainError('unprocessable', `The delivery could not be recorded as an outcome of contract ${m.contract_reference}: import batch ${batch.id} was ${batch.status}.`, {
+      throw new DomainError('unprocessable', `The deliveries could not be recorded as outcomes of their contracts: import batch ${batch.id} was ${batch.status}.`, {
         field: 'to',
         batch: batch.id,
       });
     }
     return this.repo.transaction(async (trx) => {
-      const again = await this.repo.matchForMove(trx, matchId);
-      checkMove(again!.status, 'confirmed', side); // a concurrent confirmation got there first: 409
-      await this.repo.moveMatch(trx, matchId, again!.status, { status: 'confirmed', outcome_batch_id: Number(batch.id) }, { side, apiKeyId: actor.keyId, note });
-      return { id: matchId, status: 'confirmed' as const, outcome_batch_id: Number(batch.id) };
+      const done: Array<{ id: number; status: MatchStatus; outcome_batch_id: number }> = [];
+      for (const { m, side } of checked) {
+        const again = await this.repo.matchForMove(trx, m.id);
+        checkMove(again!.status, 'confirmed', side); // a concurrent confirmation got there first: 409
+        await this.repo.moveMatch(trx, m.id, again!.status, { status: 'confirmed', outcome_batch_id: Number(batch.id) }, { side, apiKeyId: actor.keyId, note });
+        done.push({ id: Number(m.id), status: 'confirmed', outcome_batch_id: Number(batch.id) });
+      }
+      return done;
     });
   }
 
