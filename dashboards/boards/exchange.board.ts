@@ -276,7 +276,7 @@ export class ExchangeBoard implements Board {
         height: { step: 12 },
         mark: { type: 'bar' },
         encoding: {
-          y: { field: 'group', type: 'nominal', title: null, sort: null, axis: { labelLimit: 160 } },
+          y: { field: 'group', type: 'nominal', title: null, sort: null, axis: { labelLimit: 340 } },
           yOffset: { field: 'series', type: 'nominal', sort: SERIES_DOMAIN },
           x: { field: 'gbp', type: 'quantitative', title: '£ (pounds)', axis: { format: fmt('gbpShort'), tickCount: 4 }, scale: { zero: true } },
           color: { field: 'series', type: 'nominal', title: null, sort: SERIES_DOMAIN, scale: { domain: SERIES_DOMAIN, range: SERIES_COLOURS } },
