@@ -7,8 +7,10 @@ import {
   type GroupRow,
 } from '../../../metrics/read/exchange/exchange-figures.service';
 import type { FigureModel, TableModel } from '../../report';
-// types only: national.report.ts imports this module (no import cycle at run time)
-import type { Formats } from './national.report';
+import type { FormatName } from '../../../dashboards/theme';
+
+/** The report's number formats (national.report.ts loads them). */
+type Formats = Record<FormatName, (n: number | null) => string>;
 
 /**
  * The exchange's section of the reports (the national report's "The exchange: pledges to community needs", the evidence
