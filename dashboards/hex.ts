@@ -9,6 +9,8 @@
  * the projection's reflectY puts the north at the top.
  */
 
+import { NO_DATA, SEQUENTIAL } from './theme';
+
 export type HexLayout = 'odd-r' | 'even-r';
 
 export interface HexJson {
@@ -83,4 +85,54 @@ export function hexCells(hexjson: HexJson): HexCell[] {
 export function hexFeatures(hexjson: HexJson): HexFeature[] {
   const layout = hexLayout(hexjson);
   return hexCells(hexjson).map((c) => ({ type: 'Feature', id: c.code, properties: {}, geometry: { type: 'Polygon', coordinates: [hexRing(c.q, c.r, layout)] } }));
+}
+
+/** What differs between two hex maps of councils: the rest of the Vega-Lite spec is `hexMapSpec`'s. */
+export interface HexMapOptions {
+  features: HexFeature[];
+  /** Vega expressions (of `datum`): the link of a hexagon, the value as shown, the label a screen reader reads. */
+  href: string;
+  shown: string;
+  label: string;
+  /** The five bands' labels (light to dark), their breaks (four), and the label of the grey band (no value). */
+  bands: { labels: readonly string[]; breaks: readonly number[] };
+  none: string;
+  /** The legend's title and the tooltip's extra fields (after the council's name). */
+  title: string;
+  tooltip: ReadonlyArray<Record<string, unknown>>;
+}
+
+/**
+ * The Vega-Lite spec of a hex map of councils: each row's `code` looked up in the hexagons, shaded by its `value` in
+ * five bands light to dark (SEQUENTIAL; grey NO_DATA for no value), named in the legend, each hexagon a link.
+ */
+export function hexMapSpec(o: HexMapOptions): Record<string, unknown> {
+  const bandOf = `!isValid(datum.value) ? ${JSON.stringify(o.none)} : ${o.bands.breaks.map((b, i) => `datum.value < ${b} ? ${JSON.stringify(o.bands.labels[i])} : `).join('')}${JSON.stringify(o.bands.labels[4])}`;
+  return {
+    height: 720,
+    datasets: { hexes: o.features },
+    projection: { type: 'identity', reflectY: true },
+    transform: [
+      { lookup: 'code', from: { data: { name: 'hexes' }, key: 'id' }, as: 'hex' },
+      { calculate: o.href, as: 'href' },
+      { calculate: o.shown, as: 'shown' },
+      { calculate: o.label, as: 'label' },
+      { calculate: bandOf, as: 'band' },
+    ],
+    mark: { type: 'geoshape', stroke: '#ffffff', strokeWidth: 0.75 },
+    encoding: {
+      shape: { field: 'hex', type: 'geojson' },
+      // bands named in the legend, the grey one among them (the band field is computed: the CSV keeps the value)
+      color: {
+        field: 'band',
+        type: 'ordinal',
+        title: o.title,
+        scale: { domain: [...o.bands.labels, o.none], range: [...SEQUENTIAL, NO_DATA] },
+        legend: { direction: 'vertical', orient: 'bottom', columns: 1, titleLimit: 600, labelLimit: 340, symbolType: 'square', symbolSize: 180, symbolStrokeWidth: 0 },
+      },
+      href: { field: 'href', type: 'nominal' },
+      description: { field: 'label', type: 'nominal' },
+      tooltip: [{ field: 'name', type: 'nominal', title: 'Council' }, ...o.tooltip, { field: 'band', type: 'ordinal', title: 'Band' }],
+    },
+  };
 }

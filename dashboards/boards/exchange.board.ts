@@ -10,7 +10,8 @@ import type { Board, Tile } from '../board';
 import { buildChart, filterOf, fmt, single, type BuiltChart, type ChartContext, type Column, type DashboardQuery, type Row } from '../chart';
 import { describePlace } from '../describe';
 import { formatNumber, gbpShort } from '../format';
-import { NO_DATA, PALETTE, SEQUENTIAL } from '../theme';
+import { hexMapSpec } from '../hex';
+import { PALETTE } from '../theme';
 import { districtHexMap, niceRange, roomForLabels } from './national.board';
 
 /** The stages in words, and their colours (the palette's order): the same in every exchange chart. */
@@ -190,7 +191,6 @@ export class ExchangeBoard implements Board {
     const edges = [lo, ...breaks, hi].map((v) => gbpShort(v));
     // short enough for a phone's legend (its labels are cut at about 120 px): the lower bound is in, the upper out
     const labels = [0, 1, 2, 3, 4].map((i) => `${edges[i]}–${edges[i + 1]}`);
-    const bandOf = `!isValid(datum.value) ? 'No open needs' : ${breaks.map((b, i) => `datum.value < ${b} ? ${JSON.stringify(labels[i])} : `).join('')}${JSON.stringify(labels[4])}`;
     const high = withValue[0];
     const total = withValue.reduce((s, x) => s + (x.value as number), 0);
     return buildChart({
@@ -211,36 +211,16 @@ export class ExchangeBoard implements Board {
       ],
       rows,
       empty: `No council has open needs on the exchange for ${place}.`,
-      spec: {
-        height: 720,
-        datasets: { hexes: features },
-        projection: { type: 'identity', reflectY: true },
-        transform: [
-          { lookup: 'code', from: { data: { name: 'hexes' }, key: 'id' }, as: 'hex' },
-          { calculate: `'${EXCHANGE_AUTHORITY_LINK.prefix}' + datum.code`, as: 'href' },
-          { calculate: `isValid(datum.value) ? format(datum.value, '${fmt('gbp')}') + ' unmet in ' + datum.open_needs + ' open needs' : 'no open needs'`, as: 'shown' },
-          { calculate: "datum.name + ': ' + datum.shown", as: 'label' },
-          { calculate: bandOf, as: 'band' },
-        ],
-        mark: { type: 'geoshape', stroke: '#ffffff', strokeWidth: 0.75 },
-        encoding: {
-          shape: { field: 'hex', type: 'geojson' },
-          color: {
-            field: 'band',
-            type: 'ordinal',
-            title: '£ unmet',
-            scale: { domain: [...labels, 'No open needs'], range: [...SEQUENTIAL, NO_DATA] },
-            legend: { direction: 'vertical', orient: 'bottom', columns: 1, titleLimit: 600, labelLimit: 340, symbolType: 'square', symbolSize: 180, symbolStrokeWidth: 0 },
-          },
-          href: { field: 'href', type: 'nominal' },
-          description: { field: 'label', type: 'nominal' },
-          tooltip: [
-            { field: 'name', type: 'nominal', title: 'Council' },
-            { field: 'shown', type: 'nominal', title: '£ unmet' },
-            { field: 'band', type: 'ordinal', title: 'Band' },
-          ],
-        },
-      },
+      spec: hexMapSpec({
+        features,
+        href: `'${EXCHANGE_AUTHORITY_LINK.prefix}' + datum.code`,
+        shown: `isValid(datum.value) ? format(datum.value, '${fmt('gbp')}') + ' unmet in ' + datum.open_needs + ' open needs' : 'no open needs'`,
+        label: "datum.name + ': ' + datum.shown",
+        bands: { labels, breaks },
+        none: 'No open needs',
+        title: '£ unmet',
+        tooltip: [{ field: 'shown', type: 'nominal', title: '£ unmet' }],
+      }),
     });
   }
 

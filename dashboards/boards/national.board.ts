@@ -9,9 +9,9 @@ import type { Board, Tile } from '../board';
 import { AUTHORITY_LINK, buildChart, filterOf, fmt, single, type BuiltChart, type ChartContext, type Column, type DashboardQuery, type Row } from '../chart';
 import { describePlace, KIND_GROUP_LABELS } from '../describe';
 import { formatNumber } from '../format';
-import { hexCells, hexFeatures, type HexCell, type HexFeature, type HexJson } from '../hex';
+import { hexCells, hexFeatures, hexMapSpec, type HexCell, type HexFeature, type HexJson } from '../hex';
 import { agreementChart, noPaymentReports, officialRatingsChart, paymentsByAuthorityChart } from '../procurement-act';
-import { NO_DATA, PALETTE, RATING_LABELS, RATINGS, SEQUENTIAL, ratingScale, type FormatName } from '../theme';
+import { PALETTE, RATING_LABELS, RATINGS, ratingScale, type FormatName } from '../theme';
 
 const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
 
@@ -449,7 +449,6 @@ export class NationalBoard implements Board {
             ? `${tied} councils share the highest ${indicator.phrase} (${await show(high.value)})`
             : `${high.name} has the highest ${indicator.phrase} (${await show(high.value)})`;
     const bands = await this.mapBands(indicator, withValue.map((x) => x.value as number), result.rating_thresholds);
-    const bandOf = `!isValid(datum.value) ? 'No data' : ${bands.breaks.map((b, i) => `datum.value < ${b} ? ${JSON.stringify(bands.labels[i])} : `).join('')}${JSON.stringify(bands.labels[4])}`;
     return buildChart({
       title,
       subtitle: `${indicator.label}${indicator.onBasis ? `, ${result.basis} basis` : ''}, ${better(indicator)}: ${withValue.length} of ${cells.length} district-level councils have figures (grey: no data); ${describePlace(ctx.query)}; as of ${result.as_of}. Each council's own contracts: county councils are not on this map`,
@@ -468,38 +467,19 @@ export class NationalBoard implements Board {
       ],
       rows,
       empty: `No council on the map has figures for the ${indicator.phrase} for these filters.`,
-      spec: {
-        height: 720,
-        datasets: { hexes: features },
-        projection: { type: 'identity', reflectY: true },
-        transform: [
-          { lookup: 'code', from: { data: { name: 'hexes' }, key: 'id' }, as: 'hex' },
-          { calculate: "'/dashboards/authority/' + datum.code", as: 'href' },
-          { calculate: `isValid(datum.value) ? format(datum.value, ${JSON.stringify(f)}) : 'no data'`, as: 'shown' },
-          { calculate: "datum.name + ' (' + datum.region + '): ' + datum.shown", as: 'label' },
-          { calculate: bandOf, as: 'band' },
+      spec: hexMapSpec({
+        features,
+        href: "'/dashboards/authority/' + datum.code",
+        shown: `isValid(datum.value) ? format(datum.value, ${JSON.stringify(f)}) : 'no data'`,
+        label: "datum.name + ' (' + datum.region + '): ' + datum.shown",
+        bands,
+        none: 'No data',
+        title: indicator.label,
+        tooltip: [
+          { field: 'region', type: 'nominal', title: 'Region or nation' },
+          { field: 'shown', type: 'nominal', title: indicator.label },
         ],
-        mark: { type: 'geoshape', stroke: '#ffffff', strokeWidth: 0.75 },
-        encoding: {
-          shape: { field: 'hex', type: 'geojson' },
-          // bands named in the legend, 'No data' among them in grey (the band field is computed: the CSV keeps the value)
-          color: {
-            field: 'band',
-            type: 'ordinal',
-            title: indicator.label,
-            scale: { domain: [...bands.labels, 'No data'], range: [...SEQUENTIAL, NO_DATA] },
-            legend: { direction: 'vertical', orient: 'bottom', columns: 1, titleLimit: 600, labelLimit: 340, symbolType: 'square', symbolSize: 180, symbolStrokeWidth: 0 },
-          },
-          href: { field: 'href', type: 'nominal' },
-          description: { field: 'label', type: 'nominal' },
-          tooltip: [
-            { field: 'name', type: 'nominal', title: 'Council' },
-            { field: 'region', type: 'nominal', title: 'Region or nation' },
-            { field: 'shown', type: 'nominal', title: indicator.label },
-            { field: 'band', type: 'ordinal', title: 'Band' },
-          ],
-        },
-      },
+      }),
     });
   }
 
