@@ -123,4 +123,27 @@ function upload(url, path, key, contentType) {
 /** The most memory a process has held (VmHWM), in MB. */
 const peakRssMb = (pid) => Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024);
 
-module.exports = { ROOT, startService, stopService, adminKey, upload, peakRssMb, rssMb, memoryProbe };
+/**
+ * Where a bench's service keeps its data: a database of its own on the PostgreSQL server `base` (DATABASE_URL), made
+ * now and dropped by `drop()`, or an embedded data folder under `dir`. `env` is what the service needs for it.
+ */
+async function benchDatabase(base, name, dir) {
+  if (!base) return { env: { DATA_DIR: require('node:path').join(dir, 'data') }, name: null, drop: async () => undefined };
+  const { Client } = require('pg');
+  const admin = new Client({ connectionString: base });
+  await admin.connect();
+  const dbName = `svm_bench_${name}_${process.pid}`;
+  await admin.query(`create database ${dbName}`);
+  const url = new URL(base);
+  url.pathname = `/${dbName}`;
+  return {
+    env: { DATABASE_URL: url.toString() },
+    name: dbName,
+    drop: async () => {
+      await admin.query(`drop database if exists ${dbName} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+module.exports = { ROOT, startService, stopService, adminKey, upload, peakRssMb, rssMb, memoryProbe, benchDatabase };

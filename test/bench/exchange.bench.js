@@ -32,7 +32,7 @@ const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require
 const { cpus, tmpdir, totalmem } = require('node:os');
 const { join } = require('node:path');
 const { parse } = require('csv-parse/sync');
-const { ROOT, adminKey, peakRssMb, rssMb, startService, stopService } = require('./bench-support');
+const { ROOT, adminKey, benchDatabase, peakRssMb, rssMb, startService, stopService } = require('./bench-support');
 
 const PLEDGES = Number(process.env.PLEDGES || 10000);
 const NEEDS = Number(process.env.NEEDS || 50000);
@@ -277,24 +277,13 @@ async function serviceBench(pledges, needs, pure) {
   const dir = mkdtempSync(join(tmpdir(), 'svm-bench-exchange-'));
   const { openDatabase } = require(join(ROOT, 'dist/metrics/platform/database.js'));
   const env = { QUALITY_OUTLIER_CRON: 'off', EXCHANGE_MATCHING_CRON: 'off', BATCH_CHECK_CRON: 'off', DELIVERY_REBUILD_CRON: 'off' };
-  let admin;
-  let dbName;
+  let database;
   let service;
   const runs = [];
   try {
-    if (BASE) {
-      const { Client } = require('pg');
-      admin = new Client({ connectionString: BASE });
-      await admin.connect();
-      dbName = `svm_bench_exchange_${process.pid}`;
-      await admin.query(`create database ${dbName}`);
-      const url = new URL(BASE);
-      url.pathname = `/${dbName}`;
-      env.DATABASE_URL = url.toString();
-    } else {
-      env.DATA_DIR = join(dir, 'data');
-    }
-    console.log(`\n== the matching run through the service, database: ${BASE ? `PostgreSQL (${dbName})` : 'embedded (PGlite)'} ==`);
+    database = await benchDatabase(BASE, 'exchange', dir);
+    Object.assign(env, database.env);
+    console.log(`\n== the matching run through the service, database: ${BASE ? `PostgreSQL (${database.name})` : 'embedded (PGlite)'} ==`);
     // started once to migrate and load the reference data, stopped while the instance is written (the embedded
     // database has one holder), started again to measure
     let t = performance.now();
@@ -375,10 +364,7 @@ async function serviceBench(pledges, needs, pure) {
     if (a.optimal.met < a.greedy.met) process.exitCode = 1;
   } finally {
     await stopService(service);
-    if (admin) {
-      await admin.query(`drop database if exists ${dbName} with (force)`);
-      await admin.end();
-    }
+    await database?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -22,7 +22,7 @@
 const { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { ROOT, adminKey, peakRssMb, startService, stopService, upload } = require('./bench-support');
+const { ROOT, adminKey, benchDatabase, peakRssMb, startService, stopService, upload } = require('./bench-support');
 const N = Number(process.env.RELEASES || 50_000);
 const BASE = process.env.DATABASE_URL;
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'ocds');
@@ -157,25 +157,13 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'svm-bench-ocds-'));
   const path = join(dir, 'package.json');
   let service;
-  let dbName;
-  let admin;
+  let database;
   try {
     await writePackage(path);
     const size = statSync(path).size;
     console.log(`${N.toLocaleString('en-GB')} releases, ${(size / 1e6).toFixed(0)} MB package; database: ${BASE ? 'PostgreSQL' : 'embedded (PGlite)'}`);
-    const env = {};
-    if (BASE) {
-      const { Client } = require('pg');
-      admin = new Client({ connectionString: BASE });
-      await admin.connect();
-      dbName = `svm_bench_ocds_${process.pid}`;
-      await admin.query(`create database ${dbName}`);
-      const url = new URL(BASE);
-      url.pathname = `/${dbName}`;
-      env.DATABASE_URL = url.toString();
-    } else {
-      env.DATA_DIR = join(dir, 'data');
-    }
+    database = await benchDatabase(BASE, 'ocds', dir);
+    const env = database.env;
     service = await startService({ ...env, IMPORT_LIMIT: '4gb' });
     const key = adminKey(env);
 
@@ -236,10 +224,7 @@ async function main() {
     console.log(`floor: read, map and map notices:         ${(noticeFloorMs / 1000).toFixed(2)} s  ${nrate(noticeFloorMs)} releases/s   import/floor = ${(noticeFloorMs / noticeMs).toFixed(2)}`);
   } finally {
     await stopService(service);
-    if (admin) {
-      await admin.query(`drop database if exists ${dbName} with (force)`);
-      await admin.end();
-    }
+    await database?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
